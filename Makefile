@@ -1,0 +1,55 @@
+# Sales performance warehouse. `make run` builds the warehouse from sample extracts; `make test` runs the tests.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+SCALE ?= 0.1
+SEED ?= 42
+export SPM_LANDING_DIR ?= data/landing
+export SPM_WAREHOUSE ?= data/warehouse.duckdb
+export GX_ANALYTICS_ENABLED := false
+export DAGSTER_DISABLE_TELEMETRY := 1
+
+.PHONY: help install run generate test lint dev docs bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)  ## create the virtualenv and install pinned dependencies
+
+dbt/target/manifest.json: $(STAMP) $(shell find dbt/models dbt/macros dbt/seeds dbt/tests -type f 2>/dev/null) dbt/dbt_project.yml
+	cd dbt && ../$(BIN)/dbt parse --quiet --profiles-dir .
+
+generate: install  ## write sample extracts to $(SPM_LANDING_DIR) unless already there
+	@if [ -d "$(SPM_LANDING_DIR)" ] && [ -n "$$(ls -A $(SPM_LANDING_DIR))" ]; then \
+		echo "extracts already in $(SPM_LANDING_DIR)"; \
+	else $(BIN)/spm generate --scale $(SCALE) --seed $(SEED) --out $(SPM_LANDING_DIR); fi
+
+run: install generate dbt/target/manifest.json  ## install, generate sample extracts, build the warehouse
+	$(BIN)/spm run
+
+test: install dbt/target/manifest.json  ## lint and run the whole test suite
+	$(BIN)/ruff check dagster_project tests bench
+	$(BIN)/pytest -q
+
+lint: install  ## ruff
+	$(BIN)/ruff check dagster_project tests bench
+
+dev: install dbt/target/manifest.json  ## the Dagster UI on http://127.0.0.1:3000
+	$(BIN)/dagster dev -w workspace.yaml
+
+docs: install dbt/target/manifest.json  ## dbt docs (catalogue of every model and column)
+	cd dbt && ../$(BIN)/dbt docs generate --profiles-dir . && ../$(BIN)/dbt docs serve --profiles-dir .
+
+bench: install  ## time and peak memory of spm generate and spm run at scale 1
+	$(BIN)/python bench/benchmark.py --scale 1
+
+clean:  ## remove built data and dbt artefacts (keeps the virtualenv)
+	rm -rf data dbt/target dbt/logs

@@ -1,0 +1,1 @@
+"""Sales performance warehouse: Dagster assets, dbt marts and quality gates over CRM and finance extracts."""

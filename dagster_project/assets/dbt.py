@@ -1,0 +1,65 @@
+"""The dbt project as Dagster assets: one `dbt build` per run, so dbt tests arrive as asset checks."""
+
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import dagster as dg
+from dagster import AssetExecutionContext
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from dagster_project.dbt_project import dbt_project
+from dagster_project.progress import report
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    """Keys and groups that read like the warehouse: `raw/<system>__<entity>` for sources (the ingest assets),
+    `<schema>/<model>` for models, and the dbt folder (staging, intermediate, marts) as the group."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey(["raw", f"{dbt_resource_props['source_name']}__{dbt_resource_props['name']}"])
+        schema = dbt_resource_props.get("config", {}).get("schema") or "main"
+        return dg.AssetKey([schema, dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "config"
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else "dbt"
+
+
+translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+def dbt_build_args(select: str | None = None, dbt_vars: Mapping[str, str] | None = None) -> list[str]:
+    """The dbt command of a run; a pure function so it is unit-tested without running dbt.
+
+    The as-of date and time zone reach dbt through the environment (SPM_AS_OF, SPM_TIMEZONE) read in
+    dbt_project.yml, so only period-specific runs pass --vars.
+    """
+    args = ["build"]
+    if select:
+        args += ["--select", select]
+    if dbt_vars:
+        args += ["--vars", json.dumps(dict(sorted(dbt_vars.items())))]
+    return args
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator)
+def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    report(context, "dbt: building staging, intermediate and marts (dbt build)")
+    invocation = dbt.cli(dbt_build_args(), context=context, raise_on_error=False)
+    for event in invocation.stream():
+        if isinstance(event, dg.Output | dg.AssetMaterialization):
+            key = event.asset_key if isinstance(event, dg.AssetMaterialization) else event.output_name
+            report(context, f"dbt: built {key.to_user_string() if hasattr(key, 'to_user_string') else key}")
+        elif isinstance(event, dg.AssetCheckResult) and not event.passed:
+            report(context, f"dbt: check failed {event.check_name} on {event.asset_key.to_user_string()}")
+        yield event
+    if not invocation.is_successful():
+        raise dg.Failure(
+            description="dbt build failed: see the failing models and tests above "
+            f"(dbt log: {invocation.target_path / 'dbt.log'})"
+        )

@@ -1,0 +1,1 @@
+"""Data-quality gates: Great Expectations suites run as Dagster asset checks (see gx_suites)."""

@@ -1,0 +1,204 @@
+"""`spm`: the command-line tool of the sales performance warehouse.
+
+    spm generate --scale 0.1 --seed 42 --out data/landing   write synthetic extracts
+    spm run                                                  ingest -> dbt build -> quality gates, with a summary
+
+Settings come from the environment (SPM_LANDING_DIR, SPM_WAREHOUSE, SPM_AS_OF) and matching options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dagster_project.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE, Settings
+
+if TYPE_CHECKING:
+    from dagster_project.summary import CheckTally
+
+log = logging.getLogger("spm")
+
+
+def _setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
+    log.handlers[:] = [handler]
+    log.setLevel(logging.DEBUG if verbose else logging.INFO)
+    log.propagate = False
+
+
+def _add_settings_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--landing", help=f"landing folder (env SPM_LANDING_DIR, default {DEFAULT_LANDING})"
+    )
+    parser.add_argument(
+        "--warehouse", help=f"DuckDB warehouse file (env SPM_WAREHOUSE, default {DEFAULT_WAREHOUSE})"
+    )
+    parser.add_argument(
+        "--as-of", help="data cut-off date YYYY-MM-DD (env SPM_AS_OF, default: latest business date seen)"
+    )
+
+
+def _apply_settings_options(args: argparse.Namespace) -> Settings:
+    if args.landing:
+        os.environ["SPM_LANDING_DIR"] = args.landing
+    if args.warehouse:
+        os.environ["SPM_WAREHOUSE"] = args.warehouse
+    if args.as_of:
+        os.environ["SPM_AS_OF"] = args.as_of
+    settings = Settings.from_env()
+    settings.export()
+    return settings
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from dagster_project.generator import generate
+
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()) and not args.force:
+        log.error("%s is not empty: pass --force to overwrite it", out)
+        return 2
+    if out.exists() and args.force:
+        shutil.rmtree(out)
+    started = time.perf_counter()
+    counts = generate(out, scale=args.scale, seed=args.seed, progress=log.info)
+    files = sum(1 for p in out.rglob("*") if p.is_file())
+    log.info(
+        "generated %s rows in %d files under %s in %.1f s",
+        f"{sum(counts.values()):,}", files, out, time.perf_counter() - started,
+    )
+    return 0
+
+
+def _clean_dbt_run_targets() -> None:
+    """dagster-dbt leaves target/<asset>-<run id>/ folders behind at every run (PITFALLS 12)."""
+    from dagster_project.settings import DBT_PROJECT_DIR
+
+    for folder in (DBT_PROJECT_DIR / "target").glob("*-*-*"):
+        if folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def execute_job(job_name: str, settings: Settings, **kwargs: object):  # type: ignore[no-untyped-def]
+    """Run a job of the Definitions in this process, quietly (our own progress lines are on stderr)."""
+    import dagster as dg
+
+    from dagster_project.definitions import defs
+    from dagster_project.resources import build_resources
+
+    job = defs.resolve_job_def(job_name)
+    run_config = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            resources=build_resources(settings),
+            run_config=run_config,
+            raise_on_error=False,
+            **kwargs,
+        )
+    _clean_dbt_run_targets()
+    return result
+
+
+def tally_checks(result) -> CheckTally:  # type: ignore[no-untyped-def]
+    import dagster as dg
+
+    from dagster_project.summary import CheckTally
+
+    tally = CheckTally()
+    for evaluation in result.get_asset_check_evaluations():
+        name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+        if evaluation.passed:
+            tally.passed += 1
+        elif evaluation.severity == dg.AssetCheckSeverity.WARN:
+            tally.warned.append(name)
+        else:
+            tally.failed.append(name)
+    return tally
+
+
+def failed_steps(result) -> list[str]:  # type: ignore[no-untyped-def]
+    messages = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.event_specific_data.error
+            messages.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
+    return messages
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    return _run_job("build_warehouse", args)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    return _run_job("ingest_extracts", args)
+
+
+def _run_job(job_name: str, args: argparse.Namespace) -> int:
+    settings = _apply_settings_options(args)
+    if not settings.landing_dir.is_dir() or not any(settings.landing_dir.iterdir()):
+        log.error("no extracts in %s: run `spm generate --out %s` or set SPM_LANDING_DIR",
+                  settings.landing_dir, settings.landing_dir)
+        return 2
+    from dagster_project.summary import summarize
+
+    started = time.perf_counter()
+    log.info("spm %s: %s -> %s", args.command, settings.landing_dir, settings.warehouse)
+    result = execute_job(job_name, settings)
+    checks = tally_checks(result)
+    elapsed = time.perf_counter() - started
+    failures = failed_steps(result)
+    if settings.warehouse.exists():
+        print(summarize(settings.warehouse, result.run_id).render(checks))
+    for failure in failures:
+        print(f"FAILED step {failure}", file=sys.stderr)
+    ok = result.success and not checks.failed
+    print(f"{'OK' if ok else 'FAILED'} in {elapsed:.1f} s. Query the marts with: "
+          f"duckdb -readonly {settings.warehouse} \"select * from marts.mart_rep_monthly_kpis limit 10\"")
+    return 0 if ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="spm", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="more log lines")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    gen = sub.add_parser("generate", help="write synthetic landing extracts", description="Write a deterministic, "
+                         "realistic landing folder (CRM, finance, HR, planning, surveys) including messy deliveries.")
+    gen.add_argument("--scale", type=float, default=0.1, help="1.0 = ~100 reps, 10k accounts, 1M tasks (default 0.1)")
+    gen.add_argument("--seed", type=int, default=42, help="random seed; same seed = identical files (default 42)")
+    gen.add_argument("--out", default=os.environ.get("SPM_LANDING_DIR", DEFAULT_LANDING), help="output folder")
+    gen.add_argument("--force", action="store_true", help="replace a non-empty output folder")
+    gen.set_defaults(func=cmd_generate)
+
+    run = sub.add_parser("run", help="build the warehouse from the landing folder", description="Ingest every "
+                         "extract, run dbt build (models and tests) and the quality gates; print a summary. "
+                         "Exits non-zero when anything failed.")
+    _add_settings_options(run)
+    run.set_defaults(func=cmd_run)
+
+    ingest = sub.add_parser("ingest", help="only load landing files into raw", description="Load new landing "
+                            "files into the raw schema with lineage; quarantine bad rows. No dbt.")
+    _add_settings_options(ingest)
+    ingest.set_defaults(func=cmd_ingest)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

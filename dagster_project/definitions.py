@@ -1,0 +1,19 @@
+"""The one Dagster `Definitions` of the warehouse: `dagster dev` (workspace.yaml) and `spm run` load this."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from dagster_project.assets.dbt import warehouse_dbt_assets
+from dagster_project.assets.ingest import ingest_assets
+from dagster_project.checks.assets import gx_checks
+from dagster_project.jobs import build_warehouse_job, ingest_job, monthly_build_schedule
+from dagster_project.resources import build_resources
+
+defs = dg.Definitions(
+    assets=[*ingest_assets, warehouse_dbt_assets],
+    asset_checks=gx_checks,
+    jobs=[build_warehouse_job, ingest_job],
+    schedules=[monthly_build_schedule],
+    resources=build_resources(),
+)

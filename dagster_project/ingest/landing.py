@@ -1,0 +1,208 @@
+"""The landing folder: which delivery files exist, in which order, and whether each one is readable at all.
+
+Everything here looks at files, never at the warehouse. A delivery's order comes from its name alone
+(`<entity>_<YYYYMMDD>[_<n>]`), not from file-system timestamps, because copies and re-syncs rewrite mtimes
+but never names; and a name that does not fit the pattern is an error rather than something to skip, because
+a skipped delivery would silently leave the warehouse behind its sources.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import itertools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from dagster_project.extracts import BY_NAME, Extract
+
+FILE_PATTERN = re.compile(r"^(?P<entity>.+)_(?P<day>\d{8})(?:_(?P<seq>\d+))?\.(?P<fmt>csv|parquet)$")
+"""`opportunity_20250131_2.csv`: entity, delivery date, optional sequence within the day, format."""
+
+_CHUNK = 8 << 20
+
+
+class IngestError(Exception):
+    """A landing problem that must stop the step: a misnamed file, an unknown folder or an unreadable file.
+
+    `result` carries what was done before the error (files loaded before a failed one stay loaded).
+    """
+
+    def __init__(self, message: str, result: object | None = None) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+@dataclass(frozen=True)
+class DeliveryFile:
+    """One delivery of one extract, located and ordered by its name."""
+
+    path: Path
+    name: str
+    """Relative to the landing folder with `/` separators, e.g. `crm/opportunity/opportunity_20250131_2.csv`:
+    the lineage value, stable wherever the landing folder is mounted."""
+    delivery_date: date
+    sequence: int
+    format: str
+    file_order: int = field(init=False)
+    """int(YYYYMMDD) * 1000 + n, so `_10` sorts after `_2` (a plain name sort would not)."""
+
+    def __post_init__(self) -> None:
+        order = int(self.delivery_date.strftime("%Y%m%d")) * 1000 + self.sequence
+        object.__setattr__(self, "file_order", order)
+
+
+def _visible(folder: Path) -> Iterator[Path]:
+    """Entries of a folder without dot-files (.DS_Store, .gitkeep): OS and VCS droppings, never deliveries."""
+    return (p for p in sorted(folder.iterdir()) if not p.name.startswith("."))
+
+
+def _parse_name(landing_dir: Path, extract: Extract, path: Path) -> DeliveryFile:
+    rel = path.relative_to(landing_dir).as_posix()
+    m = FILE_PATTERN.match(path.name)
+    if not path.is_file() or not m or m["entity"] != extract.entity:
+        raise IngestError(
+            f"{rel}: not a delivery file name; expected {extract.entity}_<YYYYMMDD>[_<n>].csv or .parquet"
+        )
+    day = m["day"]
+    try:
+        delivered = date(int(day[:4]), int(day[4:6]), int(day[6:]))
+    except ValueError:
+        raise IngestError(f"{rel}: {day} in the file name is not a calendar date") from None
+    seq = int(m["seq"] or 0)
+    if seq >= 1000:
+        raise IngestError(f"{rel}: delivery sequence {seq} is too large (at most 999 per day)")
+    return DeliveryFile(path, rel, delivered, seq, m["fmt"])
+
+
+def extract_files(landing_dir: Path, extract: Extract) -> list[DeliveryFile]:
+    """The deliveries of one extract, oldest first; [] when its folder does not exist.
+
+    Two files with the same order (`x_20250131.csv` next to `x_20250131.parquet`, or `_2` next to `_02`)
+    are an error: which one is newer decides which row wins, so it must never be a guess.
+    """
+    folder = landing_dir / extract.system / extract.entity
+    if not folder.is_dir():
+        return []
+    files = sorted(
+        (_parse_name(landing_dir, extract, p) for p in _visible(folder)), key=lambda f: f.file_order
+    )
+    for a, b in itertools.pairwise(files):
+        if a.file_order == b.file_order:
+            raise IngestError(f"{a.name} and {b.name}: same delivery date and sequence, order is ambiguous")
+    return files
+
+
+def unknown_entries(landing_dir: Path) -> list[str]:
+    """Folders and files in the landing tree that belong to no known extract (relative names)."""
+    known_systems = {e.system for e in BY_NAME.values()}
+    unknown: list[str] = []
+    for sys_dir in _visible(landing_dir):
+        if not sys_dir.is_dir() or sys_dir.name not in known_systems:
+            unknown.append(sys_dir.name)
+            continue
+        for ent_dir in _visible(sys_dir):
+            if not ent_dir.is_dir() or f"{sys_dir.name}__{ent_dir.name}" not in BY_NAME:
+                unknown.append(f"{sys_dir.name}/{ent_dir.name}")
+    return unknown
+
+
+def discover(landing_dir: Path) -> dict[str, list[DeliveryFile]]:
+    """Every known extract name -> its delivery files, oldest first ([] when none arrived).
+
+    Strict on purpose: an unknown folder (a typo like `crm/oportunity`) or a misnamed file raises, because
+    the alternative is a delivery that never reaches the warehouse without anyone noticing.
+    """
+    landing_dir = Path(landing_dir)
+    if not landing_dir.is_dir():
+        raise IngestError(f"landing folder {landing_dir} does not exist")
+    unknown = unknown_entries(landing_dir)
+    if unknown:
+        raise IngestError(
+            f"unknown landing folder(s) {', '.join(unknown)}; known extracts: "
+            + ", ".join(f"{e.system}/{e.entity}" for e in BY_NAME.values())
+        )
+    return {name: extract_files(landing_dir, extract) for name, extract in BY_NAME.items()}
+
+
+@dataclass(frozen=True)
+class FileScan:
+    """What one streaming pass over a file's bytes tells: identity, encoding, and blank-line positions."""
+
+    sha256: str
+    utf8_error: str | None
+    blank_lines: tuple[int, ...]
+    """Byte offsets of empty lines outside quoted fields. DuckDB counts them in a reject's `line` but yields
+    no row for them, so they must be subtracted to turn `line` into a record number."""
+
+
+def scan_file(path: Path, text: bool) -> FileScan:
+    """Hash the file and, for CSV, check UTF-8 and find blank lines, reading the bytes exactly once.
+
+    Blank lines are found with `bytes.find` (C speed, only candidates are visited) and kept only when the
+    number of quote characters before them is even: inside a quoted field an empty line is data. The last two
+    bytes of each chunk are carried over so that a `\\n\\r\\n` split across chunks is still seen.
+    """
+    sha = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    utf8_error: str | None = None
+    blanks: list[int] = []
+    carry = b""
+    base = 0  # absolute offset of buf[0]
+    quotes = 0  # quote characters before buf[0]
+    with path.open("rb") as fh:
+        while True:
+            block = fh.read(_CHUNK)
+            final = not block
+            sha.update(block)
+            if not text:
+                if final:
+                    break
+                continue
+            if utf8_error is None:
+                try:
+                    decoder.decode(block, final)
+                except UnicodeDecodeError as exc:
+                    bad = exc.object[exc.start]
+                    utf8_error = f"not valid UTF-8 (byte 0x{bad:02x} near offset {base + exc.start})"
+            buf = carry + block
+            limit = len(buf) if final else max(len(buf) - 2, 0)
+            found = sorted(_find_all(buf, b"\n\n", limit) + _find_all(buf, b"\n\r\n", limit))
+            pos = 0
+            for i in found:
+                quotes += buf.count(b'"', pos, i)
+                pos = i
+                if quotes % 2 == 0:
+                    blanks.append(base + i + 1)
+            quotes += buf.count(b'"', pos, limit)
+            if final:
+                break
+            carry = buf[limit:]
+            base += limit
+    return FileScan(sha.hexdigest(), utf8_error, tuple(blanks))
+
+
+def _find_all(buf: bytes, needle: bytes, limit: int) -> list[int]:
+    """Start offsets (< limit) of every occurrence of needle, overlapping ones included."""
+    out: list[int] = []
+    i = buf.find(needle, 0)
+    while 0 <= i < limit:
+        out.append(i)
+        i = buf.find(needle, i + 1)
+    return out
+
+
+def read_csv_header(path: Path) -> list[str]:
+    """The header record, parsed with the csv module so quoting matches RFC 4180; a BOM is dropped.
+
+    Only the first record is read: the rows themselves are DuckDB's job.
+    """
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        header = next(csv.reader(fh), None)
+    if not header or all(not h.strip() for h in header):
+        raise ValueError("empty file (no header)")
+    return [h.strip() for h in header]

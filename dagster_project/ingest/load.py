@@ -1,0 +1,430 @@
+"""Loading delivery files into `raw.<extract>` tables, one transaction per file.
+
+The division of labour: Python decides *which* files to load and whether each one is readable at all (a few
+bytes of header, one streaming hash pass); DuckDB does everything per row — parsing, rejecting malformed
+records, validating, numbering and inserting — so a million-row file costs seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.extracts import EXTRACTS, Extract
+from dagster_project.ingest.landing import (
+    DeliveryFile,
+    IngestError,
+    extract_files,
+    read_csv_header,
+    scan_file,
+    unknown_entries,
+)
+from dagster_project.ingest.sql import csv_line_expr, ident, reason_expr
+
+LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_source_file", "VARCHAR"),
+    ("_source_sha256", "VARCHAR"),
+    ("_source_row", "BIGINT"),
+    ("_file_order", "BIGINT"),
+    ("_load_id", "VARCHAR"),
+    ("_loaded_at", "TIMESTAMP"),
+)
+
+_TEMP = (
+    "_ingest_stage",
+    "_ingest_rejects",
+    "_ingest_rejects_scan",
+    "_ingest_rej",
+    "_ingest_ord",
+    "_ingest_bad",
+)
+
+
+@dataclass
+class IngestResult:
+    """What one `ingest_extract` call did; `warnings` are worth showing but did not stop anything."""
+
+    extract: str
+    files_seen: int = 0
+    files_loaded: int = 0
+    files_skipped: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class _FileProblem(Exception):
+    """The file cannot be read at all; the message says why (it goes to the load log and the IngestError)."""
+
+
+def _discard(_: str) -> None:
+    return None
+
+
+def raw_table(extract: Extract) -> str:
+    """`raw."crm__opportunity"`: the table the dbt sources read."""
+    return f"raw.{ident(extract.name)}"
+
+
+_LOG_DDL = """(
+    load_id VARCHAR NOT NULL, extract VARCHAR NOT NULL, source_file VARCHAR NOT NULL,
+    source_sha256 VARCHAR NOT NULL, file_order BIGINT,
+    status VARCHAR NOT NULL CHECK (status IN ('loaded', 'skipped_duplicate', 'failed')),
+    rows_loaded BIGINT, rows_quarantined BIGINT, message VARCHAR, loaded_at TIMESTAMP)"""
+
+_QUARANTINE_DDL = """(
+    extract VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_sha256 VARCHAR NOT NULL,
+    source_row BIGINT, raw_text VARCHAR, reason VARCHAR NOT NULL, load_id VARCHAR, loaded_at TIMESTAMP)"""
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw schema, the load log, the quarantine and every extract's raw table if missing.
+
+    All raw tables exist even before their first delivery so dbt sources always resolve. A contract column
+    added to extracts.py after a table was created is added to it (older rows read NULL there). DDL runs
+    only for what is missing, so the call is cheap and does not contend with concurrent loads.
+    """
+    existing: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'raw'"
+    ).fetchall():
+        existing.setdefault(table, set()).add(column)
+    if not existing:
+        con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    if "_load_log" not in existing:
+        con.execute(f"CREATE TABLE IF NOT EXISTS raw._load_log {_LOG_DDL}")
+    if "_quarantine" not in existing:
+        con.execute(f"CREATE TABLE IF NOT EXISTS raw._quarantine {_QUARANTINE_DDL}")
+    for extract in EXTRACTS:
+        cols = [(c, "VARCHAR") for c in extract.column_names] + list(LINEAGE_COLUMNS)
+        have = existing.get(extract.name)
+        if have is None:
+            ddl = ", ".join(f"{ident(n)} {t}" for n, t in cols)
+            con.execute(f"CREATE TABLE IF NOT EXISTS {raw_table(extract)} ({ddl})")
+            continue
+        for name, typ in cols:
+            if name not in have:
+                con.execute(f"ALTER TABLE {raw_table(extract)} ADD COLUMN {ident(name)} {typ}")
+
+
+def _naive_utc(ts: datetime) -> datetime:
+    """TIMESTAMP columns hold UTC wall time; an aware datetime is converted rather than silently shifted."""
+    return ts.astimezone(UTC).replace(tzinfo=None) if ts.tzinfo else ts
+
+
+def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DROP VIEW IF EXISTS temp.main._ingest_rows")
+    for name in _TEMP:
+        con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, f: DeliveryFile, n_cols: int, blanks: tuple[int, ...]) -> int:
+    """Parse the file into `_ingest_stage` (c0..cN, header order) and `_ingest_rej`; return rejected count.
+
+    Columns get positional names so nothing from the delivered header is ever spliced into SQL. DuckDB's
+    reject `line` counts the header and blank lines; the record number is line - 1 - blank lines before it.
+    """
+    spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_cols))
+    con.execute(
+        f"""CREATE TEMP TABLE _ingest_stage AS SELECT * FROM read_csv(?, columns={{{spec}}}, header=true,
+            auto_detect=false, delim=',', quote='"', escape='"', strict_mode=true, null_padding=false,
+            store_rejects=true, ignore_errors=true,
+            rejects_table='_ingest_rejects', rejects_scan='_ingest_rejects_scan')""",
+        [str(f.path)],
+    )
+    con.execute(
+        f"""CREATE TEMP TABLE _ingest_rej AS
+            WITH r AS (
+                SELECT line,
+                       bool_or(error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS')) AS wrong_count,
+                       min(error_message) AS msg, min(csv_line) AS csv_line,
+                       -- where the record's own text begins: DuckDB's line position includes the empty
+                       -- lines (and the LF of a CRLF) before it, which also lead its csv_line
+                       min(line_byte_position) - 1 + length(min(csv_line))
+                           - length(ltrim(min(csv_line), chr(13) || chr(10))) AS start
+                FROM _ingest_rejects GROUP BY line)
+            , b AS (SELECT pos, row_number() OVER (ORDER BY pos) AS n FROM unnest(?::BIGINT[]) AS t(pos))
+            SELECT r.line - 1 - coalesce(b.n, 0) AS ord,
+                   rtrim(ltrim(r.csv_line, chr(13) || chr(10)), chr(13) || chr(10)) AS raw_text,
+                   CASE WHEN r.wrong_count THEN 'wrong column count: expected {n_cols} fields'
+                        ELSE 'unparsable record: ' || r.msg END AS reason
+            FROM r ASOF LEFT JOIN b ON r.start > b.pos""",
+        [list(blanks)],
+    )
+    accepted, rejected, lo, hi, distinct = con.execute(
+        """SELECT (SELECT count(*) FROM _ingest_stage), count(*), min(ord), max(ord), count(DISTINCT ord)
+           FROM _ingest_rej"""
+    ).fetchone()  # type: ignore[misc]
+    if rejected and (lo < 1 or hi > accepted + rejected or distinct != rejected):
+        raise _FileProblem("could not number the records of this file (parser line numbers inconsistent)")
+    if rejected:
+        con.execute(
+            """CREATE TEMP TABLE _ingest_ord AS
+               SELECT row_number() OVER (ORDER BY t.o) AS k, t.o AS ord
+               FROM range(1, ? + 1) AS t(o) WHERE t.o NOT IN (SELECT ord FROM _ingest_rej)""",
+            [accepted + rejected],
+        )
+        con.execute(
+            """CREATE TEMP VIEW _ingest_rows AS SELECT s.rowid + 1 AS _k, o.ord AS _src, s.*
+               FROM _ingest_stage s JOIN _ingest_ord o ON o.k = s.rowid + 1"""
+        )
+    else:
+        con.execute(
+            "CREATE TEMP VIEW _ingest_rows AS SELECT rowid + 1 AS _k, rowid + 1 AS _src, * FROM _ingest_stage"
+        )
+    return rejected
+
+
+def _stage_parquet(con: duckdb.DuckDBPyConnection, f: DeliveryFile) -> list[str]:
+    """Read a Parquet delivery into `_ingest_stage` as text, like a CSV would have delivered it.
+
+    Typed columns are rendered as the CSV contract writes them (an aware timestamp as ISO 8601 UTC with `Z`),
+    so the same validation applies; the row number is Parquet's own (0-based) file row number + 1.
+    """
+    cols: list[tuple[str, str]] = con.execute(
+        "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(?))", [str(f.path)]
+    ).fetchall()
+    exprs = []
+    for i, (name, typ) in enumerate(cols):
+        if typ == "TIMESTAMP WITH TIME ZONE":
+            exprs.append(f"strftime(timezone('UTC', {ident(name)}), '%Y-%m-%dT%H:%M:%S.%fZ') AS c{i}")
+        else:
+            exprs.append(f"CAST({ident(name)} AS VARCHAR) AS c{i}")
+    select = ", ".join([*exprs, "file_row_number + 1 AS _src"])
+    con.execute(
+        f"CREATE TEMP TABLE _ingest_stage AS SELECT {select} FROM read_parquet(?, file_row_number=true)",
+        [str(f.path)],
+    )
+    con.execute("CREATE TEMP TABLE _ingest_rej (ord BIGINT, raw_text VARCHAR, reason VARCHAR)")
+    con.execute("CREATE TEMP VIEW _ingest_rows AS SELECT rowid + 1 AS _k, * FROM _ingest_stage")
+    return [n for n, _ in cols]
+
+
+def _check_header(extract: Extract, header: list[str]) -> list[str]:
+    """Raise for duplicate or missing contract columns; return the extra (ignored) column names."""
+    counts = Counter(header)
+    dupes = sorted(h for h, n in counts.items() if n > 1)
+    if dupes:
+        raise _FileProblem(f"duplicate column(s) in header: {', '.join(dupes)}")
+    missing = [c for c in extract.column_names if c not in counts]
+    if missing:
+        raise _FileProblem(f"missing required column(s) {', '.join(missing)}")
+    return [h for h in header if h not in extract.column_names]
+
+
+def _load_file(
+    con: duckdb.DuckDBPyConnection,
+    extract: Extract,
+    f: DeliveryFile,
+    sha: str,
+    blanks: tuple[int, ...],
+    load_id: str,
+    loaded_at: datetime,
+) -> tuple[int, int, list[str]]:
+    """Stage, validate and commit one file; returns (rows loaded, rows quarantined, extra columns)."""
+    _drop_temp(con)
+    try:
+        if f.format == "csv":
+            try:
+                header = read_csv_header(f.path)
+            except ValueError as exc:
+                raise _FileProblem(str(exc)) from None
+            extra = _check_header(extract, header)
+            _stage_csv(con, f, len(header), blanks)
+        else:
+            header = _stage_parquet(con, f)
+            extra = _check_header(extract, header)
+        pos = {h: i for i, h in enumerate(header)}
+        named = ", ".join(f"NULLIF(c{pos[c]}, '') AS {ident(c)}" for c in extract.column_names)
+        reason = reason_expr(extract, {c: ident(c) for c in extract.column_names})
+        con.execute(
+            f"""CREATE TEMP TABLE _ingest_bad AS SELECT _k, _src, reason FROM (
+                    SELECT _k, _src, {reason} AS reason FROM (SELECT _k, _src, {named} FROM _ingest_rows))
+                WHERE reason IS NOT NULL"""
+        )
+        accepted, bad, rejected = con.execute(
+            """SELECT (SELECT count(*) FROM _ingest_stage), (SELECT count(*) FROM _ingest_bad),
+                      (SELECT count(*) FROM _ingest_rej)"""
+        ).fetchone()  # type: ignore[misc]
+        loaded = accepted - bad
+        lineage = [f.name, sha, f.file_order, load_id, loaded_at]
+        where = " WHERE NOT EXISTS (SELECT 1 FROM _ingest_bad b WHERE b._k = r._k)" if bad else ""
+        if bad or rejected:  # joins may reorder rows; keep the raw table in file order
+            where += " ORDER BY _src"
+        raw_text = csv_line_expr([f"r.c{i}" for i in range(len(header))])
+        con.begin()
+        try:
+            con.execute(
+                f"""INSERT INTO {raw_table(extract)} BY NAME
+                    SELECT {named}, ?::VARCHAR AS _source_file, ?::VARCHAR AS _source_sha256,
+                           _src AS _source_row, ?::BIGINT AS _file_order, ?::VARCHAR AS _load_id,
+                           ?::TIMESTAMP AS _loaded_at
+                    FROM _ingest_rows r{where}""",
+                lineage,
+            )
+            quarantine_params = [extract.name, f.name, sha, load_id, loaded_at]
+            con.execute(
+                f"""INSERT INTO raw._quarantine
+                    SELECT $1, $2, $3, src, raw_text, reason, $4, $5 FROM (
+                        SELECT b._src AS src, {raw_text} AS raw_text, b.reason
+                        FROM _ingest_bad b JOIN _ingest_rows r ON r._k = b._k
+                        UNION ALL SELECT ord, raw_text, reason FROM _ingest_rej) ORDER BY src""",
+                quarantine_params,
+            )
+            message = f"{loaded} rows loaded, {bad + rejected} quarantined"
+            if extra:
+                message += f"; ignored unknown column(s) {', '.join(extra)}"
+            _log_row(con, load_id, extract, f, sha, "loaded", loaded, bad + rejected, message, loaded_at)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        return loaded, bad + rejected, extra
+    finally:
+        _drop_temp(con)
+
+
+def _log_row(
+    con: duckdb.DuckDBPyConnection,
+    load_id: str,
+    extract: Extract,
+    f: DeliveryFile,
+    sha: str,
+    status: str,
+    rows_loaded: int | None,
+    rows_quarantined: int | None,
+    message: str,
+    loaded_at: datetime,
+) -> None:
+    con.execute(
+        "INSERT INTO raw._load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            load_id,
+            extract.name,
+            f.name,
+            sha,
+            f.file_order,
+            status,
+            rows_loaded,
+            rows_quarantined,
+            message,
+            loaded_at,
+        ],
+    )
+
+
+def _skip_reason(
+    con: duckdb.DuckDBPyConnection, extract: Extract, f: DeliveryFile, sha: str
+) -> tuple[bool, str | None]:
+    """(skip?, message to log) for a file whose bytes may have been loaded before.
+
+    The same file under the same name is skipped without a new log row, so re-running a landing folder
+    changes no table; identical bytes under another name (a re-delivery) are logged once as skipped_duplicate.
+    """
+    prior = con.execute(
+        """SELECT extract, source_file, status, load_id FROM raw._load_log
+           WHERE source_sha256 = ? AND status IN ('loaded', 'skipped_duplicate')
+           ORDER BY status, loaded_at, source_file""",
+        [sha],
+    ).fetchall()
+    loaded = [p for p in prior if p[2] == "loaded"]
+    if not loaded:
+        return False, None
+    if any(p[0] == extract.name and p[1] == f.name for p in prior):
+        return True, None
+    ext, name, _, lid = loaded[0]
+    return True, f"same bytes as {name} ({ext}), loaded in load {lid}"
+
+
+def ingest_extract(
+    con: duckdb.DuckDBPyConnection,
+    extract: Extract,
+    landing_dir: Path,
+    load_id: str,
+    loaded_at: datetime,
+    log: Callable[[str], None] = _discard,
+) -> IngestResult:
+    """Load every not-yet-loaded delivery of one extract, oldest first, each file in its own transaction.
+
+    A malformed row is quarantined and the load goes on; an unreadable file is logged as failed, the other
+    files are still processed, and then IngestError names every failed file and its problem (`.result` holds
+    the IngestResult). A misnamed file in the extract's folder raises before anything is loaded.
+    """
+    landing_dir = Path(landing_dir)
+    if not landing_dir.is_dir():
+        raise IngestError(f"landing folder {landing_dir} does not exist")
+    loaded_at = _naive_utc(loaded_at)
+    ensure_raw_schema(con)
+    files = extract_files(landing_dir, extract)
+    result = IngestResult(extract.name, files_seen=len(files))
+    unknown = unknown_entries(landing_dir)
+    if unknown:
+        result.warnings.append(f"unknown landing folder(s) ignored by this step: {', '.join(unknown)}")
+    if not files and not extract.optional:
+        result.warnings.append(f"no delivery files for required extract {extract.system}/{extract.entity}")
+    for f in files:
+        scan = scan_file(f.path, text=f.format == "csv")
+        skip, dup_message = _skip_reason(con, extract, f, scan.sha256)
+        if skip:
+            result.files_skipped += 1
+            if dup_message:
+                _log_row(
+                    con, load_id, extract, f, scan.sha256, "skipped_duplicate", 0, 0, dup_message, loaded_at
+                )
+            log(f"{f.name}: skipped, {dup_message or 'already loaded'}")
+            continue
+        changed = con.execute(
+            "SELECT 1 FROM raw._load_log WHERE extract = ? AND source_file = ? AND status = 'loaded' LIMIT 1",
+            [extract.name, f.name],
+        ).fetchone()
+        if changed:
+            result.warnings.append(f"{f.name}: loaded before with different content; both versions are kept")
+        try:
+            if scan.utf8_error:
+                raise _FileProblem(scan.utf8_error)
+            rows, quarantined, extra = _load_file(
+                con, extract, f, scan.sha256, scan.blank_lines, load_id, loaded_at
+            )
+        except (_FileProblem, duckdb.Error) as exc:
+            problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            result.failed.append((f.name, problem))
+            _log_row(con, load_id, extract, f, scan.sha256, "failed", 0, 0, problem, loaded_at)
+            log(f"{f.name}: FAILED, {problem}")
+            continue
+        result.files_loaded += 1
+        result.rows_loaded += rows
+        result.rows_quarantined += quarantined
+        if extra:
+            result.warnings.append(f"{f.name}: ignored unknown column(s) {', '.join(extra)}")
+        log(f"{f.name}: {rows} rows loaded, {quarantined} quarantined")
+    if result.failed:
+        lines = "\n".join(f"  {name}: {problem}" for name, problem in result.failed)
+        raise IngestError(f"{extract.name}: {len(result.failed)} file(s) could not be read\n{lines}", result)
+    return result
+
+
+def quarantine_summary(
+    con: duckdb.DuckDBPyConnection, load_id: str | None = None
+) -> list[tuple[str, str, int]]:
+    """(extract, reason class, rows) over the quarantine, optionally for one load: the end-of-run summary.
+
+    The class is a reason's text before ':' (`unparsable date in CloseDate`); a row with several reasons
+    counts once in each of its classes.
+    """
+    return [
+        (e, c, int(n))
+        for e, c, n in con.execute(
+            """SELECT extract, trim(split_part(r, ':', 1)) AS class, count(*) AS n
+               FROM (SELECT extract, unnest(string_split(reason, '; ')) AS r FROM raw._quarantine
+                     WHERE ?::VARCHAR IS NULL OR load_id = ?::VARCHAR)
+               GROUP BY ALL ORDER BY extract, n DESC, class""",
+            [load_id, load_id],
+        ).fetchall()
+    ]

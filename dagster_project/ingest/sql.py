@@ -1,0 +1,116 @@
+"""SQL text generated from the contract: identifier quoting, the row-validation predicate and CSV re-assembly.
+
+The validation is one expression per file so DuckDB checks every row of every column in a single vectorised
+pass; Python only writes the SQL. Every check of a row is evaluated (not the first failing one), so the
+quarantine shows all of a row's problems at once and a fixed file needs one round trip, not several.
+"""
+
+from __future__ import annotations
+
+from dagster_project.extracts import (
+    BOOL_VALUES,
+    CYCLE_PATTERN,
+    DATE_PATTERN,
+    DECIMAL_PATTERN,
+    INT_PATTERN,
+    MONTH_PATTERN,
+    TIMESTAMP_PATTERN,
+    Column,
+    Extract,
+)
+
+
+def ident(name: str) -> str:
+    """A quoted SQL identifier: Salesforce names are mixed case (`StageName`) and must keep their case."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(text: str) -> str:
+    """A SQL string literal, for the contract's own constants (patterns, enum values, column names)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _in_list(values: tuple[str, ...]) -> str:
+    return ", ".join(lit(v) for v in values)
+
+
+def _format_check(col: Column, v: str) -> tuple[str, str] | None:
+    """(predicate that holds for a valid non-null value, reason prefix) for the column's kind, or None."""
+    kind = col.kind
+    if kind == "date":
+        ok = f"(regexp_matches({v}, {lit(DATE_PATTERN)}) AND try_cast({v} AS DATE) IS NOT NULL)"
+        return ok, "unparsable date"
+    if kind == "timestamp":
+        ok = f"(regexp_matches({v}, {lit(TIMESTAMP_PATTERN)}) AND try_cast({v} AS TIMESTAMPTZ) IS NOT NULL)"
+        return ok, "unparsable timestamp"
+    if kind == "decimal":
+        return f"regexp_matches({v}, {lit(DECIMAL_PATTERN)})", "unparsable number"
+    if kind == "int":
+        return f"regexp_matches({v}, {lit(INT_PATTERN)})", "unparsable number"
+    if kind == "bool":
+        return f"lower({v}) IN ({_in_list(BOOL_VALUES)})", "unparsable boolean"
+    if kind == "enum":
+        return f"{v} IN ({_in_list(col.values)})", "unknown value"
+    if kind == "month":
+        return f"regexp_matches({v}, {lit(MONTH_PATTERN)})", "unparsable month"
+    if kind == "cycle":
+        return f"regexp_matches({v}, {lit(CYCLE_PATTERN)})", "unparsable cycle"
+    return None
+
+
+def _fmt_num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def column_checks(extract: Extract, col: Column, v: str) -> list[str]:
+    """CASE expressions that yield one reason text for `col` (read from SQL expression `v`) or NULL."""
+    name = col.name
+    checks: list[str] = []
+    if col.required:
+        missing = f"missing key {name}" if name in extract.key else f"missing {name}"
+        checks.append(f"CASE WHEN {v} IS NULL THEN {lit(missing)} END")
+    fmt = _format_check(col, v)
+    if fmt is not None:
+        ok, prefix = fmt
+        bad = lit(f"{prefix} in {name}: ")
+        checks.append(f"CASE WHEN {v} IS NOT NULL AND NOT {ok} THEN {bad} || {v} END")
+        if col.kind in ("decimal", "int"):
+            num = f"try_cast({v} AS DOUBLE)"
+            if col.minimum is not None:
+                prefix = "negative amount" if col.minimum == 0 else "out of range"
+                checks.append(
+                    f"CASE WHEN {ok} AND {num} < {_fmt_num(col.minimum)} "
+                    f"THEN {lit(f'{prefix} in {name}: ')} || {v} END"
+                )
+            if col.maximum is not None:
+                checks.append(
+                    f"CASE WHEN {ok} AND {num} > {_fmt_num(col.maximum)} "
+                    f"THEN {lit(f'out of range in {name}: ')} || {v} END"
+                )
+    return checks
+
+
+def reason_expr(extract: Extract, value_of: dict[str, str]) -> str:
+    """All of a row's problems joined by '; ', NULL for a valid row.
+
+    `value_of` maps a contract column to the SQL expression holding its value ('' already made NULL).
+    concat_ws skips NULLs, so each passing check simply contributes nothing.
+    """
+    parts = [c for col in extract.columns for c in column_checks(extract, col, value_of[col.name])]
+    if not parts:
+        return "NULL"
+    return "NULLIF(concat_ws('; ', " + ", ".join(parts) + "), '')"
+
+
+def csv_line_expr(values: list[str]) -> str:
+    """The record re-assembled as one CSV line with RFC 4180 quoting, for the quarantine's raw_text.
+
+    A field is quoted only when it must be (comma, quote or line break inside), so a clean row reads back
+    exactly as it was delivered.
+    """
+    fields = [
+        f"CASE WHEN {v} IS NULL THEN '' WHEN regexp_matches({v}, '[\",\\r\\n]') "
+        f"THEN '\"' || replace({v}, '\"', '\"\"') || '\"' ELSE {v} END"
+        for v in values
+    ]
+    return "concat_ws(',', " + ", ".join(fields) + ")" if fields else "''"

@@ -1,0 +1,48 @@
+"""Run settings, read from the environment (marts.md: SPM_LANDING_DIR, SPM_WAREHOUSE, SPM_AS_OF).
+
+Kept in one place so the CLI, the Dagster resources and dbt's profile all see the same paths: the CLI exports
+absolute paths back into the environment before dbt starts, because dbt runs with the dbt project as its
+working directory and would otherwise resolve relative paths against it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+
+DEFAULT_LANDING = "data/landing"
+DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse: Path
+    as_of: str | None
+    timezone: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        as_of = os.environ.get("SPM_AS_OF") or None
+        return cls(
+            landing_dir=Path(os.environ.get("SPM_LANDING_DIR", DEFAULT_LANDING)).resolve(),
+            warehouse=Path(os.environ.get("SPM_WAREHOUSE", DEFAULT_WAREHOUSE)).resolve(),
+            as_of=as_of,
+            timezone=os.environ.get("SPM_TIMEZONE", DEFAULT_TIMEZONE),
+        )
+
+    def export(self) -> None:
+        """Write the resolved settings back to the environment for child processes (dbt)."""
+        os.environ["SPM_LANDING_DIR"] = str(self.landing_dir)
+        os.environ["SPM_WAREHOUSE"] = str(self.warehouse)
+        os.environ["SPM_TIMEZONE"] = self.timezone
+        if self.as_of:
+            os.environ["SPM_AS_OF"] = self.as_of
+        else:
+            os.environ.pop("SPM_AS_OF", None)

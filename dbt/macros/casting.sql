@@ -1,0 +1,30 @@
+{#- Typing helpers for staging. Raw values were validated at ingest (bad rows are in raw._quarantine),
+    so plain casts are safe here; try_cast would hide a contract break instead of failing. -#}
+
+{% macro to_bool(column) -%}
+    case when lower({{ column }}) in ('true', '1') then true
+         when lower({{ column }}) in ('false', '0') then false end
+{%- endmacro %}
+
+{% macro to_money(column) -%}
+    cast({{ column }} as decimal(18, 2))
+{%- endmacro %}
+
+{% macro to_rate(column) -%}
+    cast({{ column }} as decimal(18, 8))
+{%- endmacro %}
+
+{#- ISO 8601 with an offset (Salesforce writes +0000) to a UTC timestamp without time zone. -#}
+{% macro to_utc_timestamp(column) -%}
+    (cast({{ column }} as timestamp with time zone) at time zone 'UTC')
+{%- endmacro %}
+
+{#- A UTC timestamp to the business date in the company's time zone (sources.md, Time). -#}
+{% macro business_date(utc_timestamp) -%}
+    cast(({{ utc_timestamp }} at time zone 'UTC') at time zone '{{ var("timezone") }}' as date)
+{%- endmacro %}
+
+{#- `YYYY-MM` to the first day of that month. -#}
+{% macro month_start_from_text(column) -%}
+    cast({{ column }} || '-01' as date)
+{%- endmacro %}

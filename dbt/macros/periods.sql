@@ -1,0 +1,28 @@
+{#- Calendar helpers written once; every mart takes its periods from these. -#}
+
+{% macro month_of(date_expr) -%}
+    cast({{ dbt.date_trunc('month', date_expr) }} as date)
+{%- endmacro %}
+
+{% macro quarter_start(date_expr) -%}
+    cast({{ dbt.date_trunc('quarter', date_expr) }} as date)
+{%- endmacro %}
+
+{#- `2025Q3` from a date (calendar quarters; fiscal_year_start_month shifts them). -#}
+{% macro quarter_label(date_expr) -%}
+    {%- set shift = (var('fiscal_year_start_month') | int) - 1 -%}
+    {%- set d = dbt.dateadd('month', -shift, date_expr) if shift else date_expr -%}
+    cast(extract(year from {{ d }}) as varchar) || 'Q' || cast(extract(quarter from {{ d }}) as varchar)
+{%- endmacro %}
+
+{% macro add_days(date_expr, days) -%}
+    cast({{ dbt.dateadd('day', days, date_expr) }} as date)
+{%- endmacro %}
+
+{% macro add_months(date_expr, months) -%}
+    cast({{ dbt.dateadd('month', months, date_expr) }} as date)
+{%- endmacro %}
+
+{% macro last_day_of_month(date_expr) -%}
+    cast({{ dbt.last_day(date_expr, 'month') }} as date)
+{%- endmacro %}

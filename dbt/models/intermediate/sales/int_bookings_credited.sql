@@ -1,0 +1,71 @@
+{#- Bookings (metrics.md): won opportunities credited to the split owners by SplitPercentage where splits
+    exist, else 100% to the CRM owner; team and region are the rep's on the close date (type-2 history).
+    new customer = closed in the calendar month of the account's first won opportunity ever. -#}
+with won as (
+    select * from {{ ref('int_opportunities_converted') }}
+    where is_won
+),
+
+splits as (
+    select s.opportunity_id, s.split_id, u.employee_id, s.split_owner_user_id,
+        cast(s.split_percentage / 100 as decimal(9, 6)) as credit_share
+    from {{ ref('stg_crm__opportunity_split') }} s
+    left join {{ ref('int_crm_users_mapped') }} u on u.crm_user_id = s.split_owner_user_id
+),
+
+credits as (
+    select w.opportunity_id, s.split_id, s.employee_id, s.split_owner_user_id as credited_user_id, s.credit_share
+    from won w
+    inner join splits s on s.opportunity_id = w.opportunity_id
+    union all
+    select w.opportunity_id, cast(null as varchar), w.owner_employee_id, w.owner_user_id,
+        cast(1 as decimal(9, 6))
+    from won w
+    where not exists (select 1 from splits s where s.opportunity_id = w.opportunity_id)
+),
+
+first_won as (
+    select account_id, min(close_date) as first_won_date
+    from won
+    where account_id is not null
+    group by account_id
+),
+
+strategic as (
+    select product_line, cast(effective_from as date) as effective_from, cast(effective_to as date) as effective_to
+    from {{ ref('policy_strategic_product_lines') }}
+)
+
+select
+    w.opportunity_id || '|' || coalesce(c.split_id, 'owner') as booking_credit_id,
+    w.opportunity_id,
+    c.split_id,
+    w.account_id,
+    c.employee_id,
+    c.credited_user_id,
+    e.team_id,
+    e.region,
+    w.close_date,
+    w.close_month,
+    w.product_line,
+    w.currency,
+    w.amount,
+    w.fx_rate,
+    w.amount_cny as opportunity_amount_cny,
+    c.credit_share,
+    cast(w.amount_cny * c.credit_share as decimal(38, 8)) as amount_cny,
+    f.first_won_date,
+    coalesce({{ month_of('f.first_won_date') }} = w.close_month, false) as is_new_customer,
+    exists (
+        select 1 from strategic s
+        where s.product_line = w.product_line and w.close_date between s.effective_from and s.effective_to
+    ) as is_strategic,
+    w.source_file,
+    w.source_sha256,
+    w.source_row
+from won w
+inner join credits c on c.opportunity_id = w.opportunity_id
+left join first_won f on f.account_id = w.account_id
+left join {{ ref('int_employee_versions') }} e
+    on e.employee_id = c.employee_id
+    and w.close_date between e.valid_from and e.valid_to

@@ -1,0 +1,55 @@
+{#- The rep-month spine of the monthly marts: every employee, every month from the later of hire month and
+    the first month with data, to the earlier of termination month and the as-of month. Team and region are
+    the version in force on the month's last day, or on the last day employed. -#}
+with as_of as (
+    select as_of_date from {{ ref('int_run_as_of') }}
+),
+
+first_data as (
+    select min(close_month) as first_month from {{ ref('int_opportunities_converted') }}
+),
+
+employees as (
+    select employee_id, min(hire_date) as hire_date, max(termination_date) as termination_date
+    from {{ ref('int_employee_versions') }}
+    group by employee_id
+),
+
+months as (
+    select c.month, c.month_end, c.quarter, c.year
+    from {{ ref('int_calendar_months') }} c
+    cross join as_of
+    cross join first_data
+    where c.month <= as_of.as_of_date and c.month >= first_data.first_month
+),
+
+spine as (
+    select
+        e.employee_id,
+        m.month,
+        m.month_end,
+        m.quarter,
+        m.year,
+        case when e.termination_date is not null and e.termination_date < m.month_end
+            then e.termination_date else m.month_end end as reference_date
+    from employees e
+    inner join months m
+        on m.month_end >= e.hire_date
+        and (e.termination_date is null or m.month <= e.termination_date)
+)
+
+select
+    s.employee_id,
+    s.month,
+    s.month_end,
+    s.quarter,
+    s.year,
+    s.reference_date,
+    v.team_id,
+    v.team_name,
+    v.region,
+    v.job_level
+from spine s
+left join {{ ref('int_employee_versions') }} v
+    on v.employee_id = s.employee_id
+    and s.reference_date between v.valid_from and v.valid_to

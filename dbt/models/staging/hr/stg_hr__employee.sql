@@ -1,0 +1,34 @@
+{#- Every version is kept (type-2 history is built in int_employee_versions). Only exact re-deliveries of a
+    version (same employee and updated_at) are collapsed, the later file winning. -#}
+with source as (
+    select * from {{ source('hr', 'employee') }}
+),
+
+renamed as (
+    select
+        employee_id,
+        crm_user_id,
+        full_name,
+        email,
+        team_id,
+        team_name,
+        region,
+        manager_employee_id,
+        job_level,
+        cast(hire_date as date) as hire_date,
+        cast(termination_date as date) as termination_date,
+        {{ to_money('base_monthly_salary') }} as base_monthly_salary,
+        currency,
+        coalesce({{ to_bool('is_deleted') }}, false) as is_deleted,
+        {{ to_utc_timestamp('updated_at') }} as updated_at,
+        {{ lineage_columns() }},
+        {{ current_version_rank(['employee_id', 'updated_at'], to_utc_timestamp('updated_at')) }} as version_rank
+    from source
+)
+
+select
+    employee_id, crm_user_id, full_name, email, team_id, team_name, region, manager_employee_id, job_level,
+    hire_date, termination_date, base_monthly_salary, currency, is_deleted, updated_at,
+    {{ business_date('updated_at') }} as updated_date, source_file, source_sha256, source_row
+from renamed
+where version_rank = 1

@@ -1,0 +1,250 @@
+"""Real Great Expectations validations of the committed mart_rep_monthly_kpis suite.
+
+Each test breaks one rule on purpose, so a gate that silently stops firing (a renamed column, a suite GX
+drops, a derived column never computed) shows up here rather than in a published pay statement. GX is imported
+once per session by the module's cached context; each validation then takes a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pandas as pd
+import pytest
+
+from dagster_project.checks import gx_suites
+from dagster_project.checks.gx_suites import (
+    FailedExpectation,
+    SuiteError,
+    SuiteOutcome,
+    asset_check_result,
+    validate_dataframe,
+    validate_table,
+)
+
+pytestmark = pytest.mark.unit
+
+SUITE = "mart_rep_monthly_kpis"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def gx_context() -> None:
+    """Build the GX context once up front, so its ≈4 s import is paid once and not charged to one test."""
+    gx_suites._gx_context()
+
+
+def good_kpis() -> pd.DataFrame:
+    """Three reps over two months, covering a positive, a zero and a missing target."""
+    return pd.DataFrame(
+        {
+            "employee_id": ["E001", "E002", "E003", "E001", "E002", "E003"],
+            "month": pd.to_datetime(["2025-01-01"] * 3 + ["2025-02-01"] * 3),
+            "team_id": ["T1", "T1", "T2", "T1", "T1", "T2"],
+            "bookings": [120_000.0, 0.0, 35_000.5, 80_000.0, 10_000.0, 0.0],
+            "revenue_target": [100_000.0, 50_000.0, 0.0, 100_000.0, None, 40_000.0],
+            "attainment": [1.2, 0.0, None, 0.8, None, 0.0],
+        }
+    )
+
+
+def failure(outcome: SuiteOutcome, expectation: str, column: str) -> FailedExpectation:
+    """The one failure of ``expectation`` on ``column``; fails the test with the report when absent."""
+    matches = [f for f in outcome.failed if f.expectation_type == expectation and column in f.columns]
+    assert len(matches) == 1, outcome.describe()
+    return matches[0]
+
+
+def test_good_dataframe_passes() -> None:
+    outcome = validate_dataframe(good_kpis(), SUITE)
+
+    assert outcome.success, outcome.describe()
+    assert outcome.failed == []
+    assert outcome.evaluated == len(gx_suites.load_suite(SUITE)["expectations"])
+    assert outcome.rows == 6
+
+
+def test_duplicate_key_fails_and_shows_the_key() -> None:
+    df = good_kpis()
+    df = pd.concat([df, df.iloc[[0]]], ignore_index=True)
+
+    outcome = validate_dataframe(df, SUITE)
+
+    assert not outcome.success
+    dup = failure(outcome, "expect_compound_columns_to_be_unique", "employee_id")
+    assert dup.columns == ["employee_id", "month"]
+    assert dup.unexpected_count == 2
+    assert {v["employee_id"] for v in dup.unexpected_values} == {"E001"}
+    assert all(str(v["month"]).startswith("2025-01-01") for v in dup.unexpected_values)
+    assert [row["employee_id"] for row in dup.sample_rows] == ["E001", "E001"]
+    text = outcome.describe()
+    assert "expect_compound_columns_to_be_unique [employee_id, month]" in text
+    assert '"employee_id": "E001"' in text and "(x2)" in text
+
+
+def test_negative_bookings_fails_with_the_value() -> None:
+    df = good_kpis()
+    df.loc[4, "bookings"] = -500.0  # target null, so only the bookings rule applies
+
+    outcome = validate_dataframe(df, SUITE)
+
+    assert not outcome.success
+    neg = failure(outcome, "expect_column_values_to_be_between", "bookings")
+    assert neg.unexpected_values == [-500.0]
+    assert neg.sample_rows[0]["employee_id"] == "E002"
+    assert "-500.0" in outcome.describe()
+
+
+def test_attainment_inconsistent_with_target_fails_via_derived_sql() -> None:
+    df = good_kpis()
+    df.loc[0, "attainment"] = 1.25  # bookings / target is 1.2
+
+    outcome = validate_dataframe(df, SUITE)
+
+    diff = failure(outcome, "expect_column_values_to_be_between", "attainment_abs_diff")
+    assert diff.unexpected_count == 1
+    row = diff.sample_rows[0]
+    assert (row["employee_id"], row["bookings"], row["revenue_target"], row["attainment"]) == (
+        "E001",
+        120_000.0,
+        100_000.0,
+        1.25,
+    )
+    assert row["attainment_abs_diff"] == pytest.approx(0.05)
+    assert [f.expectation_type for f in outcome.failed] == ["expect_column_values_to_be_between"]
+
+
+@pytest.mark.parametrize(
+    ("row", "attainment", "expectation"),
+    [
+        (0, None, "expect_column_values_to_not_be_null"),  # target 100k but no attainment
+        (2, 0.7, "expect_column_values_to_be_null"),  # target 0 but an attainment
+        (4, 0.1, "expect_column_values_to_be_null"),  # target null but an attainment
+    ],
+)
+def test_attainment_nullness_follows_the_target(row: int, attainment: float | None, expectation: str) -> None:
+    df = good_kpis()
+    df.loc[row, "attainment"] = attainment
+
+    outcome = validate_dataframe(df, SUITE)
+
+    found = failure(outcome, expectation, "attainment")
+    assert found.kwargs["row_condition"], "the rule only applies to rows selected by the target"
+    assert found.sample_rows[0]["employee_id"] == df.loc[row, "employee_id"]
+
+
+def test_validate_table_reads_duckdb_and_releases_the_file(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            """
+            create table marts.mart_rep_monthly_kpis (
+                employee_id varchar, month date, team_id varchar, bookings decimal(18, 2),
+                revenue_target decimal(18, 2), attainment double
+            )
+            """
+        )
+        con.execute(
+            """
+            insert into marts.mart_rep_monthly_kpis values
+                ('E001', date '2025-01-01', 'T1', 120000.00, 100000.00, 120000.00 / 100000.00),
+                ('E002', date '2025-01-01', 'T1', 0.00, 0.00, null),
+                ('E001', date '2025-02-01', 'T1', -1.00, null, null)
+            """
+        )
+
+    january = validate_table(warehouse, "marts.mart_rep_monthly_kpis", where="month = date '2025-01-01'")
+    everything = validate_table(warehouse, "marts.mart_rep_monthly_kpis")
+
+    assert january.success, january.describe()
+    assert january.rows == 2 and january.suite_name == SUITE
+    assert not everything.success
+    assert failure(everything, "expect_column_values_to_be_between", "bookings").unexpected_values == [-1.0]
+    # No connection was left open: a writer can open the file straight away.
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from marts.mart_rep_monthly_kpis where bookings < 0")
+
+
+def test_asset_check_result_blocks_on_failure() -> None:
+    df = good_kpis()
+    df.loc[4, "bookings"] = -500.0  # target null, so only the bookings rule applies
+    outcome = validate_dataframe(df, SUITE)
+
+    result = asset_check_result(outcome)
+    warning = asset_check_result(outcome, blocking_severity=False)
+
+    assert isinstance(result, dg.AssetCheckResult)
+    assert result.passed is False
+    assert result.severity == dg.AssetCheckSeverity.ERROR
+    assert warning.severity == dg.AssetCheckSeverity.WARN
+    assert result.description and result.description.startswith(f"Suite {SUITE} FAILED")
+    assert result.metadata["expectations_failed"] == dg.MetadataValue.int(1)
+    failures = result.metadata["failures"]
+    assert isinstance(failures, dg.JsonMetadataValue)
+    assert failures.data[0]["unexpected_values"] == [-500.0]
+    json.dumps(outcome.metadata(), allow_nan=False)  # plain JSON: no NaN, no timestamps
+
+
+def test_asset_check_result_passes_on_good_data() -> None:
+    result = asset_check_result(validate_dataframe(good_kpis(), SUITE))
+
+    assert result.passed is True
+    assert result.metadata["expectations_failed"] == dg.MetadataValue.int(0)
+
+
+def test_repeated_validations_leave_no_gx_objects_behind() -> None:
+    validate_dataframe(good_kpis(), SUITE)
+    validate_dataframe(good_kpis(), SUITE)
+
+    context, datasource = gx_suites._gx_context()
+    assert context.suites.all() == []
+    assert context.validation_definitions.all() == []
+    assert datasource.assets == []
+
+
+def test_invalid_suite_is_refused_not_silently_shrunk(tmp_path: Path) -> None:
+    # GX itself only logs and drops an unknown expectation; the gate must not get quietly weaker.
+    suite = {"name": "broken", "expectations": [{"type": "expect_column_values_to_be_betwen", "kwargs": {}}]}
+    (tmp_path / "broken.json").write_text(json.dumps(suite))
+
+    with pytest.raises(SuiteError, match="expect_column_values_to_be_betwen"):
+        validate_dataframe(good_kpis(), "broken", directory=tmp_path)
+
+
+def test_suite_name_must_match_its_file(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text(json.dumps({"name": "b", "expectations": []}))
+
+    with pytest.raises(SuiteError, match="named after its file"):
+        gx_suites.load_suite("a", tmp_path)
+
+
+def test_aggregate_rule_via_derived_sql(tmp_path: Path) -> None:
+    # The grade-count example of expectations/README.md, so the documented pattern is known to work.
+    suite = {
+        "name": "grades__grade_counts",
+        "meta": {
+            "derived_sql": [
+                "select quarter,",
+                "       count(*) filter (where grade = 'A') as a_count,",
+                "       cast(floor(0.10 * count(grade)) as bigint) as expected_a_count",
+                "from t group by quarter order by quarter",
+            ]
+        },
+        "expectations": [
+            {
+                "type": "expect_column_pair_values_to_be_equal",
+                "kwargs": {"column_A": "a_count", "column_B": "expected_a_count"},
+            }
+        ],
+    }
+    (tmp_path / "grades__grade_counts.json").write_text(json.dumps(suite))
+    grades = ["A"] + ["B"] * 9 + ["A", "A"] + ["B"] * 8  # 2025Q1 has 1 A of 10; 2025Q2 has 2 A of 10
+    df = pd.DataFrame({"quarter": ["2025Q1"] * 10 + ["2025Q2"] * 10, "grade": grades})
+
+    outcome = validate_dataframe(df, "grades__grade_counts", directory=tmp_path)
+
+    pair = failure(outcome, "expect_column_pair_values_to_be_equal", "a_count")
+    assert pair.sample_rows == [{"quarter": "2025Q2", "a_count": 2, "expected_a_count": 1}]
