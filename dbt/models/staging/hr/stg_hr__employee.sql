@@ -29,6 +29,6 @@ renamed as (
 select
     employee_id, crm_user_id, full_name, email, team_id, team_name, region, manager_employee_id, job_level,
     hire_date, termination_date, base_monthly_salary, currency, is_deleted, updated_at,
-    {{ business_date('updated_at') }} as updated_date, source_file, source_sha256, source_row
+    {{ business_date('updated_at') }} as updated_date, source_file, source_sha256, source_row, file_order
 from renamed
 where version_rank = 1

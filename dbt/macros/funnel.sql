@@ -1,0 +1,24 @@
+{#- Opportunity stage order (sources.md: Prospecting ... Negotiation, Closed Won, Closed Lost "in that order").
+    For stage conversion (metrics.md) Closed Won is the last stage and Closed Lost is no later stage at all, so it
+    has no order. Written once; the funnel models read it from here. -#}
+
+{% macro funnel_stages() -%}
+    {{ return(['Prospecting', 'Qualification', 'Needs Analysis', 'Proposal', 'Negotiation']) }}
+{%- endmacro %}
+
+{% macro stage_order(stage_expr) -%}
+    case {{ stage_expr }}
+        {%- for stage in funnel_stages() %}
+        when '{{ stage }}' then {{ loop.index }}
+        {%- endfor %}
+        when 'Closed Won' then {{ funnel_stages() | length + 1 }}
+    end
+{%- endmacro %}
+
+{#- Values of a column outside [min_value, max_value]; nulls pass (a rate with no denominator is null). -#}
+{% test funnel_between(model, column_name, min_value, max_value) %}
+select {{ column_name }}
+from {{ model }}
+where {{ column_name }} is not null
+    and ({{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }})
+{% endtest %}

@@ -1,0 +1,72 @@
+{#- One row per opportunity and stage it entered (its first entry when the stage was entered again), credited to
+    the opportunity's CRM owner. History rows of a deleted opportunity count for nothing (metrics.md), so history
+    is joined to the opportunities that still exist; nothing entered after the as-of date counts.
+    advanced (metrics.md, stage conversion): the opportunity entered a stage of higher order at or after this
+    first entry, up to the as-of date. Closed Lost has no order, so it is never a later stage; Closed Won is last. -#}
+with history as (
+    select * from {{ ref('stg_crm__opportunity_history') }}
+),
+
+opportunities as (
+    select * from {{ ref('int_opportunities_converted') }}
+),
+
+as_of as (
+    select as_of_date from {{ ref('int_run_as_of') }}
+),
+
+entries as (
+    select
+        h.history_id,
+        h.opportunity_id,
+        h.stage_name,
+        {{ stage_order('h.stage_name') }} as stage_order,
+        h.entered_at,
+        h.entered_date
+    from history h
+    inner join opportunities o on o.opportunity_id = h.opportunity_id
+    cross join as_of
+    where h.entered_date <= as_of.as_of_date
+),
+
+ranked as (
+    select
+        entries.*,
+        row_number() over (
+            partition by opportunity_id, stage_name order by entered_at, history_id
+        ) as entry_rank,
+        count(*) over (partition by opportunity_id, stage_name) as times_entered
+    from entries
+),
+
+first_entries as (
+    select history_id, opportunity_id, stage_name, stage_order, entered_at, entered_date, times_entered
+    from ranked
+    where entry_rank = 1
+),
+
+final as (
+    select
+        f.opportunity_id || '|' || f.stage_name as stage_entry_id,
+        f.opportunity_id,
+        o.owner_user_id,
+        o.owner_employee_id,
+        f.stage_name,
+        f.stage_order,
+        f.entered_at,
+        f.entered_date,
+        {{ month_of('f.entered_date') }} as entered_month,
+        cast(f.times_entered as integer) as times_entered,
+        exists (
+            select 1
+            from entries later
+            where later.opportunity_id = f.opportunity_id
+                and later.stage_order > f.stage_order
+                and later.entered_at >= f.entered_at
+        ) as advanced,
+        f.history_id as first_history_id
+    from first_entries f
+    inner join opportunities o on o.opportunity_id = f.opportunity_id
+)
+
+select * from final

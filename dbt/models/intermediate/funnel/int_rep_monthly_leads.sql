@@ -1,0 +1,47 @@
+{#- Lead conversion per CRM owner and month of the lead's CreatedDate (business date), metrics.md: of the leads
+    created in the month, the share converted as of the as-of date (IsConverted and ConvertedDate <= as-of).
+    Leads created after the as-of date do not count. -#}
+with leads as (
+    select * from {{ ref('stg_crm__lead') }}
+),
+
+users as (
+    select * from {{ ref('int_crm_users_mapped') }}
+),
+
+as_of as (
+    select as_of_date from {{ ref('int_run_as_of') }}
+),
+
+credited as (
+    select
+        u.employee_id,
+        {{ month_of('l.created_date') }} as month,
+        l.is_converted and l.converted_date <= as_of.as_of_date as is_converted_as_of
+    from leads l
+    inner join users u on u.crm_user_id = l.owner_user_id
+    cross join as_of
+    where l.created_date <= as_of.as_of_date
+),
+
+aggregated as (
+    select
+        employee_id,
+        month,
+        cast(count(*) as integer) as leads_created,
+        cast(sum(case when is_converted_as_of then 1 else 0 end) as integer) as leads_converted
+    from credited
+    group by employee_id, month
+),
+
+final as (
+    select
+        employee_id,
+        month,
+        leads_created,
+        leads_converted,
+        {{ safe_ratio('leads_converted', 'leads_created') }} as lead_conversion_rate
+    from aggregated
+)
+
+select * from final

@@ -1,0 +1,76 @@
+{#- Team figures are sums of numerators and denominators, never averages of rates (metrics.md). Bookings go to
+    the team the rep was in at close; the other parts to the rep's team at month end (int_rep_months). -#}
+with team_bookings as (
+    select team_id, month, sum(bookings) as bookings, sum(new_customer_bookings) as new_customer_bookings,
+        sum(strategic_bookings) as strategic_bookings
+    from {{ ref('int_rep_monthly_bookings') }}
+    where team_id is not null
+    group by team_id, month
+),
+
+team_parts as (
+    select
+        team_id,
+        month,
+        count(*) as reps,
+        sum(revenue_target) as revenue_target,
+        sum(new_customers_weighted) as new_customers_weighted,
+        sum(new_customers_target) as new_customers_target,
+        sum(won_count) as won_count,
+        sum(lost_count) as lost_count,
+        sum(leads_created) as leads_created,
+        sum(leads_converted) as leads_converted,
+        sum(visits) as visits,
+        sum(calls) as calls,
+        sum(call_minutes) as call_minutes,
+        sum(receivable_due) as receivable_due,
+        sum(collected) as collected,
+        sum(collected_on_time) as collected_on_time
+    from {{ ref('mart_rep_monthly_kpis') }}
+    where team_id is not null
+    group by team_id, month
+),
+
+teams as (
+    select team_id, max(team_name) as team_name, max(region) as region
+    from {{ ref('int_employee_versions') }}
+    where is_current
+    group by team_id
+),
+
+keys as (
+    select team_id, month from team_parts
+    union
+    select team_id, month from team_bookings
+),
+
+final as (
+    select
+        k.team_id,
+        k.month,
+        t.team_name,
+        t.region,
+        cast(coalesce(p.reps, 0) as integer) as reps,
+        cast(coalesce(b.bookings, 0) as decimal(38, 8)) as bookings,
+        cast(coalesce(b.new_customer_bookings, 0) as decimal(38, 8)) as new_customer_bookings,
+        cast(p.revenue_target as decimal(18, 2)) as revenue_target,
+        {{ safe_ratio('coalesce(b.bookings, 0)', 'p.revenue_target') }} as attainment,
+        {{ safe_ratio('coalesce(b.strategic_bookings, 0)', 'b.bookings') }} as strategic_share,
+        cast(coalesce(p.new_customers_weighted, 0) as decimal(18, 4)) as new_customers_weighted,
+        cast(p.new_customers_target as decimal(18, 2)) as new_customers_target,
+        {{ safe_ratio('p.won_count', 'p.won_count + p.lost_count') }} as win_rate,
+        {{ safe_ratio('p.leads_converted', 'p.leads_created') }} as lead_conversion_rate,
+        cast(coalesce(p.visits, 0) as integer) as visits,
+        cast(coalesce(p.calls, 0) as integer) as calls,
+        cast(coalesce(p.call_minutes, 0) as decimal(18, 2)) as call_minutes,
+        cast(coalesce(p.receivable_due, 0) as decimal(38, 8)) as receivable_due,
+        cast(coalesce(p.collected, 0) as decimal(38, 8)) as collected,
+        {{ safe_ratio('p.collected', 'p.receivable_due') }} as collection_rate,
+        {{ safe_ratio('p.collected_on_time', 'p.receivable_due') }} as on_time_rate
+    from keys k
+    left join team_parts p on p.team_id = k.team_id and p.month = k.month
+    left join team_bookings b on b.team_id = k.team_id and b.month = k.month
+    left join teams t on t.team_id = k.team_id
+)
+
+select * from final
