@@ -1,0 +1,101 @@
+{#- Every current invoice and credit note in CNY with its credited rep and gross receivable (marts.md).
+    Invoices carry their receivable and credit notes; a credit note's own row has a receivable of 0 (its
+    amount is already netted on its original invoice) and points to original_invoice_id. -#}
+with invoices as (
+    select * from {{ ref('int_invoices_receivable') }}
+),
+
+credit_notes as (
+    select * from {{ ref('int_finance_documents') }}
+    where document_type = 'CRN'
+),
+
+documents as (
+    select
+        invoice_id,
+        invoice_number,
+        'INV' as document_type,
+        cast(null as varchar) as original_invoice_id,
+        customer_number,
+        account_id,
+        opportunity_id,
+        employee_id,
+        credited_via,
+        invoice_date,
+        due_date,
+        payment_terms_days,
+        status,
+        currency,
+        fx_rate,
+        gross_amount,
+        gross_amount_cny,
+        credit_note_count,
+        credit_notes_amount_cny,
+        gross_receivable_cny,
+        is_orphan_customer,
+        false as is_orphan_credit_note,
+        source_file,
+        source_sha256,
+        source_row
+    from invoices
+    union all
+    select
+        invoice_id,
+        invoice_number,
+        'CRN' as document_type,
+        original_invoice_id,
+        customer_number,
+        account_id,
+        opportunity_id,
+        employee_id,
+        credited_via,
+        invoice_date,
+        due_date,
+        payment_terms_days,
+        status,
+        currency,
+        fx_rate,
+        gross_amount,
+        gross_amount_cny,
+        0 as credit_note_count,
+        0 as credit_notes_amount_cny,
+        0 as gross_receivable_cny,
+        is_orphan_customer,
+        is_orphan_credit_note,
+        source_file,
+        source_sha256,
+        source_row
+    from credit_notes
+),
+
+final as (
+    select
+        cast(invoice_id as varchar) as invoice_id,
+        cast(invoice_number as varchar) as invoice_number,
+        cast(document_type as varchar) as document_type,
+        cast(original_invoice_id as varchar) as original_invoice_id,
+        cast(customer_number as varchar) as customer_number,
+        cast(account_id as varchar) as account_id,
+        cast(opportunity_id as varchar) as opportunity_id,
+        cast(employee_id as varchar) as employee_id,
+        cast(credited_via as varchar) as credited_via,
+        cast(invoice_date as date) as invoice_date,
+        cast(due_date as date) as due_date,
+        cast(payment_terms_days as integer) as payment_terms_days,
+        cast(status as varchar) as status,
+        cast(currency as varchar) as currency,
+        cast(fx_rate as decimal(18, 8)) as fx_rate,
+        cast(gross_amount as decimal(18, 2)) as gross_amount,
+        cast(gross_amount_cny as decimal(38, 8)) as gross_amount_cny,
+        cast(credit_note_count as integer) as credit_note_count,
+        cast(credit_notes_amount_cny as decimal(38, 8)) as credit_notes_amount_cny,
+        cast(gross_receivable_cny as decimal(38, 8)) as gross_receivable_cny,
+        cast(is_orphan_customer as boolean) as is_orphan_customer,
+        cast(is_orphan_credit_note as boolean) as is_orphan_credit_note,
+        cast(source_file as varchar) as source_file,
+        cast(source_sha256 as varchar) as source_sha256,
+        cast(source_row as bigint) as source_row
+    from documents
+)
+
+select * from final
