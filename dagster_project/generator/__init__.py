@@ -1,0 +1,107 @@
+"""Synthetic landing data for the sales performance warehouse (`spm generate`).
+
+`generate` writes a landing folder that honours the contract of sources.md / `extracts.py` and carries enough
+realism for every KPI, the retention and collection rules, grading and the pay statement to produce non-trivial
+values, plus the mess real extracts have (see `mess`). Scale 1 is about 100 reps, 10,000 accounts, 60,000
+opportunities, a million tasks, about 55,000 invoices and as many payments over 2023-01-01..2025-12-31; fractions
+of a scale keep the minimums grading needs (20 reps, 3 teams, 60 accounts).
+
+Determinism: the same (scale, seed) gives byte-identical files. Each part draws from its own
+`numpy.random.default_rng([seed, stream])`, so changing one module never shifts another's numbers; nothing reads
+the clock, and no ordering depends on sets, dict hashing or `hash()`.
+
+Module map: `people` (organisation, HR history, training), `accounts`, `pipeline` (deals, stage history, splits,
+contracts), `activity` (leads, tasks), `finance` (invoices, payments) with `fx`, `planning` (targets), `surveys`
+(CSAT, 360 reviews), `mess` (deletes, orphans, malformed rows, re-delivery), `deliveries` (file cutting and CSV),
+`table` (typed columns and text formats), `timeline` (dates and the delivery calendar), `ids`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from . import accounts, activity, finance, fx, mess, people, pipeline, planning, surveys
+from .deliveries import Mode, write_extract
+from .table import Table
+
+__all__ = ["generate"]
+
+# one independent random stream per part (never renumber: it would change every file)
+_STREAMS = {
+    "staff": 1, "fx": 2, "accounts": 3, "deals": 4, "stages": 5, "splits": 6, "contracts": 7, "account_versions": 8,
+    "leads": 9, "tasks": 10, "invoices": 11, "payments": 12, "invoice_versions": 13, "targets": 14, "csat": 15,
+    "reviews": 16, "training": 17, "mess": 18,
+}
+
+
+def generate(
+    out_dir: Path, scale: float = 1.0, seed: int = 42, progress: Callable[[str], None] | None = None
+) -> dict[str, int]:
+    """Write the landing folder under `out_dir`; returns good rows written per extract name (`crm__opportunity`).
+
+    Counts cover every delivery file except the byte-identical re-delivery (which the ingest skips) and exclude
+    the deliberately malformed lines.
+    """
+    if scale <= 0:
+        raise ValueError("scale must be positive")
+    out_dir = Path(out_dir)
+    say = progress or (lambda _line: None)
+
+    def rng(stream: str) -> np.random.Generator:
+        return np.random.default_rng([seed, _STREAMS[stream]])
+
+    staff = people.build_staff(scale, rng("staff"))
+    rates = fx.build_fx(rng("fx"))
+    accts = accounts.build_accounts(staff, scale, rng("accounts"))
+    say(f"organisation: {len(staff.reps):,} reps in {len(staff.team_id)} teams; {len(accts):,} accounts")
+
+    deals, contracts = pipeline.build_deals(accts, staff, rates, rng("deals"))
+    deals = mess.add_orphan_deal(deals, accts, staff)
+    pipeline.assign_ids(deals)
+    stage_rows = pipeline.stage_rows(deals, rng("stages"))
+    opp_table, history = pipeline.opportunity_tables(deals, staff, stage_rows, rng("stages"))
+    active = ~contracts.abandoned
+    segments = accounts.coverage_segments(
+        contracts.acc[active], contracts.start[active], contracts.final_end[active], contracts.won_sec[active]
+    )
+    say(f"deals: {len(deals):,} opportunities ({int(deals.booked.sum()):,} won), {len(contracts.acc):,} contracts")
+
+    inv = finance.build_invoices(deals, accts, staff, rng("invoices"))
+    pay = finance.build_payments(inv, accts, rng("payments"))
+    pay, dup = mess.add_payment_oddities(pay, inv, accts, rng("mess"))
+    pay_table, pay_ids = finance.payment_table(pay, rng("payments"))
+    say(f"finance: {len(inv.doc_id):,} invoices and credit notes, {len(pay.inv):,} payments")
+
+    tables: dict[str, Table] = {
+        "crm__account": accounts.account_table(accts, staff, segments, rng("account_versions")),
+        "crm__opportunity": opp_table,
+        "crm__opportunity_history": history,
+        "crm__contract": pipeline.contract_table(contracts, accts, staff, rng("contracts")),
+        "crm__lead": activity.lead_table(accts, deals, staff, len(accts) / len(staff.reps), rng("leads")),
+        "crm__task": activity.task_table(accts, deals, staff, max(2_000, round(1_000_000 * scale)), rng("tasks")),
+        "crm__opportunity_split": pipeline.split_table(deals, staff, rng("splits")),
+        "finance__invoice": finance.invoice_table(inv, pay, accts, deals, rng("invoice_versions")),
+        "finance__payment": pay_table,
+        "finance__fx_rate": fx.fx_table(rates),
+        "hr__employee": staff.table,
+        "hr__training": people.training_table(staff, rng("training")),
+        "planning__target": planning.target_table(staff, deals, accts, rng("targets")),
+        "surveys__csat_response": surveys.csat_table(accts, staff, segments, rng("csat")),
+        "surveys__review_360": surveys.review_table(accts, staff, rng("reviews")),
+    }
+    tables = mess.apply_deletes(tables, deals, accts, pay_ids, dup, rng("mess"))
+
+    counts: dict[str, int] = {}
+    for name, table in tables.items():
+        mode: Mode = "history" if name == "hr__employee" else "single" if name == "finance__fx_rate" else "changes"
+        rows, files = write_extract(out_dir, table, mode)
+        counts[name] = rows
+        say(f"{name}: {rows:,} rows in {files} files")
+    bad = mess.inject_malformed(out_dir)
+    copy = mess.redeliver(out_dir)
+    say(f"mess: {bad} malformed lines, re-delivered {copy.name}")
+    return counts
+

@@ -1,0 +1,55 @@
+{#- Satisfaction per account and quarter (metrics.md): mean overall_score of the account's responses, at risk below
+    80, referral candidate from 90; is_latest_quarter marks the account's latest quarter with answers (the one the
+    at-risk and referral lists use). employee_id is the account's current owner (null for an unknown account). -#}
+with responses as (
+    select * from {{ ref('int_csat_responses_counted') }}
+    where account_id is not null
+),
+
+accounts as (
+    select account_id, owner_employee_id from {{ ref('int_accounts_owned') }}
+),
+
+totals as (
+    select
+        account_id,
+        quarter,
+        min(survey_date) as first_survey_date,
+        max(survey_date) as last_survey_date,
+        count(*) as csat_responses,
+        sum(overall_score) as csat_score_sum
+    from responses
+    group by account_id, quarter
+),
+
+scored as (
+    select
+        account_id,
+        quarter,
+        first_survey_date,
+        last_survey_date,
+        csat_responses,
+        csat_score_sum,
+        {{ safe_ratio('csat_score_sum', 'csat_responses') }} as csat_score,
+        row_number() over (partition by account_id order by last_survey_date desc) as recency_rank
+    from totals
+),
+
+final as (
+    select
+        s.account_id,
+        s.quarter,
+        a.owner_employee_id as employee_id,
+        s.csat_score,
+        cast(s.csat_responses as integer) as csat_responses,
+        cast(s.csat_score_sum as decimal(18, 2)) as csat_score_sum,
+        {{ csat_is_at_risk('s.csat_score') }} as at_risk,
+        {{ csat_is_referral_candidate('s.csat_score') }} as referral_candidate,
+        s.recency_rank = 1 as is_latest_quarter,
+        s.first_survey_date,
+        s.last_survey_date
+    from scored s
+    left join accounts a on a.account_id = s.account_id
+)
+
+select * from final
