@@ -86,7 +86,9 @@ def _clean_dbt_run_targets() -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def execute_job(job_name: str, settings: Settings, **kwargs: object):  # type: ignore[no-untyped-def]
+def execute_job(  # type: ignore[no-untyped-def]
+    job_name: str, settings: Settings, run_config_extra: dict[str, object] | None = None, **kwargs: object
+):
     """Run a job of the Definitions in this process, quietly (our own progress lines are on stderr)."""
     import dagster as dg
 
@@ -94,7 +96,8 @@ def execute_job(job_name: str, settings: Settings, **kwargs: object):  # type: i
     from dagster_project.resources import build_resources
 
     job = defs.resolve_job_def(job_name)
-    run_config = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+    # Dagster's console logger would repeat every failure as a traceback; failures are reported by failed_steps.
+    run_config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     with dg.DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(
             instance=instance,
@@ -129,7 +132,9 @@ def failed_steps(result) -> list[str]:  # type: ignore[no-untyped-def]
     for event in result.all_events:
         if event.is_step_failure:
             error = event.event_specific_data.error
-            messages.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
+            text = error.message.strip() if error else "failed"
+            text = text.removeprefix("dagster._core.definitions.events.Failure: ")
+            messages.append(f"{event.step_key}: {text}")
     return messages
 
 
@@ -160,9 +165,43 @@ def _run_job(job_name: str, args: argparse.Namespace) -> int:
     for failure in failures:
         print(f"FAILED step {failure}", file=sys.stderr)
     ok = result.success and not checks.failed
-    print(f"{'OK' if ok else 'FAILED'} in {elapsed:.1f} s. Query the marts with: "
-          f"duckdb -readonly {settings.warehouse} \"select * from marts.mart_rep_monthly_kpis limit 10\"")
+    print(f"{'OK' if ok else 'FAILED'} in {elapsed:.1f} s. The marts are in schema `marts` of {settings.warehouse} "
+          "(open it read-only with DuckDB; `make dev` shows the Dagster UI).")
     return 0 if ok else 1
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from dagster_project import publish
+    from dagster_project.evaluation_report import render_quarter
+
+    settings = _apply_settings_options(args)
+    try:
+        partition = publish.partition_from_quarter(args.quarter)
+    except publish.PublishError as error:
+        log.error("%s", error)
+        return 2
+    if not args.no_build:
+        status = _run_job("build_warehouse", args)
+        if status != 0:
+            log.error("the warehouse build failed: %s not evaluated", args.quarter)
+            return status
+    job = "publish_quarterly_evaluation" if args.publish else "quarterly_evaluation"
+    log.info("spm evaluate %s: %s", args.quarter, "stage, gate and publish" if args.publish else "stage and gate")
+    run_config = {}
+    if args.publish:
+        run_config = {"ops": {"publish__quarterly_evaluation": {"config": {"reason": args.reason}}}}
+    result = execute_job(job, settings, partition_key=partition, run_config_extra=run_config)
+    failures = failed_steps(result)
+    gate_failures = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    for evaluation in gate_failures:
+        print(f"GATE FAILED {evaluation.check_name}: {evaluation.description or ''}", file=sys.stderr)
+    for failure in failures:
+        print(f"FAILED step {failure}", file=sys.stderr)
+    if gate_failures or not result.success:
+        print(f"{args.quarter}: nothing published (a blocking check or step failed)", file=sys.stderr)
+        return 1
+    print(render_quarter(settings.warehouse, args.quarter, published_now=args.publish))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -190,6 +229,20 @@ def build_parser() -> argparse.ArgumentParser:
                             "files into the raw schema with lineage; quarantine bad rows. No dbt.")
     _add_settings_options(ingest)
     ingest.set_defaults(func=cmd_ingest)
+
+    evaluate = sub.add_parser(
+        "evaluate",
+        help="grade a quarter (and publish it)",
+        description="Build the warehouse, stage the quarter's grading table and run its quality gates; with "
+        "--publish, freeze it as a new version (only when a gate passes and something changed). Exits non-zero "
+        "and names the failing check and rows when a gate fails.",
+    )
+    evaluate.add_argument("--quarter", required=True, help="quarter to evaluate, like 2025Q3")
+    evaluate.add_argument("--publish", action="store_true", help="publish the quarter as a frozen version")
+    evaluate.add_argument("--reason", help="why this version is published (default: initial / data changed)")
+    evaluate.add_argument("--no-build", action="store_true", help="use the warehouse as it is (no ingest/dbt)")
+    _add_settings_options(evaluate)
+    evaluate.set_defaults(func=cmd_evaluate)
     return parser
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 
+from dagster_project.partitions import quarterly_partitions
+
 build_warehouse_job = dg.define_asset_job(
     name="build_warehouse",
     selection=dg.AssetSelection.groups("ingest", "config", "staging", "intermediate", "marts"),
@@ -18,10 +20,33 @@ ingest_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
 )
 
+quarterly_evaluation_job = dg.define_asset_job(
+    name="quarterly_evaluation",
+    selection=dg.AssetSelection.assets(dg.AssetKey(["publish", "quarterly_evaluation_candidate"])),
+    partitions_def=quarterly_partitions,
+    description="Stage a quarter's grading table and run its quality gates (a dry run: nothing is published).",
+    executor_def=dg.in_process_executor,
+)
+
+publish_quarterly_evaluation_job = dg.define_asset_job(
+    name="publish_quarterly_evaluation",
+    selection=dg.AssetSelection.assets(
+        dg.AssetKey(["publish", "quarterly_evaluation_candidate"]), dg.AssetKey(["publish", "quarterly_evaluation"])
+    ),
+    partitions_def=quarterly_partitions,
+    description="Stage, gate and publish a quarter's grading table as a frozen version (blocked by failing gates).",
+    executor_def=dg.in_process_executor,
+)
+
 monthly_build_schedule = dg.ScheduleDefinition(
     name="monthly_build",
     job=build_warehouse_job,
     cron_schedule="0 6 2 * *",
     execution_timezone="Asia/Shanghai",
     description="Rebuild after the month-end extracts land (2nd of each month, 06:00 company time).",
+)
+
+quarterly_evaluation_schedule = dg.build_schedule_from_partitioned_job(
+    quarterly_evaluation_job,
+    description="Dry-run the quarter that just ended (publishing stays a decision: spm evaluate --publish).",
 )

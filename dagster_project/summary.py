@@ -3,6 +3,7 @@ checks passed. Read with a read-only connection after the run, when no step hold
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +37,7 @@ class WarehouseSummary:
         quarantined = sum(n for _, _, n in self.quarantine)
         lines.append(f"  quarantined  {quarantined:,} rows in raw._quarantine")
         for extract, reason, n in self.quarantine:
-            lines.append(f"               {extract:<26} {reason:<28} {n:>6,}")
+            lines.append(f"               {extract:<26} {reason:<36} {n:>6,}")
         lines.append(
             f"  checks       {checks.passed} passed, {len(checks.failed)} failed, {len(checks.warned)} warned"
         )
@@ -45,8 +46,20 @@ class WarehouseSummary:
         return "\n".join(lines)
 
 
+def _connect_read_only(warehouse: Path, attempts: int = 10) -> duckdb.DuckDBPyConnection:
+    """A child process (dbt) may still be releasing the write lock right after a failed step."""
+    for attempt in range(attempts):
+        try:
+            return duckdb.connect(str(warehouse), read_only=True)
+        except duckdb.IOException:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
+    raise AssertionError("unreachable")
+
+
 def summarize(warehouse: Path, load_id: str | None = None) -> WarehouseSummary:
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = _connect_read_only(warehouse)
     try:
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "

@@ -37,7 +37,7 @@ def _build_ingest_asset(extract: Extract) -> dg.AssetsDefinition:
                 warehouse.landing,
                 load_id=context.run_id,
                 loaded_at=datetime.now(UTC).replace(tzinfo=None),
-                log=lambda message: report(context, f"{extract.name}: {message}"),
+                log=lambda message: report(context, f"{extract.name}: {message}", detail=True),
             )
             total = con.execute(f'select count(*) from raw."{extract.name}"').fetchone()[0]
         report(

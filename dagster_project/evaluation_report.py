@@ -1,0 +1,62 @@
+"""What `spm evaluate` prints about a quarter: grade distribution, stars, PIP list, and what changed against the
+latest published version. Reads with a read-only connection after the run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from dagster_project import publish
+
+
+def render_quarter(warehouse: Path, quarter: str, published_now: bool) -> str:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        c = publish.CANDIDATE_TABLE
+        total, graded, eligible = con.execute(
+            f"select count(*), count(*) filter (where is_graded), count(*) filter (where is_eligible) from {c}"
+        ).fetchone()
+        lines = [f"Quarter {quarter}: {total} reps, {eligible} eligible, {graded} graded"]
+        reasons = con.execute(
+            f"select ineligible_reason, count(*) from {c} where not is_eligible group by 1 order by 1"
+        ).fetchall()
+        if reasons:
+            lines.append("  not graded: " + ", ".join(f"{r} {n}" for r, n in reasons))
+        grades = dict(con.execute(f"select grade, count(*) from {c} where grade is not null group by 1").fetchall())
+        lines.append("  grades: " + "  ".join(f"{g} {grades.get(g, 0)}" for g in "ABC"))
+        lines.append("  rank  employee  grade  composite  attainment  team")
+        for rank, emp, grade, score, att, team in con.execute(
+            f"select rank, employee_id, grade, composite_score, attainment, team_id from {c} "
+            "where is_graded and (rank <= 3 or grade = 'C') order by rank"
+        ).fetchall():
+            att_text = f"{att:10.1%}" if att is not None else "         -"
+            lines.append(f"  {rank:>4}  {emp:<8}  {grade:^5}  {score:9.2f}  {att_text}  {team or '-'}")
+        pip = con.execute(f"select count(*) filter (where pip_escalation) from {c}").fetchone()[0]
+        if pip:
+            lines.append(f"  PIP escalation (C twice in a row): {pip}")
+        versions = con.execute(
+            f"select version, reason, published_at, as_of_date from {publish.PUBLICATIONS_TABLE} "
+            "where quarter = ? order by version",
+            [quarter],
+        ).fetchall()
+        for version, reason, at, as_of in versions:
+            lines.append(f"  version {version}: published {at:%Y-%m-%d %H:%M} UTC, data as of {as_of}: {reason}")
+        if not published_now:
+            lines.append(publish.compare_with_published(con, quarter).describe())
+        elif versions:
+            latest = versions[-1][0]
+            changes = [
+                publish.FieldChange(*row)
+                for row in con.execute(
+                    f"select employee_id, field, old_value, new_value from {publish.DIFFS_TABLE} "
+                    "where quarter = ? and version = ? order by employee_id, field",
+                    [quarter, latest],
+                ).fetchall()
+            ]
+            if changes:
+                lines.append(f"  changes in version {latest} against version {latest - 1}:")
+                lines += [f"    {line}" for line in publish.readable_changes(changes)[:40]]
+        return "\n".join(lines)
+    finally:
+        con.close()

@@ -1,0 +1,59 @@
+{#- Published results live in the `publish` schema, outside dbt's rebuilds: dbt never drops or rewrites them
+    (evaluation.md: published quarters are frozen). The tables are created here, by an on-run-start hook, so the
+    views over them always compile; rows are written only by the publish step (dagster_project/publish.py). -#}
+
+{%- macro evaluation_columns() -%}
+    {%- set cols = [
+        ('employee_id', 'varchar'), ('quarter', 'varchar'), ('quarter_start', 'date'), ('quarter_end', 'date'),
+        ('team_id', 'varchar'), ('job_level', 'varchar'), ('hire_date', 'date'), ('is_eligible', 'boolean'),
+        ('ineligible_reason', 'varchar'), ('is_graded', 'boolean'),
+    ] -%}
+    {%- for c in ['attainment', 'growth', 'collection', 'retention', 'satisfaction', 'new_customers', 'review_360',
+                  'collaboration', 'learning'] -%}
+        {%- do cols.extend([(c ~ '_actual', 'double'), (c ~ '_target', 'double'), (c ~ '_score', 'double'),
+                            (c ~ '_weight', 'double')]) -%}
+    {%- endfor -%}
+    {%- do cols.extend([
+        ('left_out_components', 'varchar'), ('weights_used_total', 'double'), ('composite_score', 'double'),
+        ('composite_score_display', 'decimal(9,2)'), ('quantitative_score', 'double'),
+        ('qualitative_score', 'double'), ('bookings', 'decimal(38,8)'), ('attainment', 'double'),
+        ('rank', 'integer'), ('graded_reps', 'integer'), ('a_count_expected', 'integer'),
+        ('c_count_expected', 'integer'), ('grade', 'varchar'), ('pip_required', 'boolean'),
+        ('pip_escalation', 'boolean'), ('policy_version', 'varchar'), ('is_final', 'boolean'),
+    ]) -%}
+    {{ return(cols) }}
+{%- endmacro -%}
+
+{% macro ensure_publish_tables() %}
+    {%- set columns = evaluation_columns() -%}
+    create schema if not exists publish;
+    create table if not exists publish.evaluation_publications (
+        quarter varchar not null,
+        version integer not null,
+        reason varchar not null,
+        run_id varchar,
+        as_of_date date,
+        policy_version varchar,
+        input_digest varchar,
+        input_files varchar,
+        published_at timestamp not null,
+        rows_published integer,
+        graded_reps integer,
+        changed_rows integer,
+        primary key (quarter, version)
+    );
+    create table if not exists publish.quarterly_evaluation_versions (
+        version integer not null,
+        {%- for name, type in columns %}
+        {{ name }} {{ type }}{{ "," if not loop.last }}
+        {%- endfor %}
+    );
+    create table if not exists publish.quarterly_evaluation_diffs (
+        quarter varchar not null,
+        version integer not null,
+        employee_id varchar not null,
+        field varchar not null,
+        old_value varchar,
+        new_value varchar
+    );
+{% endmacro %}

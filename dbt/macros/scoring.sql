@@ -1,0 +1,46 @@
+{#- Scorecard formulas of evaluation.md, written once: the quarterly grading and the monthly pay statement
+    both score components with these. -#}
+
+{#- A component is left out when it has no actual, no target or a target of 0. -#}
+{% macro component_included(actual, target) -%}
+    ({{ actual }} is not null and {{ target }} is not null and {{ target }} <> 0)
+{%- endmacro %}
+
+{#- clamp(100 x actual / target, floor, cap); null when the component is left out. -#}
+{% macro component_score(actual, target, floor=0, cap=120) -%}
+    case when {{ component_included(actual, target) }} then
+        least(greatest(100.0 * cast({{ actual }} as double precision) / cast({{ target }} as double precision),
+            {{ floor }}), {{ cap }})
+    end
+{%- endmacro %}
+
+{#- Sum of weight x score over the included components, the weights rescaled to sum to 1 (an aggregate:
+    use inside a group by). Null when nothing is included. Settled at 12 decimal places so binary floating-point
+    noise (0.35 x 120 / 0.35 = 120.00000000000001) cannot push a score past its cap; "full precision" otherwise. -#}
+{% macro rescaled_weighted_score(weight, score, included) -%}
+    cast(cast(
+        sum(case when {{ included }} then {{ weight }} * {{ score }} end)
+            / nullif(sum(case when {{ included }} then {{ weight }} end), 0)
+    as decimal(38, 12)) as double precision)
+{%- endmacro %}
+
+{#- The payout factor of a tier for attainment a: factor_at_lower + slope x (a - lower_bound), capped. -#}
+{% macro tier_factor(attainment, tier) -%}
+    case when {{ tier }}.factor_cap is not null
+        then least({{ tier }}.factor_at_lower + {{ tier }}.slope * ({{ attainment }} - {{ tier }}.lower_bound), {{ tier }}.factor_cap)
+        else {{ tier }}.factor_at_lower + {{ tier }}.slope * ({{ attainment }} - {{ tier }}.lower_bound) end
+{%- endmacro %}
+
+{#- The attainment falls in the tier (bounds with their inclusive flags; a null upper bound is open). -#}
+{% macro in_tier(attainment, tier) -%}
+    (({{ tier }}.lower_inclusive and {{ attainment }} >= {{ tier }}.lower_bound)
+        or (not {{ tier }}.lower_inclusive and {{ attainment }} > {{ tier }}.lower_bound))
+    and ({{ tier }}.upper_bound is null
+        or ({{ tier }}.upper_inclusive and {{ attainment }} <= {{ tier }}.upper_bound)
+        or (not {{ tier }}.upper_inclusive and {{ attainment }} < {{ tier }}.upper_bound))
+{%- endmacro %}
+
+{#- Rows of an effective-dated policy seed in force on a date. -#}
+{% macro policy_in_force(policy_alias, date_expr) -%}
+    {{ date_expr }} between {{ policy_alias }}.effective_from and {{ policy_alias }}.effective_to
+{%- endmacro %}

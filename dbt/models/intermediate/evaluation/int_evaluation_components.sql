@@ -1,0 +1,81 @@
+{#- One row per rep, quarter and scorecard component: actual, target, score and the weight used after
+    rescaling (0 when left out). Policy rows are those in force on the quarter's last day. -#}
+{%- set components = [
+    ('attainment', 'bookings', 'revenue_target'),
+    ('growth', '1 + growth_yoy', 'null'),
+    ('collection', 'collection_rate', 'collection_target'),
+    ('retention', 'retention_rate', 'null'),
+    ('satisfaction', 'csat_score', 'null'),
+    ('new_customers', 'new_customers_weighted', 'new_customers_target'),
+    ('review_360', 'review_360_score', 'null'),
+    ('collaboration', 'collaboration_score', 'null'),
+    ('learning', 'learning_hours', 'null'),
+] -%}
+with kpis as (
+    select * from {{ ref('mart_rep_quarterly_kpis') }}
+),
+
+policy as (
+    select * from {{ ref('policy_evaluation_components') }}
+),
+
+actuals as (
+    {% for name, actual, target in components %}
+    select
+        employee_id,
+        quarter,
+        quarter_end,
+        '{{ name }}' as component,
+        cast({{ actual }} as double precision) as actual,
+        cast({{ target }} as double precision) as kpi_target
+    from kpis
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+targeted as (
+    select
+        a.employee_id,
+        a.quarter,
+        a.component,
+        p.component_group,
+        p.is_quantitative,
+        cast(p.weight as double precision) as base_weight,
+        a.actual,
+        coalesce(cast(p.policy_target as double precision), a.kpi_target) as target,
+        p.score_floor,
+        p.score_cap,
+        p.policy_version
+    from actuals a
+    inner join policy p on p.component = a.component and {{ policy_in_force('p', 'a.quarter_end') }}
+),
+
+scored as (
+    select
+        *,
+        {{ component_included('actual', 'target') }} as is_included,
+        {{ component_score('actual', 'target', 'score_floor', 'score_cap') }} as score
+    from targeted
+),
+
+totals as (
+    select employee_id, quarter, sum(case when is_included then base_weight end) as included_weight
+    from scored
+    group by employee_id, quarter
+)
+
+select
+    s.employee_id,
+    s.quarter,
+    s.component,
+    s.component_group,
+    s.is_quantitative,
+    s.base_weight,
+    s.actual,
+    s.target,
+    s.score,
+    s.is_included,
+    case when s.is_included then s.base_weight / t.included_weight else 0 end as weight_used,
+    s.policy_version
+from scored s
+inner join totals t on t.employee_id = s.employee_id and t.quarter = s.quarter

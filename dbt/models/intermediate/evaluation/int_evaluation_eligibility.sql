@@ -1,0 +1,52 @@
+{#- Who is graded (evaluation.md, Eligibility): job level in the policy's list on the quarter's last day (or
+    last day employed), hired at least min_tenure_days before the quarter's last day, not terminated before
+    it. Reasons in that precedence: terminated, not_sales_role, new_hire. -#}
+with kpis as (
+    select employee_id, quarter, quarter_end, job_level from {{ ref('mart_rep_quarterly_kpis') }}
+),
+
+employees as (
+    select employee_id, max(hire_date) as hire_date, max(termination_date) as termination_date
+    from {{ ref('int_employee_versions') }}
+    where is_current
+    group by employee_id
+),
+
+grading as (
+    select * from {{ ref('policy_grading') }}
+),
+
+checked as (
+    select
+        k.employee_id,
+        k.quarter,
+        k.quarter_end,
+        k.job_level,
+        e.hire_date,
+        e.termination_date,
+        g.policy_version as grading_policy_version,
+        g.a_share,
+        g.c_share,
+        e.termination_date is not null and e.termination_date < k.quarter_end as is_terminated,
+        position('|' || k.job_level || '|' in '|' || g.eligible_job_levels || '|') = 0 as is_not_sales_role,
+        e.hire_date > {{ add_days('k.quarter_end', '-g.min_tenure_days') }} as is_new_hire
+    from kpis k
+    inner join employees e on e.employee_id = k.employee_id
+    inner join grading g on {{ policy_in_force('g', 'k.quarter_end') }}
+)
+
+select
+    employee_id,
+    quarter,
+    quarter_end,
+    job_level,
+    hire_date,
+    termination_date,
+    grading_policy_version,
+    a_share,
+    c_share,
+    not (is_terminated or is_not_sales_role or is_new_hire) as is_eligible,
+    case when is_terminated then 'terminated'
+         when is_not_sales_role then 'not_sales_role'
+         when is_new_hire then 'new_hire' end as ineligible_reason
+from checked

@@ -1,0 +1,145 @@
+"""End to end: generated extracts -> Dagster job (ingest, dbt build, GX checks) -> a real DuckDB warehouse."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import BuiltWarehouse, build, table_digest
+
+from dagster_project.extracts import EXTRACTS
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parent.parent
+CONTRACT_CHECK = REPO.parent / "shared" / "tools" / "contract_check.py"
+DELIVERED_MARTS = [
+    "dim_sales_rep", "dim_customer", "fct_bookings", "fct_invoices", "fct_payments", "mart_rep_monthly_kpis",
+    "mart_team_monthly_kpis", "mart_customer_retention", "mart_collection_rate", "mart_ar_aging",
+    "mart_sales_funnel", "mart_customer_satisfaction", "mart_quarterly_evaluation",
+]
+
+
+def test_every_asset_is_materialized_and_every_check_passes(built_warehouse: BuiltWarehouse) -> None:
+    for extract in EXTRACTS:
+        assert f"raw/{extract.name}" in built_warehouse.materialized
+    for model in ("staging/stg_crm__opportunity", "intermediate/int_employee_versions", "marts/mart_rep_monthly_kpis"):
+        assert model in built_warehouse.materialized
+    failed = [name for name, passed in built_warehouse.checks if not passed]
+    # The generator plants exactly one orphan payment; it is reported (warn), never dropped.
+    assert sorted(failed) == [
+        "intermediate/int_payments_converted:every_payment_maps_to_a_known_invoice_or_is_reported",
+        "marts/fct_payments:fct_payments_every_payment_maps_to_a_known_invoice",
+    ]
+    assert ("marts/mart_rep_monthly_kpis:gx_mart_rep_monthly_kpis", True) in built_warehouse.checks
+
+
+def test_layers_hold_rows_and_malformed_rows_are_quarantined(built_warehouse: BuiltWarehouse) -> None:
+    con = duckdb.connect(str(built_warehouse.warehouse), read_only=True)
+    try:
+        reasons = con.execute(
+            "select extract, split_part(reason, ':', 1) from raw._quarantine order by 1, 2"
+        ).fetchall()
+        staged = con.execute("select count(*) from staging.stg_crm__opportunity").fetchone()[0]
+        kpi_rows, reps = con.execute(
+            "select count(*), count(distinct employee_id) from marts.mart_rep_monthly_kpis"
+        ).fetchone()
+        redelivered = con.execute(
+            "select status from raw._load_log where source_file = 'crm/opportunity/opportunity_20250331_2.csv'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert {r for _, r in reasons} >= {
+        "wrong column count", "unparsable date in CloseDate", "unparsable number in Amount", "missing key Id",
+        "unknown value in StageName", "negative amount in Amount",
+    }
+    assert len(reasons) == 10
+    assert staged > 100 and kpi_rows > 100 and reps >= 20
+    assert redelivered == [("skipped_duplicate",)]
+
+
+def test_published_tables_meet_the_contract(built_warehouse: BuiltWarehouse) -> None:
+    result = subprocess.run(
+        [sys.executable, str(CONTRACT_CHECK), str(built_warehouse.warehouse), *DELIVERED_MARTS],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_current_state_takes_the_latest_version_and_drops_deletes(built_warehouse: BuiltWarehouse) -> None:
+    con = duckdb.connect(str(built_warehouse.warehouse), read_only=True)
+    try:
+        deleted = con.execute(
+            """select r."Id" from raw.crm__opportunity r
+               qualify row_number() over (partition by r."Id" order by cast(r."SystemModstamp" as timestamptz) desc,
+                   r._file_order desc) = 1 and lower(r."IsDeleted") = 'true'"""
+        ).fetchall()
+        still_there = con.execute(
+            "select count(*) from staging.stg_crm__opportunity where opportunity_id in (select unnest(?))",
+            [[d[0] for d in deleted]],
+        ).fetchone()[0]
+        changed = con.execute(
+            """select "Id", max(cast("SystemModstamp" as timestamptz) at time zone 'UTC') from raw.crm__opportunity
+               group by 1 having count(*) > 1 and bool_and(lower("IsDeleted") = 'false') limit 50"""
+        ).fetchall()
+        mismatched = [
+            opp for opp, latest in changed
+            if con.execute(
+                "select system_modstamp from staging.stg_crm__opportunity where opportunity_id = ?", [opp]
+            ).fetchone()[0] != latest
+        ]
+    finally:
+        con.close()
+    assert deleted, "the generator deletes some opportunities"
+    assert still_there == 0
+    assert changed and not mismatched
+
+
+@pytest.mark.slow
+def test_running_twice_leaves_the_marts_identical(built_warehouse: BuiltWarehouse, tmp_path: Path) -> None:
+    copy = built_warehouse.copy_to(tmp_path)
+    before = {s: table_digest(copy.warehouse, s) for s in ("raw", "staging", "marts")}
+    result = build(copy.landing, copy.warehouse)
+    assert result.success
+    after = {s: table_digest(copy.warehouse, s) for s in ("raw", "staging", "marts")}
+    assert after["marts"] == before["marts"]
+    assert after["staging"] == before["staging"]
+    # Raw differs only by the load log's skip entries for this run, never by loaded rows.
+    assert {t: d for t, d in after["raw"].items() if t != "_load_log"} == {
+        t: d for t, d in before["raw"].items() if t != "_load_log"
+    }
+
+
+@pytest.mark.slow
+def test_dbt_unit_tests_pass(built_warehouse: BuiltWarehouse, tmp_path: Path) -> None:
+    copy = built_warehouse.copy_to(tmp_path)
+    env = {**os.environ, "SPM_WAREHOUSE": str(copy.warehouse)}
+    dbt = Path(sys.executable).parent / "dbt"
+    result = subprocess.run(
+        [str(dbt), "test", "--select", "test_type:unit", "--profiles-dir", ".", "--target-path", str(tmp_path / "t"),
+         "--log-path", str(tmp_path / "logs")],
+        cwd=REPO / "dbt", env=env, capture_output=True, text=True, check=False,
+    )
+    tail = "\n".join(result.stdout.splitlines()[-40:])
+    assert result.returncode == 0, tail
+    assert "ERROR=0" in result.stdout and "FAIL" not in result.stdout.split("Done.")[-1]
+
+
+@pytest.mark.slow
+def test_a_missing_fx_rate_fails_the_build_by_name(landing: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "landing"
+    shutil.copytree(landing, broken)
+    fx = next((broken / "finance" / "fx_rate").glob("*.csv"))
+    lines = fx.read_text().splitlines()
+    kept = [line for line in lines if not line.startswith("2025-03,USD")]
+    assert len(kept) == len(lines) - 1
+    fx.write_text("\n".join(kept) + "\n")
+    result = build(broken, tmp_path / "warehouse.duckdb")
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure).event_specific_data.error.message
+    assert "fx_rate_exists_for_every" in failure
