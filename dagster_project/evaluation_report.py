@@ -13,7 +13,8 @@ from dagster_project import publish
 def render_quarter(warehouse: Path, quarter: str, published_now: bool) -> str:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        c = publish.CANDIDATE_TABLE
+        spec = publish.EVALUATION
+        c = spec.candidate_table
         total, graded, eligible = con.execute(
             f"select count(*), count(*) filter (where is_graded), count(*) filter (where is_eligible) from {c}"
         ).fetchone()
@@ -36,20 +37,20 @@ def render_quarter(warehouse: Path, quarter: str, published_now: bool) -> str:
         if pip:
             lines.append(f"  PIP escalation (C twice in a row): {pip}")
         versions = con.execute(
-            f"select version, reason, published_at, as_of_date from {publish.PUBLICATIONS_TABLE} "
+            f"select version, reason, published_at, as_of_date from {spec.publications_table} "
             "where quarter = ? order by version",
             [quarter],
         ).fetchall()
         for version, reason, at, as_of in versions:
             lines.append(f"  version {version}: published {at:%Y-%m-%d %H:%M} UTC, data as of {as_of}: {reason}")
         if not published_now:
-            lines.append(publish.compare_with_published(con, quarter).describe())
+            lines.append(publish.compare_with_published(con, spec, quarter).describe())
         elif versions:
             latest = versions[-1][0]
             changes = [
                 publish.FieldChange(*row)
                 for row in con.execute(
-                    f"select employee_id, field, old_value, new_value from {publish.DIFFS_TABLE} "
+                    f"select employee_id, field, old_value, new_value from {spec.diffs_table} "
                     "where quarter = ? and version = ? order by employee_id, field",
                     [quarter, latest],
                 ).fetchall()

@@ -36,10 +36,10 @@ def quarterly_evaluation_candidate(
 ) -> dg.MaterializeResult:
     quarter = publish.quarter_from_partition(context.partition_key)
     with warehouse.connect() as con:
-        rows = publish.stage_candidate(con, quarter)
+        rows = publish.stage_candidate(con, publish.EVALUATION, quarter)
         grades = dict(
             con.execute(
-                f"select coalesce(grade, 'none'), count(*) from {publish.CANDIDATE_TABLE} group by 1"
+                f"select coalesce(grade, 'none'), count(*) from {publish.EVALUATION.candidate_table} group by 1"
             ).fetchall()
         )
     report(context, f"evaluation {quarter}: {rows} reps staged, grades {dict(sorted(grades.items()))}")
@@ -56,7 +56,7 @@ def _build_grading_gate(suite: str) -> dg.AssetChecksDefinition:
         description=f"Great Expectations suite expectations/{suite}.json on the rows about to be published.",
     )
     def _gate(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        outcome = validate_table(warehouse.warehouse, publish.CANDIDATE_TABLE, suite)
+        outcome = validate_table(warehouse.warehouse, publish.EVALUATION.candidate_table, suite)
         return asset_check_result(outcome)
 
     return _gate
@@ -79,7 +79,7 @@ def published_quarterly_evaluation(
 ) -> dg.MaterializeResult:
     quarter = publish.quarter_from_partition(context.partition_key)
     with warehouse.connect() as con:
-        outcome = publish.publish_candidate(con, quarter, context.run_id, config.reason)
+        outcome = publish.publish_candidate(con, publish.EVALUATION, quarter, context.run_id, config.reason)
     report(context, outcome.describe())
     return dg.MaterializeResult(
         metadata={

@@ -1,0 +1,117 @@
+{#- The pay statement as lines: one row per rep, month and line (base_salary, base_performance_pay,
+    performance_bonus, capability_bonus, csat_bonus, clawback, total_pay), each carrying the statement's inputs.
+    total_pay is the sum of the six rounded lines (rounding happens at the line level only). -#}
+{#- (line, amount, reason, share of the basis, basis, factor): amount = round(share x basis x factor) for the
+    four variable lines; base_salary, clawback and total_pay are not a share of a basis. -#}
+{%- set lines = [
+    ('base_salary', 'base_salary_amount', 'cast(null as varchar)', 'null', 'null', 'null'),
+    ('base_performance_pay', 'base_performance_pay_amount', 'base_performance_pay_reason',
+        'base_performance_share', "'target_variable_pay'", 'quantitative_factor'),
+    ('performance_bonus', 'performance_bonus_amount', 'performance_bonus_reason',
+        'performance_bonus_share', "'target_variable_pay'", 'payout_factor'),
+    ('capability_bonus', 'capability_bonus_amount', 'capability_bonus_reason',
+        'capability_share', "'target_variable_pay'", 'capability_factor'),
+    ('csat_bonus', 'csat_bonus_amount', 'csat_bonus_reason',
+        'csat_bonus_rate', "'base_salary'", 'case when is_csat_bonus_eligible then 1 else 0 end'),
+    ('clawback', 'clawback_amount', 'clawback_reason', 'null', 'null', 'null'),
+    ('total_pay', 'total_pay_amount', 'cast(null as varchar)', 'null', 'null', 'null'),
+] -%}
+with inputs as (
+    select * from {{ ref('int_pay_monthly_inputs') }}
+),
+
+clawbacks as (
+    select
+        employee_id,
+        month,
+        cast(sum(clawback_amount) as decimal(18, 2)) as clawback_amount,
+        cast(sum(clawback_events) as integer) as clawback_events,
+        {{ dbt.listagg("cast(original_month as varchar)", "','", "order by original_month") }} as clawback_original_months,
+        {{ dbt.listagg(
+            "cast(original_month as varchar) || ': bookings ' || cast(cast(bookings_before as decimal(18, 2)) as varchar)
+            || ' - removed ' || cast(cast(removed_bookings as decimal(18, 2)) as varchar)
+            || ' = ' || cast(cast(bookings_after as decimal(18, 2)) as varchar)
+            || ' (events ' || event_ids || '); bonus ' || cast(bonus_before as varchar)
+            || ' -> ' || cast(bonus_after as varchar)
+            || case when was_paid_out then '' else ' (no bonus was paid)' end",
+            "'; '", "order by original_month") }} as clawback_detail
+    from {{ ref('int_pay_clawbacks') }}
+    group by employee_id, month
+),
+
+statements as (
+    select
+        i.*,
+        coalesce(c.clawback_amount, cast(0 as decimal(18, 2))) as clawback_amount,
+        coalesce(c.clawback_events, 0) as clawback_events,
+        c.clawback_original_months,
+        c.clawback_detail,
+        case when c.employee_id is null then 'no_clawback_event'
+             when c.clawback_amount = 0 then 'bonus_unchanged_by_removed_bookings' end as clawback_reason
+    from inputs i
+    left join clawbacks c on c.employee_id = i.employee_id and c.month = i.month
+),
+
+totals as (
+    select
+        s.*,
+        cast(s.base_salary_amount + s.base_performance_pay_amount + s.performance_bonus_amount
+            + s.capability_bonus_amount + s.csat_bonus_amount + s.clawback_amount as decimal(18, 2))
+            as total_pay_amount
+    from statements s
+)
+
+{% for line, amount, reason, share, basis, factor in lines %}
+select
+    employee_id,
+    month,
+    '{{ line }}' as line,
+    {{ loop.index }} as line_order,
+    cast({{ amount }} as decimal(18, 2)) as amount,
+    {{ reason }} as reason,
+    cast({{ share }} as decimal(9, 4)) as line_share,
+    cast({{ basis }} as varchar) as line_basis,
+    cast({{ factor }} as decimal(38, 10)) as line_factor,
+    policy_version,
+    team_id,
+    job_level,
+    hire_date,
+    termination_date,
+    first_day_employed,
+    last_day_employed,
+    salary_version_no,
+    base_salary_full,
+    days_employed,
+    days_in_month,
+    variable_ratio,
+    base_salary_exact,
+    target_variable_pay,
+    bookings,
+    revenue_target,
+    attainment,
+    payout_tier,
+    payout_factor,
+    new_customers_weighted,
+    new_customers_target,
+    receivable_due,
+    collected,
+    collection_rate,
+    collection_target,
+    attainment_score,
+    new_customers_score,
+    collection_score,
+    left_out_components,
+    quantitative_score,
+    quantitative_factor,
+    qualitative_score,
+    capability_factor,
+    csat_score,
+    csat_bonus_threshold,
+    evaluation_quarter,
+    evaluation_version,
+    clawback_events,
+    clawback_original_months,
+    clawback_detail
+from totals
+{% if not loop.last %}union all{% endif %}
+{% endfor %}

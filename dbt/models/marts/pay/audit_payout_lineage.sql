@@ -1,0 +1,237 @@
+{#- The source rows behind every pay line (evaluation.md: "a pointer to the source rows behind them, so an
+    auditor can re-derive any payout from the extracts alone"). One row per employee_id, month, line,
+    source_table and source_id, with the landing file, its SHA-256 and the row number in the file, and the
+    roles the row plays for that line (input_roles). Every line has at least the salary version row it starts
+    from (hr__employee), since every amount is a share of base salary; total_pay carries the sources of all its
+    lines. -#}
+with statements as (
+    select employee_id, month, month_end, evaluation_quarter
+    from {{ ref('int_pay_monthly_inputs') }}
+),
+
+rep_months as (
+    select * from {{ ref('int_pay_rep_months') }}
+),
+
+as_of as (
+    select as_of_date from {{ ref('int_run_as_of') }}
+),
+
+booking_credits as (
+    select * from {{ ref('int_bookings_credited') }}
+    where employee_id is not null
+),
+
+opportunities as (
+    select opportunity_id, source_file, source_sha256, source_row from {{ ref('stg_crm__opportunity') }}
+),
+
+invoices as (
+    select * from {{ ref('int_invoices_receivable') }}
+),
+
+documents as (
+    select * from {{ ref('int_finance_documents') }}
+),
+
+payments as (
+    select * from {{ ref('int_payments_converted') }}
+    where not is_orphan_invoice
+),
+
+csat as (
+    select c.employee_id, c.quarter, r.response_id, r.source_file, r.source_sha256, r.source_row
+    from {{ ref('int_csat_responses_counted') }} c
+    inner join {{ ref('stg_surveys__csat_response') }} r on r.response_id = c.response_id
+    where c.employee_id is not null
+),
+
+reviews as (
+    select r.reviewee_employee_id as employee_id, r.cycle as quarter, r.review_id, r.source_file,
+        r.source_sha256, r.source_row
+    from {{ ref('stg_surveys__review_360') }} r
+    cross join as_of a
+    where r.reviewee_employee_id is not null
+        and (r.submitted_at is null or {{ business_date('r.submitted_at') }} <= a.as_of_date)
+),
+
+clawback_events as (
+    select e.*
+    from {{ ref('int_pay_clawback_events') }} e
+    inner join {{ ref('int_pay_clawbacks') }} c
+        on c.employee_id = e.employee_id and c.month = e.event_month and c.original_month = e.close_month
+),
+
+{#- Sources of each input, per rep and month (role, table, id, lineage). -#}
+salary_rows as (
+    select
+        r.employee_id, r.month, 'salary_version' as input_role, 'hr__employee' as source_table,
+        r.employee_id || '|' || cast(r.salary_updated_at as varchar) as source_id,
+        r.salary_source_file as source_file, r.salary_source_sha256 as source_sha256,
+        r.salary_source_row as source_row
+    from rep_months r
+),
+
+booking_rows as (
+    select b.employee_id, b.close_month as month, 'bookings' as input_role, 'crm__opportunity' as source_table,
+        b.opportunity_id as source_id, b.source_file, b.source_sha256, b.source_row
+    from booking_credits b
+    union all
+    select b.employee_id, b.close_month, 'bookings_split', 'crm__opportunity_split', s.split_id,
+        s.source_file, s.source_sha256, s.source_row
+    from booking_credits b
+    inner join {{ ref('stg_crm__opportunity_split') }} s on s.split_id = b.split_id
+    union all
+    select b.employee_id, b.close_month, 'bookings_fx_rate', 'finance__fx_rate',
+        cast(f.rate_month as varchar) || '|' || f.currency, f.source_file, f.source_sha256, f.source_row
+    from booking_credits b
+    inner join {{ ref('stg_finance__fx_rate') }} f on f.currency = b.currency and f.rate_month = b.close_month
+    where b.currency <> '{{ var("reporting_currency") }}'
+),
+
+target_rows as (
+    select t.employee_id, t.period_month as month, t.metric || '_target' as input_role,
+        'planning__target' as source_table, t.target_key as source_id, t.source_file, t.source_sha256,
+        t.source_row
+    from {{ ref('stg_planning__target') }} t
+    where t.metric in ('revenue', 'new_customers')
+),
+
+developed_rows as (
+    select d.developed_by_employee_id as employee_id, d.developed_month as month,
+        'developed_account' as input_role, 'crm__account' as source_table, d.account_id as source_id,
+        a.source_file, a.source_sha256, a.source_row
+    from {{ ref('int_accounts_developed') }} d
+    inner join {{ ref('int_accounts_owned') }} a on a.account_id = d.account_id
+    where d.developed_by_employee_id is not null
+    union all
+    select d.developed_by_employee_id, d.developed_month, 'developing_opportunity', 'crm__opportunity',
+        o.opportunity_id, o.source_file, o.source_sha256, o.source_row
+    from {{ ref('int_accounts_developed') }} d
+    inner join opportunities o on o.opportunity_id = d.developed_opportunity_id
+    where d.developed_by_employee_id is not null
+    union all
+    select d.developed_by_employee_id, d.developed_month, 'developing_stage_change', 'crm__opportunity_history',
+        h.history_id, h.source_file, h.source_sha256, h.source_row
+    from {{ ref('int_accounts_developed') }} d
+    inner join {{ ref('stg_crm__opportunity_history') }} h
+        on h.opportunity_id = d.developed_opportunity_id
+        and h.stage_name = d.developed_milestone
+        and h.entered_date = d.developed_date
+    where d.developed_by_employee_id is not null
+),
+
+collection_rows as (
+    select i.employee_id, i.due_month as month, 'collection_invoice' as input_role,
+        'finance__invoice' as source_table, i.invoice_id as source_id, i.source_file, i.source_sha256,
+        i.source_row
+    from invoices i
+    where i.employee_id is not null
+    union all
+    select i.employee_id, i.due_month, 'collection_credit_note', 'finance__invoice', c.invoice_id,
+        c.source_file, c.source_sha256, c.source_row
+    from invoices i
+    inner join documents c on c.original_invoice_id = i.invoice_id and c.document_type = 'CRN' and not c.is_void
+    where i.employee_id is not null
+    union all
+    select i.employee_id, i.due_month, 'collection_payment', 'finance__payment', p.payment_id,
+        p.source_file, p.source_sha256, p.source_row
+    from invoices i
+    inner join payments p on p.invoice_id = i.invoice_id
+    cross join as_of a
+    where i.employee_id is not null and p.payment_date <= a.as_of_date
+),
+
+quarter_rows as (
+    select s.employee_id, s.month, 'csat_response' as input_role, 'surveys__csat_response' as source_table,
+        c.response_id as source_id, c.source_file, c.source_sha256, c.source_row
+    from statements s
+    inner join csat c on c.employee_id = s.employee_id and c.quarter = s.evaluation_quarter
+    union all
+    select s.employee_id, s.month, 'review_360', 'surveys__review_360', r.review_id,
+        r.source_file, r.source_sha256, r.source_row
+    from statements s
+    inner join reviews r on r.employee_id = s.employee_id and r.quarter = s.evaluation_quarter
+),
+
+clawback_rows as (
+    select e.employee_id, e.event_month as month,
+        case when e.event_type = 'credit_note' then 'clawback_credit_note' else 'clawback_write_off_invoice' end
+            as input_role,
+        'finance__invoice' as source_table, coalesce(e.credit_note_id, e.invoice_id) as source_id,
+        e.source_file, e.source_sha256, e.source_row
+    from clawback_events e
+    union all
+    select e.employee_id, e.event_month, 'clawback_invoice', 'finance__invoice', i.invoice_id,
+        i.source_file, i.source_sha256, i.source_row
+    from clawback_events e
+    inner join invoices i on i.invoice_id = e.invoice_id
+    where e.event_type = 'credit_note'
+    union all
+    select e.employee_id, e.event_month, 'clawback_payment_before_write_off', 'finance__payment', p.payment_id,
+        p.source_file, p.source_sha256, p.source_row
+    from clawback_events e
+    inner join payments p on p.invoice_id = e.invoice_id and p.payment_date <= e.event_date
+    where e.event_type = 'write_off_180d'
+    union all
+    select e.employee_id, e.event_month, 'clawback_deal', 'crm__opportunity', o.opportunity_id,
+        o.source_file, o.source_sha256, o.source_row
+    from clawback_events e
+    inner join opportunities o on o.opportunity_id = e.opportunity_id
+),
+
+{#- Which inputs each line is derived from. -#}
+line_sources as (
+    {%- set line_roles = [
+        ('base_salary', 'salary_rows', none),
+        ('base_performance_pay', 'salary_rows', none),
+        ('base_performance_pay', 'booking_rows', none),
+        ('base_performance_pay', 'target_rows', none),
+        ('base_performance_pay', 'developed_rows', none),
+        ('base_performance_pay', 'collection_rows', none),
+        ('performance_bonus', 'salary_rows', none),
+        ('performance_bonus', 'booking_rows', none),
+        ('performance_bonus', 'target_rows', "input_role = 'revenue_target'"),
+        ('capability_bonus', 'salary_rows', none),
+        ('capability_bonus', 'quarter_rows', none),
+        ('csat_bonus', 'salary_rows', none),
+        ('csat_bonus', 'quarter_rows', "input_role = 'csat_response'"),
+        ('clawback', 'salary_rows', none),
+        ('clawback', 'clawback_rows', none),
+    ] %}
+    {% for line, rel, condition in line_roles %}
+    select x.employee_id, x.month, '{{ line }}' as line, x.input_role, x.source_table, x.source_id,
+        x.source_file, x.source_sha256, x.source_row
+    from {{ rel }} x
+    inner join statements s on s.employee_id = x.employee_id and s.month = x.month
+    {% if condition %}where x.{{ condition }}{% endif %}
+    union all
+    {% endfor %}
+    select x.employee_id, x.month, 'total_pay', x.input_role, x.source_table, x.source_id,
+        x.source_file, x.source_sha256, x.source_row
+    from (
+        {% for rel in ['salary_rows', 'booking_rows', 'target_rows', 'developed_rows', 'collection_rows',
+                       'quarter_rows', 'clawback_rows'] %}
+        select * from {{ rel }}
+        {% if not loop.last %}union all{% endif %}
+        {% endfor %}
+    ) x
+    inner join statements s on s.employee_id = x.employee_id and s.month = x.month
+),
+
+final as (
+    select
+        employee_id,
+        month,
+        line,
+        source_table,
+        source_id,
+        max(source_file) as source_file,
+        max(source_sha256) as source_sha256,
+        cast(max(source_row) as bigint) as source_row,
+        {{ dbt.listagg('distinct input_role', "','", 'order by input_role') }} as input_roles
+    from line_sources
+    group by employee_id, month, line, source_table, source_id
+)
+
+select * from final

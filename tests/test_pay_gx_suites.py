@@ -1,0 +1,159 @@
+"""The pay statement quality gates (expectations/mart_pay_statement*.json) fire on the rule they enforce.
+
+A good statement table passes all three suites; each test breaks one rule and checks that exactly the expected
+expectation fails, so a gate that silently stops firing is noticed before a wrong payout is published.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dagster_project.checks import gx_suites
+from dagster_project.checks.gx_suites import SuiteOutcome, validate_dataframe
+
+pytestmark = pytest.mark.unit
+
+LINES = [
+    "base_salary",
+    "base_performance_pay",
+    "performance_bonus",
+    "capability_bonus",
+    "csat_bonus",
+    "clawback",
+    "total_pay",
+]
+SUITES = ["mart_pay_statement", "mart_pay_statement__total_pay", "mart_pay_statement__coverage"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def gx_context() -> None:
+    gx_suites._gx_context()
+
+
+def statement(employee_id: str, month: str, amounts: list[float], **extra: object) -> list[dict[str, object]]:
+    rows = []
+    for line, amount in zip(LINES, [*amounts, sum(amounts)], strict=True):
+        rows.append(
+            {
+                "employee_id": employee_id,
+                "month": pd.Timestamp(month),
+                "line": line,
+                "amount": amount,
+                "lineage_rows": 1,
+                "policy_version": "2025.1",
+                "is_employed": True,
+                "days_employed": 30,
+                "payout_factor": 0.9,
+                "capability_factor": 1.0,
+                "reason": None,
+                "hire_date": pd.Timestamp("2020-01-01"),
+                "termination_date": pd.NaT,
+                "statement_window_start": pd.Timestamp("2025-01-01"),
+                "statement_window_end": pd.Timestamp("2025-02-01"),
+                **extra,
+            }
+        )
+    return rows
+
+
+def good() -> pd.DataFrame:
+    rows = []
+    rows += statement("E1", "2025-01-01", [10000.0, 2000.0, 2700.0, 600.0, 0.0, 0.0])
+    rows += statement("E1", "2025-02-01", [10000.0, 1900.0, 0.0, 600.0, 500.0, -1200.5])
+    rows += statement(
+        "E2", "2025-02-01", [5000.13, 1920.05, 2600.07, 400.01, 0.0, 0.0], hire_date=pd.Timestamp("2025-02-16")
+    )
+    rows += statement(
+        "E3", "2025-01-01", [3000.0, 0.0, 0.0, 200.0, 0.0, 0.0], termination_date=pd.Timestamp("2025-01-10")
+    )
+    return pd.DataFrame(rows)
+
+
+def failed(outcome: SuiteOutcome) -> list[tuple[str, tuple[str, ...]]]:
+    return sorted((f.expectation_type, tuple(f.columns)) for f in outcome.failed)
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_a_good_statement_table_passes(suite: str) -> None:
+    outcome = validate_dataframe(good(), suite)
+    assert outcome.success, outcome.describe()
+
+
+def test_duplicate_line_fails_the_grain() -> None:
+    df = good()
+    df = pd.concat([df, df.iloc[[0]]], ignore_index=True)
+    outcome = validate_dataframe(df, "mart_pay_statement")
+    assert ("expect_compound_columns_to_be_unique", ("employee_id", "month", "line")) in failed(outcome)
+
+
+@pytest.mark.parametrize(
+    ("line", "amount", "expectation"),
+    [
+        ("capability_bonus", -0.01, "expect_column_values_to_be_between"),
+        ("clawback", 0.01, "expect_column_values_to_be_between"),
+    ],
+)
+def test_sign_rules(line: str, amount: float, expectation: str) -> None:
+    df = good()
+    df.loc[(df["employee_id"] == "E1") & (df["line"] == line), "amount"] = amount
+    outcome = validate_dataframe(df, "mart_pay_statement")
+    assert failed(outcome) == [(expectation, ("amount",))], outcome.describe()
+
+
+def test_unknown_line_and_null_amount_fail() -> None:
+    df = good()
+    df.loc[0, "line"] = "bonus"
+    df.loc[1, "amount"] = None
+    outcome = validate_dataframe(df, "mart_pay_statement")
+    types = failed(outcome)
+    assert ("expect_column_values_to_be_in_set", ("line",)) in types
+    assert ("expect_column_values_to_not_be_null", ("amount",)) in types
+
+
+def test_a_line_without_lineage_fails() -> None:
+    df = good()
+    df.loc[3, "lineage_rows"] = 0
+    outcome = validate_dataframe(df, "mart_pay_statement")
+    assert failed(outcome) == [("expect_column_values_to_be_between", ("lineage_rows",))]
+
+
+def test_bonus_without_factor_must_say_why() -> None:
+    df = good()
+    df.loc[df["line"] == "performance_bonus", "payout_factor"] = None
+    outcome = validate_dataframe(df, "mart_pay_statement")
+    assert failed(outcome) == [("expect_column_values_to_not_be_null", ("reason",))]
+    df.loc[df["line"] == "performance_bonus", "reason"] = "no_revenue_target"
+    assert validate_dataframe(df, "mart_pay_statement").success
+
+
+def test_total_pay_not_equal_to_the_sum_of_lines_fails() -> None:
+    df = good()
+    df.loc[(df["employee_id"] == "E2") & (df["line"] == "total_pay"), "amount"] += 0.01
+    outcome = validate_dataframe(df, "mart_pay_statement__total_pay")
+    assert failed(outcome) == [("expect_column_values_to_be_between", ("total_pay_abs_diff",))]
+    (failure,) = outcome.failed
+    assert failure.unexpected_count == 1
+
+
+def test_a_missing_line_fails() -> None:
+    df = good()
+    df = df[~((df["employee_id"] == "E3") & (df["line"] == "csat_bonus"))]
+    outcome = validate_dataframe(df, "mart_pay_statement__total_pay")
+    assert failed(outcome) == [("expect_column_values_to_be_between", ("distinct_lines",))]
+
+
+def test_an_employed_rep_without_a_statement_fails() -> None:
+    df = good()
+    df = df[~((df["employee_id"] == "E1") & (df["month"] == pd.Timestamp("2025-02-01")))]
+    outcome = validate_dataframe(df, "mart_pay_statement__coverage")
+    assert failed(outcome) == [("expect_column_pair_values_to_be_equal", ("statement_months", "expected_months"))]
+
+
+def test_a_statement_after_termination_fails() -> None:
+    df = good()
+    late = df[df["employee_id"] == "E3"].copy()
+    late["month"] = pd.Timestamp("2025-02-01")
+    outcome = validate_dataframe(pd.concat([df, late], ignore_index=True), "mart_pay_statement__coverage")
+    types = failed(outcome)
+    assert ("expect_column_values_to_be_between", ("months_outside_employment",)) in types
