@@ -2,6 +2,10 @@
 
     spm generate --scale 0.1 --seed 42 --out data/landing   write synthetic extracts
     spm run                                                  ingest -> dbt build -> quality gates, with a summary
+    spm evaluate --quarter 2025Q3 [--publish]                grade a quarter behind blocking gates; freeze it
+    spm pay --month 2025-11 [--publish]                      the month's pay statements, gated; freeze them
+    spm explain-pay --employee E0012 --month 2025-11         every pay line derived down to landing rows
+    spm export-statements --month 2025-11                    one CSV + XLSX statement per rep for payroll
 
 Settings come from the environment (SPM_LANDING_DIR, SPM_WAREHOUSE, SPM_AS_OF) and matching options.
 """
@@ -14,7 +18,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -97,7 +101,8 @@ def execute_job(  # type: ignore[no-untyped-def]
 
     job = defs.resolve_job_def(job_name)
     # Dagster's console logger would repeat every failure as a traceback; failures are reported by failed_steps.
-    run_config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    run_config: dict[str, object] = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    run_config.update(run_config_extra or {})
     with dg.DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(
             instance=instance,
@@ -170,37 +175,89 @@ def _run_job(job_name: str, args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _publication_run(
+    args: argparse.Namespace,
+    period: str,
+    partition: str,
+    jobs: tuple[str, str],
+    publish_op: str,
+    render: Callable[[Path, str, bool], str],
+) -> int:
+    """Build (unless --no-build), stage the period, run its blocking gates and, with --publish, freeze it."""
+    settings = _apply_settings_options(args)
+    if not args.no_build:
+        status = _run_job("build_warehouse", args)
+        if status != 0:
+            log.error("the warehouse build failed: %s not evaluated", period)
+            return status
+    dry_run_job, publish_job = jobs
+    job = publish_job if args.publish else dry_run_job
+    log.info("spm %s %s: %s", args.command, period, "stage, gate and publish" if args.publish else "stage and gate")
+    run_config = {"ops": {publish_op: {"config": {"reason": args.reason}}}} if args.publish else {}
+    result = execute_job(job, settings, partition_key=partition, run_config_extra=run_config)
+    gate_failures = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    for evaluation in gate_failures:
+        print(f"GATE FAILED {evaluation.check_name}: {evaluation.description or ''}", file=sys.stderr)
+    for failure in failed_steps(result):
+        print(f"FAILED step {failure}", file=sys.stderr)
+    if gate_failures or not result.success:
+        print(f"{period}: nothing published (a blocking check or step failed)", file=sys.stderr)
+        return 1
+    print(render(settings.warehouse, period, args.publish))
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from dagster_project import publish
-    from dagster_project.evaluation_report import render_quarter
+    from dagster_project.reports import render_quarter
 
-    settings = _apply_settings_options(args)
     try:
         partition = publish.partition_from_quarter(args.quarter)
     except publish.PublishError as error:
         log.error("%s", error)
         return 2
-    if not args.no_build:
-        status = _run_job("build_warehouse", args)
-        if status != 0:
-            log.error("the warehouse build failed: %s not evaluated", args.quarter)
-            return status
-    job = "publish_quarterly_evaluation" if args.publish else "quarterly_evaluation"
-    log.info("spm evaluate %s: %s", args.quarter, "stage, gate and publish" if args.publish else "stage and gate")
-    run_config = {}
-    if args.publish:
-        run_config = {"ops": {"publish__quarterly_evaluation": {"config": {"reason": args.reason}}}}
-    result = execute_job(job, settings, partition_key=partition, run_config_extra=run_config)
-    failures = failed_steps(result)
-    gate_failures = [e for e in result.get_asset_check_evaluations() if not e.passed]
-    for evaluation in gate_failures:
-        print(f"GATE FAILED {evaluation.check_name}: {evaluation.description or ''}", file=sys.stderr)
-    for failure in failures:
-        print(f"FAILED step {failure}", file=sys.stderr)
-    if gate_failures or not result.success:
-        print(f"{args.quarter}: nothing published (a blocking check or step failed)", file=sys.stderr)
+    jobs = ("quarterly_evaluation", "publish_quarterly_evaluation")
+    return _publication_run(args, args.quarter, partition, jobs, "publish__quarterly_evaluation", render_quarter)
+
+
+def cmd_pay(args: argparse.Namespace) -> int:
+    from dagster_project.pay.common import parse_month
+    from dagster_project.reports import render_pay_month
+
+    try:
+        first_day = parse_month(args.month)
+    except ValueError as error:
+        log.error("%s", error)
+        return 2
+    jobs = ("pay_statements", "publish_pay_statements")
+    month = f"{first_day:%Y-%m}"
+    return _publication_run(args, month, f"{month}-01", jobs, "publish__pay_statement", render_pay_month)
+
+
+def cmd_explain_pay(args: argparse.Namespace) -> int:
+    from dagster_project.pay.common import StatementNotFoundError
+    from dagster_project.pay.explain import explain_pay
+
+    settings = _apply_settings_options(args)
+    try:
+        print(explain_pay(settings.warehouse, args.employee, args.month), end="")
+    except (StatementNotFoundError, FileNotFoundError, ValueError) as error:
+        log.error("%s", error)
         return 1
-    print(render_quarter(settings.warehouse, args.quarter, published_now=args.publish))
+    return 0
+
+
+def cmd_export_statements(args: argparse.Namespace) -> int:
+    from dagster_project.pay.common import StatementNotFoundError
+    from dagster_project.pay.export import export_statements
+
+    settings = _apply_settings_options(args)
+    try:
+        written = export_statements(settings.warehouse, args.month, Path(args.out))
+    except (StatementNotFoundError, FileNotFoundError, ValueError) as error:
+        log.error("%s", error)
+        return 1
+    log.info("wrote %d files (CSV and XLSX per rep) to %s", len(written), args.out)
     return 0
 
 
@@ -243,6 +300,41 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--no-build", action="store_true", help="use the warehouse as it is (no ingest/dbt)")
     _add_settings_options(evaluate)
     evaluate.set_defaults(func=cmd_evaluate)
+
+    pay = sub.add_parser(
+        "pay",
+        help="stage a month's pay statements (and publish them)",
+        description="Build the warehouse, stage the month's pay statements and run their quality gates; with "
+        "--publish, freeze them and their lineage as a new version (only when the gates pass and something changed).",
+    )
+    pay.add_argument("--month", required=True, help="month, like 2025-11")
+    pay.add_argument("--publish", action="store_true", help="publish the month's statements as a frozen version")
+    pay.add_argument("--reason", help="why this version is published (default: initial / data changed)")
+    pay.add_argument("--no-build", action="store_true", help="use the warehouse as it is (no ingest/dbt)")
+    _add_settings_options(pay)
+    pay.set_defaults(func=cmd_pay)
+
+    explain = sub.add_parser(
+        "explain-pay",
+        help="derive every line of a pay statement down to source rows",
+        description="Print every line of one rep's statement for a month with its formula, inputs and the landing "
+        "rows (file, SHA-256, row) behind it; the published version when the month is published, else the draft.",
+    )
+    explain.add_argument("--employee", required=True, help="employee id, like E0012")
+    explain.add_argument("--month", required=True, help="month, like 2025-11")
+    _add_settings_options(explain)
+    explain.set_defaults(func=cmd_explain_pay)
+
+    export = sub.add_parser(
+        "export-statements",
+        help="write one CSV and one XLSX statement per rep for payroll",
+        description="Write pay_statement_<month>_<employee>.csv and .xlsx per rep (the published version when the "
+        "month is published, else the draft).",
+    )
+    export.add_argument("--month", required=True, help="month, like 2025-11")
+    export.add_argument("--out", default="data/statements", help="output folder (default data/statements)")
+    _add_settings_options(export)
+    export.set_defaults(func=cmd_export_statements)
     return parser
 
 

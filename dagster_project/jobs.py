@@ -1,10 +1,9 @@
 """Jobs and schedules. Runs execute in one process: DuckDB admits one writer at a time (PITFALLS 7)."""
 
-from __future__ import annotations
-
 import dagster as dg
 
-from dagster_project.partitions import quarterly_partitions
+from dagster_project.assets.publication import evaluation, pay
+from dagster_project.partitions import monthly_partitions, quarterly_partitions
 
 build_warehouse_job = dg.define_asset_job(
     name="build_warehouse",
@@ -22,7 +21,7 @@ ingest_job = dg.define_asset_job(
 
 quarterly_evaluation_job = dg.define_asset_job(
     name="quarterly_evaluation",
-    selection=dg.AssetSelection.assets(dg.AssetKey(["publish", "quarterly_evaluation_candidate"])),
+    selection=dg.AssetSelection.assets(evaluation.candidate_key),
     partitions_def=quarterly_partitions,
     description="Stage a quarter's grading table and run its quality gates (a dry run: nothing is published).",
     executor_def=dg.in_process_executor,
@@ -30,11 +29,25 @@ quarterly_evaluation_job = dg.define_asset_job(
 
 publish_quarterly_evaluation_job = dg.define_asset_job(
     name="publish_quarterly_evaluation",
-    selection=dg.AssetSelection.assets(
-        dg.AssetKey(["publish", "quarterly_evaluation_candidate"]), dg.AssetKey(["publish", "quarterly_evaluation"])
-    ),
+    selection=dg.AssetSelection.assets(evaluation.candidate_key, evaluation.published_key),
     partitions_def=quarterly_partitions,
     description="Stage, gate and publish a quarter's grading table as a frozen version (blocked by failing gates).",
+    executor_def=dg.in_process_executor,
+)
+
+pay_statements_job = dg.define_asset_job(
+    name="pay_statements",
+    selection=dg.AssetSelection.assets(pay.candidate_key),
+    partitions_def=monthly_partitions,
+    description="Stage a month's pay statements and run their quality gates (a dry run: nothing is published).",
+    executor_def=dg.in_process_executor,
+)
+
+publish_pay_statements_job = dg.define_asset_job(
+    name="publish_pay_statements",
+    selection=dg.AssetSelection.assets(pay.candidate_key, pay.published_key),
+    partitions_def=monthly_partitions,
+    description="Stage, gate and publish a month's pay statements and their lineage as a frozen version.",
     executor_def=dg.in_process_executor,
 )
 
@@ -50,3 +63,8 @@ quarterly_evaluation_schedule = dg.build_schedule_from_partitioned_job(
     quarterly_evaluation_job,
     description="Dry-run the quarter that just ended (publishing stays a decision: spm evaluate --publish).",
 )
+
+ALL_JOBS = [
+    build_warehouse_job, ingest_job, quarterly_evaluation_job, publish_quarterly_evaluation_job,
+    pay_statements_job, publish_pay_statements_job,
+]

@@ -44,6 +44,12 @@ class Publication:
     #: field -> decimals it is compared at (None: compared as is)
     compared_fields: dict[str, int | None]
     graded_filter: str = "true"
+    #: (draft table, versions table) pairs frozen with the same version, e.g. the payout lineage
+    companions: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def period_type(self) -> str:
+        return "varchar" if self.period_column == "quarter" else "date"
 
     def period_value(self, period: str) -> str | date:
         """The period as stored: quarter text `2025Q3`, or the first day of the month for `2025-07`."""
@@ -121,6 +127,21 @@ EVALUATION = Publication(
 )
 
 
+PAY = Publication(
+    name="pay statement",
+    draft_table="marts.mart_pay_statement",
+    period_column="month",
+    candidate_table="publish.pay_statement_candidate",
+    versions_table="publish.pay_statement_versions",
+    publications_table="publish.pay_publications",
+    diffs_table="publish.pay_statement_diffs",
+    key_columns=("employee_id", "line"),
+    compared_fields={"amount": 2, "reason": None, "policy_version": None},
+    graded_filter="line = 'total_pay'",
+    companions=(("marts.audit_payout_lineage", "publish.payout_lineage_versions"),),
+)
+
+
 def quarter_from_partition(partition_key: str) -> str:
     """Dagster's quarterly partition key `2025-07` (the quarter's first month) to `2025Q3`."""
     year, month = partition_key.split("-")[:2]
@@ -153,6 +174,7 @@ def stage_candidate(con: duckdb.DuckDBPyConnection, spec: Publication, period: s
     """Copy the period's draft rows into the candidate table the quality gate validates."""
     value = spec.period_value(period)
     _require_tables(con, spec)
+    ensure_tables(con, spec)
     con.execute("begin transaction")
     try:
         con.execute(
@@ -235,6 +257,11 @@ def publish_candidate(
                 len({c.employee_id for c in outcome.changes}),
             ],
         )
+        for draft, versions in spec.companions:
+            con.execute(
+                f"insert into {versions} by name select ? as version, * from {draft} where {col} = ?",
+                [version, value],
+            )
         if outcome.changes:
             con.executemany(
                 f"insert into {spec.diffs_table} values (?, ?, ?, ?, ?, ?)",
@@ -283,11 +310,32 @@ def _diff(
     return [FieldChange(*row) for row in rows]
 
 
+def ensure_tables(con: duckdb.DuckDBPyConnection, spec: Publication) -> None:
+    """Create the publication tables when missing; versions take the draft's own columns, plus `version`."""
+    period = f"{spec.period_column} {spec.period_type}"
+    con.execute("create schema if not exists publish")
+    con.execute(
+        f"create table if not exists {spec.publications_table} ({period} not null, version integer not null, "
+        "reason varchar not null, run_id varchar, as_of_date date, policy_version varchar, input_digest varchar, "
+        "input_files varchar, published_at timestamp not null, rows_published integer, graded_reps integer, "
+        f"changed_rows integer, primary key ({spec.period_column}, version))"
+    )
+    con.execute(
+        f"create table if not exists {spec.diffs_table} ({period} not null, version integer not null, "
+        "employee_id varchar not null, field varchar not null, old_value varchar, new_value varchar)"
+    )
+    for draft, versions in ((spec.draft_table, spec.versions_table), *spec.companions):
+        con.execute(
+            f"create table if not exists {versions} as select cast(null as integer) as version, * "
+            f"from {draft} where false"
+        )
+
+
 def _require_tables(con: duckdb.DuckDBPyConnection, spec: Publication) -> None:
     present = {
         f"{schema}.{name}"
         for schema, name in con.execute("select table_schema, table_name from information_schema.tables").fetchall()
     }
-    missing = [t for t in (spec.draft_table, spec.versions_table, spec.publications_table) if t not in present]
+    missing = [t for t in (spec.draft_table, *(d for d, _ in spec.companions)) if t not in present]
     if missing:
         raise PublishError(f"the warehouse lacks {', '.join(missing)}: run `spm run` first")

@@ -85,7 +85,7 @@ def table_digest(warehouse: Path, schema: str) -> dict[str, str]:
         ]
         return {
             t: con.execute(
-                f'select count(*) || \':\' || coalesce(sum(hash(t.*)), 0) from "{schema}"."{t}" t'
+                f'select count(*) || \':\' || coalesce(sum(hash(t)), 0) from "{schema}"."{t}" t'
             ).fetchone()[0]
             for t in tables
         }

@@ -65,13 +65,13 @@ def test_publish_then_restate_after_a_data_change(built_warehouse: BuiltWarehous
     assert _publish(copy).success
     assert _rows(copy.warehouse, "select count(*) from publish.evaluation_publications") == [(1,)]
 
-    # Planning re-delivers the top rep's July target, tripled: the quarter's attainment moves.
+    # Planning re-delivers the July target of a rep scored below the cap, tripled: attainment and score move.
     (star, july_target), = _rows(
         copy.warehouse,
         """select e.employee_id, t.target_value from publish.quarterly_evaluation_versions e
            join staging.stg_planning__target t on t.employee_id = e.employee_id
             and t.period_month = date '2025-07-01' and t.metric = 'revenue'
-           where e.rank = 1""",
+           where e.is_graded and e.attainment_score between 20 and 100 order by e.rank limit 1""",
     )
     delivery = landing / "planning" / "target" / "target_20251231_1.csv"
     delivery.write_text(

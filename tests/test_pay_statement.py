@@ -4,8 +4,8 @@ The re-computation below never reads the warehouse or the dbt models: it reads t
 `csv` module, applies the landing contract of sources.md (current state = latest change stamp, a tie to the later
 file; deletes; malformed rows dropped), the metric definitions of metrics.md and the pay rules of evaluation.md
 with Python `Decimal`, and the clawback rule as documented on int_pay_clawbacks. It must agree with
-`marts.mart_pay_statement` to the cent, for every rep, month and line, on a generated landing folder (scale 0.05,
-seed 7) built once per session with `spm run`. A fresh build has no published quarter, so capability uses the
+`marts.mart_pay_statement` to the cent, for every rep, month and line, on the generated landing folder
+of the session warehouse (tests/conftest.py). A fresh build has no published quarter, so capability uses the
 new-hire factor 1.0 and no CSAT bonus is paid; both are asserted.
 """
 
@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import os
-import subprocess
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -27,6 +25,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 import pytest
+from conftest import BuiltWarehouse
 
 from dagster_project.pay import StatementNotFoundError, explain_pay, export_statements
 
@@ -634,38 +633,9 @@ def _clawbacks(
 
 # ---------------------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """One generated landing folder (scale 0.05, seed 7) built into one warehouse by `spm run` for the session."""
-    from dagster_project.generator import generate
-
-    root = tmp_path_factory.mktemp("pay")
-    landing, warehouse = root / "landing", root / "warehouse.duckdb"
-    generate(landing, 0.05, 7)
-    env = {**os.environ, "GX_ANALYTICS_ENABLED": "false"}
-    env.pop("SPM_AS_OF", None)
-    result = subprocess.run(
-        [str(SPM), "run", "--landing", str(landing), "--warehouse", str(warehouse)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=1200,
-    )
-    tables = set()
-    if warehouse.exists():
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            tables = {
-                r[0]
-                for r in con.execute(
-                    "select table_name from information_schema.tables where table_schema = 'marts'"
-                ).fetchall()
-            }
-    assert {"mart_pay_statement", "audit_payout_lineage"} <= tables, (
-        f"spm run did not build the pay marts (exit {result.returncode}):\n{result.stdout[-4000:]}\n"
-        f"{result.stderr[-4000:]}"
-    )
-    return landing, warehouse
+def built(built_warehouse: BuiltWarehouse) -> tuple[Path, Path]:
+    """The session warehouse of conftest.py (generated landing folder, real `build_warehouse` run)."""
+    return built_warehouse.landing, built_warehouse.warehouse
 
 
 @pytest.fixture(scope="session")

@@ -62,6 +62,28 @@ def read_only(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
+def statement_sources(con: duckdb.DuckDBPyConnection, month: date) -> tuple[str, str, str]:
+    """What to read for a month: its latest PUBLISHED version (statements and lineage frozen together) when the
+    month has been published, else the current draft marts. Returns (statements, lineage, label) where the first
+    two are SQL relations."""
+    published = {
+        f"{schema}.{name}"
+        for schema, name in con.execute(
+            "select table_schema, table_name from information_schema.tables where table_schema = 'publish'"
+        ).fetchall()
+    }
+    if "publish.pay_publications" in published:
+        sql = "select max(version) from publish.pay_publications where month = ?"
+        version = con.execute(sql, [month]).fetchone()[0]
+        if version is not None:
+            return (
+                f"(select * from publish.pay_statement_versions where version = {int(version)})",
+                f"(select * from publish.payout_lineage_versions where version = {int(version)})",
+                f"published version {int(version)}",
+            )
+    return STATEMENT_TABLE, LINEAGE_TABLE, "draft, not published"
+
+
 def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
     """Rows as dicts with DuckDB's Python types (DECIMAL -> Decimal, DATE -> date)."""
     cursor = con.execute(sql, params)

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from dagster_project.pay.common import (
-    LINEAGE_TABLE,
     LINES,
     STATEMENT_TABLE,
     StatementNotFoundError,
     fetch_dicts,
     parse_month,
     read_only,
+    statement_sources,
 )
 
 _REASONS = {
@@ -136,9 +136,10 @@ def explain_pay(warehouse: Path, employee_id: str, month: str | date) -> str:
     """
     first_day = parse_month(month)
     with read_only(Path(warehouse)) as con:
+        statements, lineage_source, label = statement_sources(con, first_day)
         rows = fetch_dicts(
             con,
-            f"select * from {STATEMENT_TABLE} where employee_id = ? and month = ? order by line_order",
+            f"select * from {statements} s where employee_id = ? and month = ? order by line_order",
             [employee_id, first_day],
         )
         if not rows:
@@ -157,7 +158,8 @@ def explain_pay(warehouse: Path, employee_id: str, month: str | date) -> str:
             )
         lineage = fetch_dicts(
             con,
-            f"select * from {LINEAGE_TABLE} where employee_id = ? and month = ? order by line, source_table, source_id",
+            f"select * from {lineage_source} g where employee_id = ? and month = ? "
+            "order by line, source_table, source_id",
             [employee_id, first_day],
         )
 
@@ -167,7 +169,7 @@ def explain_pay(warehouse: Path, employee_id: str, month: str | date) -> str:
     if clawback is not None:
         statement = {**statement, "clawback_detail": clawback.get("clawback_detail")}
     out = [
-        f"Pay statement of {employee_id} for {first_day:%Y-%m} (policy {statement['policy_version']}, "
+        f"Pay statement of {employee_id} for {first_day:%Y-%m} ({label}; policy {statement['policy_version']}, "
         f"team {statement['team_id']})",
         "",
         *_inputs(statement),

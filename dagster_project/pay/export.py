@@ -18,7 +18,14 @@ from typing import Any
 
 import pandas as pd
 
-from dagster_project.pay.common import STATEMENT_TABLE, StatementNotFoundError, fetch_dicts, parse_month, read_only
+from dagster_project.pay.common import (
+    STATEMENT_TABLE,
+    StatementNotFoundError,
+    fetch_dicts,
+    parse_month,
+    read_only,
+    statement_sources,
+)
 
 COLUMNS = (
     "employee_id",
@@ -141,9 +148,10 @@ def export_statements(warehouse: Path, month: str | date, out_dir: Path) -> list
     """
     first_day = parse_month(month)
     with read_only(Path(warehouse)) as con:
+        statements, _, _ = statement_sources(con, first_day)
         rows = fetch_dicts(
             con,
-            f"select * from {STATEMENT_TABLE} where month = ? order by employee_id, line_order",
+            f"select * from {statements} s where month = ? order by employee_id, line_order",
             [first_day],
         )
         if not rows:

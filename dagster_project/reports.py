@@ -1,5 +1,6 @@
-"""What `spm evaluate` prints about a quarter: grade distribution, stars, PIP list, and what changed against the
-latest published version. Reads with a read-only connection after the run."""
+"""What `spm evaluate` and `spm pay` print about a period: the grading table's distribution, stars and PIP list, or
+the month's pay by line; versions published; and what changed against the latest published version.
+Reads with a read-only connection after the run."""
 
 from __future__ import annotations
 
@@ -58,6 +59,35 @@ def render_quarter(warehouse: Path, quarter: str, published_now: bool) -> str:
             if changes:
                 lines.append(f"  changes in version {latest} against version {latest - 1}:")
                 lines += [f"    {line}" for line in publish.readable_changes(changes)[:40]]
+        return "\n".join(lines)
+    finally:
+        con.close()
+
+
+def render_pay_month(warehouse: Path, month: str, published_now: bool) -> str:
+    """Statements staged for the month, pay by line, versions, and changes against the latest version."""
+    spec = publish.PAY
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        c = spec.candidate_table
+        statements, lineage_missing = con.execute(
+            f"select count(*) filter (where line = 'total_pay'), count(*) filter (where lineage_rows = 0) from {c}"
+        ).fetchone()
+        lines = [f"Pay statements {month}: {statements} reps"]
+        for line, total in con.execute(
+            f"select line, sum(amount) from {c} group by line, line_order order by line_order"
+        ).fetchall():
+            lines.append(f"  {line:<22}{total:>16,.2f} CNY")
+        if lineage_missing:
+            lines.append(f"  lines without lineage: {lineage_missing}")
+        versions = con.execute(
+            f"select version, reason, published_at from {spec.publications_table} where month = ? order by version",
+            [spec.period_value(month)],
+        ).fetchall()
+        for version, reason, at in versions:
+            lines.append(f"  version {version}: published {at:%Y-%m-%d %H:%M} UTC: {reason}")
+        if not published_now:
+            lines.append(publish.compare_with_published(con, spec, month).describe())
         return "\n".join(lines)
     finally:
         con.close()
