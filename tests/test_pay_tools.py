@@ -159,7 +159,7 @@ def test_parse_month_rejects_other_text(text: str) -> None:
 # --- explain ---------------------------------------------------------------------------------------------------
 def test_explain_derives_every_line(warehouse: Path) -> None:
     text = explain_pay(warehouse, "R1", "2025-06")
-    assert text.startswith("Pay statement of R1 for 2025-06 (policy 2025.1")
+    assert text.startswith("Pay statement of R1 for 2025-06 (draft, not published; policy 2025.1")
     assert "15 of 30 days" in text
     assert "10,000.25 x 15 / 30 days = 5000.125" in text
     assert "attainment 120.00% -> tier accelerated, payout factor 1.3" in text

@@ -45,7 +45,8 @@ group_scores as (
         employee_id,
         quarter,
         reviewer_type,
-        avg(score) * 20 as group_score
+        -- exact decimal (not the double avg() returns): the weighted sum below must not depend on row order
+        cast(avg(score) * 20 as decimal(18, 10)) as group_score
     from counted
     group by employee_id, quarter, reviewer_type
 ),
