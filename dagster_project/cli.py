@@ -13,6 +13,7 @@ Settings come from the environment (SPM_LANDING_DIR, SPM_WAREHOUSE, SPM_AS_OF) a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import shutil
@@ -103,7 +104,15 @@ def execute_job(  # type: ignore[no-untyped-def]
     # Dagster's console logger would repeat every failure as a traceback; failures are reported by failed_steps.
     run_config: dict[str, object] = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     run_config.update(run_config_extra or {})
-    with dg.DagsterInstance.ephemeral() as instance:
+    # dagster-dbt echoes every dbt log line to stdout; keep them in a run log (and on screen with -v).
+    log_path = settings.warehouse.parent / "logs" / f"{job_name}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    verbose = log.isEnabledFor(logging.DEBUG)
+    with (
+        open(log_path, "w", encoding="utf-8") as run_log,
+        contextlib.redirect_stdout(sys.stdout if verbose else run_log),
+        dg.DagsterInstance.ephemeral() as instance,
+    ):
         result = job.execute_in_process(
             instance=instance,
             resources=build_resources(settings),
@@ -111,6 +120,8 @@ def execute_job(  # type: ignore[no-untyped-def]
             raise_on_error=False,
             **kwargs,
         )
+    if not result.success:
+        log.info("dbt and Dagster output of this run: %s", log_path)
     _clean_dbt_run_targets()
     return result
 

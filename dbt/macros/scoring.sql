@@ -15,12 +15,13 @@
 {%- endmacro %}
 
 {#- Sum of weight x score over the included components, the weights rescaled to sum to 1 (an aggregate:
-    use inside a group by). Null when nothing is included. Settled at 12 decimal places so binary floating-point
-    noise (0.35 x 120 / 0.35 = 120.00000000000001) cannot push a score past its cap; "full precision" otherwise. -#}
+    use inside a group by). Null when nothing is included. The sums run over exact decimals (products settled at
+    12 places), so the result cannot depend on the order rows are aggregated in (byte-identical re-runs), and
+    floating-point noise (0.35 x 120 / 0.35 = 120.00000000000001) cannot push a score past its cap. -#}
 {% macro rescaled_weighted_score(weight, score, included) -%}
     cast(cast(
-        sum(case when {{ included }} then {{ weight }} * {{ score }} end)
-            / nullif(sum(case when {{ included }} then {{ weight }} end), 0)
+        sum(case when {{ included }} then cast({{ weight }} * {{ score }} as decimal(38, 12)) end)
+            / nullif(sum(case when {{ included }} then cast({{ weight }} as decimal(38, 12)) end), 0)
     as decimal(38, 12)) as double precision)
 {%- endmacro %}
 

@@ -40,7 +40,7 @@ targeted as (
         a.component,
         p.component_group,
         p.is_quantitative,
-        cast(p.weight as double precision) as base_weight,
+        cast(p.weight as decimal(9, 4)) as base_weight,
         a.actual,
         coalesce(cast(p.policy_target as double precision), a.kpi_target) as target,
         p.score_floor,
@@ -75,7 +75,9 @@ select
     s.target,
     s.score,
     s.is_included,
-    case when s.is_included then s.base_weight / t.included_weight else 0 end as weight_used,
+    case when s.is_included
+        then cast(s.base_weight as double precision) / cast(t.included_weight as double precision) else 0
+    end as weight_used,
     s.policy_version
 from scored s
 inner join totals t on t.employee_id = s.employee_id and t.quarter = s.quarter
