@@ -2,7 +2,9 @@
 
 
 import json
+import shutil
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -68,12 +70,22 @@ def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) ->
                 report(context, f"dbt: test failed {event.check_name} on {event.asset_key.to_user_string()}")
         yield event
     report(context, f"dbt: done, {built} models built, {checks} tests run, {failed} failed or warned")
+    keep_parse_state(invocation.target_path)
     if not invocation.is_successful():
         problems = failed_nodes(invocation.get_artifact("run_results.json"))
         raise dg.Failure(
             description="dbt build failed:\n" + "\n".join(f"  {problem}" for problem in problems),
             metadata={"failed_nodes": len(problems)},
         )
+
+
+def keep_parse_state(run_target: Path) -> None:
+    """dbt re-parses the whole project (~10 s) when its saved state was written under another profile, e.g. another
+    warehouse path. Each run parses in its own target folder; keeping that state makes the next run with the same
+    settings parse only what changed."""
+    state = run_target / "partial_parse.msgpack"
+    if state.is_file():
+        shutil.copyfile(state, dbt_project.project_dir / dbt_project.target_path / "partial_parse.msgpack")
 
 
 def failed_nodes(run_results: Mapping[str, Any], limit: int = 20) -> list[str]:
