@@ -26,16 +26,6 @@
     (cast({{ days }} as double) / 365.25)
 {%- endmacro %}
 
-{#- Values of a column outside [min_value, max_value] (either bound optional); nulls pass. -#}
-{% test customers_within_range(model, column_name, min_value=none, max_value=none) %}
-select {{ column_name }}
-from {{ model }}
-where {{ column_name }} is not null
-    and (
-        {% if min_value is not none %}{{ column_name }} < {{ min_value }}{% else %}false{% endif %}
-        or {% if max_value is not none %}{{ column_name }} > {{ max_value }}{% else %}false{% endif %}
-    )
-{% endtest %}
 
 {#- Reports the rows matching `condition` (a rule that must never hold). -#}
 {% test customers_reported_rows(model, condition) %}

@@ -14,11 +14,3 @@
         when 'Closed Won' then {{ funnel_stages() | length + 1 }}
     end
 {%- endmacro %}
-
-{#- Values of a column outside [min_value, max_value]; nulls pass (a rate with no denominator is null). -#}
-{% test funnel_between(model, column_name, min_value, max_value) %}
-select {{ column_name }}
-from {{ model }}
-where {{ column_name }} is not null
-    and ({{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }})
-{% endtest %}

@@ -45,3 +45,14 @@
 {% macro policy_in_force(policy_alias, date_expr) -%}
     {{ date_expr }} between {{ policy_alias }}.effective_from and {{ policy_alias }}.effective_to
 {%- endmacro %}
+
+{#- Grade by rank among n graded reps (evaluation.md, Grades): the top floor(a_share x n) A, the bottom
+    floor(c_share x n) C, the rest B; null for a rep without a rank (not graded). -#}
+{% macro grade_from_rank(rank, graded, a_share, c_share) -%}
+    case
+        when {{ rank }} is null then null
+        when {{ rank }} <= floor({{ a_share }} * {{ graded }}) then 'A'
+        when {{ rank }} > {{ graded }} - floor({{ c_share }} * {{ graded }}) then 'C'
+        else 'B'
+    end
+{%- endmacro %}

@@ -78,12 +78,7 @@ with_grades as (
         r.*,
         cast(floor(a_share * graded_reps) as integer) as a_count_expected,
         cast(floor(c_share * graded_reps) as integer) as c_count_expected,
-        case
-            when not is_graded then null
-            when rank <= floor(a_share * graded_reps) then 'A'
-            when rank > graded_reps - floor(c_share * graded_reps) then 'C'
-            else 'B'
-        end as grade
+        {{ grade_from_rank('rank', 'graded_reps', 'a_share', 'c_share') }} as grade
     from ranked r
 ),
 

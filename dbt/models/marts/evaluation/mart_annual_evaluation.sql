@@ -87,12 +87,7 @@ select
     composite_score,
     cast(rank as integer) as rank,
     cast(graded_reps as integer) as graded_reps,
-    case
-        when not is_graded then null
-        when rank <= floor(a_share * graded_reps) then 'A'
-        when rank > graded_reps - floor(c_share * graded_reps) then 'C'
-        else 'B'
-    end as grade,
+    {{ grade_from_rank('rank', 'graded_reps', 'a_share', 'c_share') }} as grade,
     case when not is_graded then 'not_graded_all_quarters' end as ungraded_reason,
     is_final,
     policy_version
