@@ -11,6 +11,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from dagster_project.checks import gx_suites
 from dagster_project.dbt_project import dbt_project
 from dagster_project.progress import report
 
@@ -53,6 +54,7 @@ def dbt_build_args(select: str | None = None, dbt_vars: Mapping[str, str] | None
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator)
 def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     report(context, "dbt: building staging, intermediate and marts (dbt build)")
+    gx_suites.prewarm()
     invocation = dbt.cli(dbt_build_args(), context=context, raise_on_error=False)
     built = checks = failed = 0
     for event in invocation.stream():

@@ -284,6 +284,19 @@ def asset_check_result(
     )
 
 
+def prewarm() -> threading.Thread:
+    """Import GX and build the context on a background thread (≈4 s). A run starts this while dbt works in its
+    own process, so the quality gate that follows does not pay for the import; `_run_gx` waits on the same lock."""
+
+    def build() -> None:
+        with _lock:
+            _gx_context()
+
+    thread = threading.Thread(target=build, name="gx-prewarm", daemon=True)
+    thread.start()
+    return thread
+
+
 # --- Great Expectations plumbing ---------------------------------------------------------------------------
 
 
