@@ -28,18 +28,7 @@ statement_months as (
 ),
 
 tiers as (
-    select
-        tier,
-        cast(lower_bound as decimal(9, 4)) as lower_bound,
-        cast(lower_inclusive as boolean) as lower_inclusive,
-        cast(upper_bound as decimal(9, 4)) as upper_bound,
-        cast(upper_inclusive as boolean) as upper_inclusive,
-        cast(factor_at_lower as decimal(9, 4)) as factor_at_lower,
-        cast(slope as decimal(9, 4)) as slope,
-        cast(factor_cap as decimal(9, 4)) as factor_cap,
-        cast(effective_from as date) as effective_from,
-        cast(effective_to as date) as effective_to
-    from {{ ref('policy_payout_tiers') }}
+    select * from {{ ref('policy_payout_tiers') }}
 ),
 
 per_month as (

@@ -26,47 +26,15 @@ kpis as (
 ),
 
 component_policy as (
-    select
-        component,
-        cast(weight as decimal(9, 4)) as weight,
-        cast(policy_target as decimal(18, 4)) as policy_target,
-        cast(score_floor as decimal(9, 2)) as score_floor,
-        cast(score_cap as decimal(9, 2)) as score_cap,
-        cast(effective_from as date) as effective_from,
-        cast(effective_to as date) as effective_to,
-        cast(policy_version as varchar) as policy_version
-    from {{ ref('policy_evaluation_components') }}
+    select * from {{ ref('policy_evaluation_components') }}
 ),
 
 tiers as (
-    select
-        tier,
-        cast(lower_bound as decimal(9, 4)) as lower_bound,
-        cast(lower_inclusive as boolean) as lower_inclusive,
-        cast(upper_bound as decimal(9, 4)) as upper_bound,
-        cast(upper_inclusive as boolean) as upper_inclusive,
-        cast(factor_at_lower as decimal(9, 4)) as factor_at_lower,
-        cast(slope as decimal(9, 4)) as slope,
-        cast(factor_cap as decimal(9, 4)) as factor_cap,
-        cast(effective_from as date) as effective_from,
-        cast(effective_to as date) as effective_to,
-        cast(policy_version as varchar) as policy_version
-    from {{ ref('policy_payout_tiers') }}
+    select * from {{ ref('policy_payout_tiers') }}
 ),
 
 pay_mix as (
-    select
-        cast(base_performance_share as decimal(9, 4)) as base_performance_share,
-        cast(performance_bonus_share as decimal(9, 4)) as performance_bonus_share,
-        cast(capability_share as decimal(9, 4)) as capability_share,
-        cast(csat_bonus_rate as decimal(9, 4)) as csat_bonus_rate,
-        cast(csat_bonus_threshold as decimal(9, 2)) as csat_bonus_threshold,
-        cast(score_cap_ratio as decimal(9, 4)) as score_cap_ratio,
-        cast(new_hire_capability_factor as decimal(9, 4)) as new_hire_capability_factor,
-        cast(effective_from as date) as effective_from,
-        cast(effective_to as date) as effective_to,
-        cast(policy_version as varchar) as policy_version
-    from {{ ref('policy_pay_mix') }}
+    select * from {{ ref('policy_pay_mix') }}
 ),
 
 published_quarters as (
