@@ -13,7 +13,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from dagster_project import publish
-from dagster_project.checks.gx_suites import asset_check_result, validate_table
+from dagster_project.checks.assets import build_gx_check
 from dagster_project.partitions import monthly_partitions, quarterly_partitions
 from dagster_project.progress import report
 from dagster_project.resources import WarehouseResource
@@ -66,18 +66,6 @@ def build_publication_assets(
         report(context, f"{spec.name} {period}: {rows} rows staged, {dict(sorted(summary.items()))}")
         return dg.MaterializeResult(metadata={"period": period, "rows": rows, **summary})
 
-    def build_gate(suite: str) -> dg.AssetChecksDefinition:
-        @dg.asset_check(
-            asset=candidate_key,
-            name=f"gx_{suite}",
-            blocking=True,
-            description=f"Great Expectations suite expectations/{suite}.json on the rows about to be published.",
-        )
-        def gate(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-            return asset_check_result(validate_table(warehouse.warehouse, spec.candidate_table, suite))
-
-        return gate
-
     @dg.asset(
         key=dg.AssetKey(["publish", name]),
         partitions_def=partitions_def,
@@ -104,7 +92,8 @@ def build_publication_assets(
             }
         )
 
-    return PublicationAssets(candidate, [build_gate(s) for s in suites], published)
+    gates = [build_gx_check(candidate_key, spec.candidate_table, suite) for suite in suites]
+    return PublicationAssets(candidate, gates, published)
 
 
 evaluation = build_publication_assets(

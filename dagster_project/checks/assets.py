@@ -9,32 +9,33 @@ from __future__ import annotations
 
 import dagster as dg
 
+from dagster_project.checks.gx_suites import asset_check_result, validate_table
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import EXPECTATIONS_DIR
 
-#: model -> schema of the guarded tables; a suite file must exist for each.
+#: model -> schema of the marts guarded after every build; a suite file must exist for each.
 GUARDED_MODELS: dict[str, str] = {
     "mart_rep_monthly_kpis": "marts",
 }
 
 
-def _build_gx_check(model: str, schema: str) -> dg.AssetChecksDefinition:
+def build_gx_check(asset: dg.AssetKey, table: str, suite: str) -> dg.AssetChecksDefinition:
+    """A blocking check `gx_<suite>` on `asset` that validates `table` with expectations/<suite>.json."""
+    if not (EXPECTATIONS_DIR / f"{suite}.json").exists():
+        raise FileNotFoundError(f"no Great Expectations suite {suite}.json in {EXPECTATIONS_DIR}")
+
     @dg.asset_check(
-        asset=dg.AssetKey([schema, model]),
-        name=f"gx_{model}",
+        asset=asset,
+        name=f"gx_{suite}",
         blocking=True,
-        description=f"Great Expectations suite expectations/{model}.json on {schema}.{model}.",
+        description=f"Great Expectations suite expectations/{suite}.json on {table}.",
     )
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        from dagster_project.checks import gx_suites  # GX imports in ~4 s: only when a check runs
-
-        outcome = gx_suites.validate_table(warehouse.warehouse, f"{schema}.{model}", model)
-        return gx_suites.asset_check_result(outcome)
+        return asset_check_result(validate_table(warehouse.warehouse, table, suite))
 
     return _check
 
 
-gx_checks = [_build_gx_check(model, schema) for model, schema in GUARDED_MODELS.items()]
-missing_suites = [m for m in GUARDED_MODELS if not (EXPECTATIONS_DIR / f"{m}.json").exists()]
-if missing_suites:
-    raise FileNotFoundError(f"no Great Expectations suite for {missing_suites} in {EXPECTATIONS_DIR}")
+gx_checks = [
+    build_gx_check(dg.AssetKey([schema, model]), f"{schema}.{model}", model) for model, schema in GUARDED_MODELS.items()
+]
