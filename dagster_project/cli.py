@@ -5,7 +5,7 @@
     spm evaluate --quarter 2025Q3 [--publish]                grade a quarter behind blocking gates; freeze it
     spm pay --month 2025-11 [--publish]                      the month's pay statements, gated; freeze them
     spm explain-pay --employee E0012 --month 2025-11         every pay line derived down to landing rows
-    spm export-statements --month 2025-11                    one CSV + XLSX statement per rep for payroll
+    spm export-statements --month 2025-11                    one CSV + XLSX + HTML statement per rep for payroll
     spm dashboard --month 2025-11                            the monthly performance dashboard (HTML)
 
 Settings come from the environment (SPM_LANDING_DIR, SPM_WAREHOUSE, SPM_AS_OF) and matching options.
@@ -290,7 +290,7 @@ def cmd_export_statements(args: argparse.Namespace) -> int:
     except (StatementNotFoundError, FileNotFoundError, ValueError) as error:
         log.error("%s", error)
         return 1
-    log.info("wrote %d files (CSV and XLSX per rep) to %s", len(written), args.out)
+    log.info("wrote %d files (CSV, XLSX and HTML per rep) to %s", len(written), args.out)
     return 0
 
 
@@ -373,8 +373,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser(
         "export-statements",
-        help="write one CSV and one XLSX statement per rep for payroll",
-        description="Write pay_statement_<month>_<employee>.csv and .xlsx per rep (the published version when the "
+        help="write one CSV, one XLSX and one HTML statement per rep for payroll",
+        description="Write pay_statement_<month>_<employee>.csv, .xlsx and .html per rep (the published version when the "
         "month is published, else the draft).",
     )
     export.add_argument("--month", required=True, help="month, like 2025-11")
