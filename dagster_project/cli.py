@@ -374,8 +374,8 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser(
         "export-statements",
         help="write one CSV, one XLSX and one HTML statement per rep for payroll",
-        description="Write pay_statement_<month>_<employee>.csv, .xlsx and .html per rep (the published version when the "
-        "month is published, else the draft).",
+        description="Write pay_statement_<month>_<employee>.csv, .xlsx and .html per rep (the published version "
+        "when the month is published, else the draft).",
     )
     export.add_argument("--month", required=True, help="month, like 2025-11")
     export.add_argument("--out", default="data/statements", help="output folder (default data/statements)")

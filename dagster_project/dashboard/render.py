@@ -41,7 +41,7 @@ def format_value(value: Any, kind: str) -> str:
     if kind == "pct":
         return f"{float(value) * 100:.1f}%"
     if kind == "int":
-        return f"{int(round(float(value))):,}"
+        return f"{round(float(value)):,}"
     if kind == "num":
         return f"{float(value):,.1f}"
     if kind == "days":
