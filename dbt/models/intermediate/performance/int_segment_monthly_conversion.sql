@@ -113,16 +113,21 @@ rated as (
 ),
 
 {#- The weakest segment of a month: the lowest rate among segments with at least {{ min_sample }} leads (or
-    closed deals), so a segment with one unlucky deal is not called out; ties go to the segment name. -#}
+    closed deals), so a segment with one unlucky deal is not called out; ties go to the segment name. When every
+    qualifying segment has the same rate (a young lead cohort: all 0 %), none is weakest. -#}
 ranked as (
     select
         *,
         case when leads_created >= {{ min_sample }} then row_number() over (
             partition by segment_type, month, leads_created >= {{ min_sample }}
             order by lead_conversion_rate, segment) end as lead_conversion_rank,
+        case when leads_created >= {{ min_sample }} then max(lead_conversion_rate) over (
+            partition by segment_type, month, leads_created >= {{ min_sample }}) end as best_lead_conversion,
         case when won_count + lost_count >= {{ min_sample }} then row_number() over (
             partition by segment_type, month, won_count + lost_count >= {{ min_sample }}
-            order by win_rate, segment) end as win_rate_rank
+            order by win_rate, segment) end as win_rate_rank,
+        case when won_count + lost_count >= {{ min_sample }} then max(win_rate) over (
+            partition by segment_type, month, won_count + lost_count >= {{ min_sample }}) end as best_win_rate
     from rated
 )
 
@@ -139,6 +144,7 @@ select
     win_rate,
     won_amount,
     average_deal_size,
-    coalesce(lead_conversion_rank = 1, false) as is_weakest_lead_conversion,
-    coalesce(win_rate_rank = 1, false) as is_weakest_win_rate
+    coalesce(lead_conversion_rank = 1 and lead_conversion_rate < best_lead_conversion, false)
+        as is_weakest_lead_conversion,
+    coalesce(win_rate_rank = 1 and win_rate < best_win_rate, false) as is_weakest_win_rate
 from ranked
