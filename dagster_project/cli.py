@@ -184,7 +184,7 @@ def _run_job(job_name: str, args: argparse.Namespace) -> int:
     ok = result.success and not checks.failed
     print(f"{'OK' if ok else 'FAILED'} in {elapsed:.1f} s. The marts are in schema `marts` of {settings.warehouse} "
           "(open it read-only with DuckDB; `make dev` shows the Dagster UI).")
-    if ok and job_name == "build_warehouse":
+    if ok and args.command == "run":
         _write_run_dashboard(settings)
     return 0 if ok else 1
 
@@ -195,14 +195,14 @@ def _write_run_dashboard(settings: Settings) -> None:
 
     from dagster_project.dashboard import DashboardError, write_dashboard
 
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
-        as_of = con.execute("select as_of_date from marts.mart_data_freshness").fetchone()[0]
-    finally:
-        con.close()
-    try:
+        con = duckdb.connect(str(settings.warehouse), read_only=True)
+        try:
+            as_of = con.execute("select as_of_date from marts.mart_data_freshness").fetchone()[0]
+        finally:
+            con.close()
         index = write_dashboard(settings.warehouse, f"{as_of:%Y-%m}")
-    except DashboardError as error:
+    except (DashboardError, duckdb.Error) as error:
         log.error("dashboard not written: %s", error)
         return
     print(f"Dashboard for {as_of:%Y-%m}: {index.resolve()}")
