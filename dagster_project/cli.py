@@ -5,7 +5,8 @@
     spm evaluate --quarter 2025Q3 [--publish]                grade a quarter behind blocking gates; freeze it
     spm pay --month 2025-11 [--publish]                      the month's pay statements, gated; freeze them
     spm explain-pay --employee E0012 --month 2025-11         every pay line derived down to landing rows
-    spm export-statements --month 2025-11                    one CSV + XLSX statement per rep for payroll
+    spm export-statements --month 2025-11                    one CSV + XLSX + HTML statement per rep for payroll
+    spm dashboard --month 2025-11                            the monthly performance dashboard (HTML)
 
 Settings come from the environment (SPM_LANDING_DIR, SPM_WAREHOUSE, SPM_AS_OF) and matching options.
 """
@@ -183,7 +184,28 @@ def _run_job(job_name: str, args: argparse.Namespace) -> int:
     ok = result.success and not checks.failed
     print(f"{'OK' if ok else 'FAILED'} in {elapsed:.1f} s. The marts are in schema `marts` of {settings.warehouse} "
           "(open it read-only with DuckDB; `make dev` shows the Dagster UI).")
+    if ok and args.command == "run":
+        _write_run_dashboard(settings)
     return 0 if ok else 1
+
+
+def _write_run_dashboard(settings: Settings) -> None:
+    """After a good build, the as-of month's dashboard (dbt is done, so a read-only connection is safe)."""
+    import duckdb
+
+    from dagster_project.dashboard import DashboardError, write_dashboard
+
+    try:
+        con = duckdb.connect(str(settings.warehouse), read_only=True)
+        try:
+            as_of = con.execute("select as_of_date from marts.mart_data_freshness").fetchone()[0]
+        finally:
+            con.close()
+        index = write_dashboard(settings.warehouse, f"{as_of:%Y-%m}")
+    except (DashboardError, duckdb.Error) as error:
+        log.error("dashboard not written: %s", error)
+        return
+    print(f"Dashboard for {as_of:%Y-%m}: {index.resolve()}")
 
 
 def _publication_run(
@@ -268,7 +290,20 @@ def cmd_export_statements(args: argparse.Namespace) -> int:
     except (StatementNotFoundError, FileNotFoundError, ValueError) as error:
         log.error("%s", error)
         return 1
-    log.info("wrote %d files (CSV and XLSX per rep) to %s", len(written), args.out)
+    log.info("wrote %d files (CSV, XLSX and HTML per rep) to %s", len(written), args.out)
+    return 0
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from dagster_project.dashboard import DashboardError, write_dashboard
+
+    settings = _apply_settings_options(args)
+    try:
+        index = write_dashboard(settings.warehouse, args.month, Path(args.out) if args.out else None)
+    except DashboardError as error:
+        log.error("%s", error)
+        return 1
+    print(f"Dashboard for {args.month}: {index.resolve()}")
     return 0
 
 
@@ -338,14 +373,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser(
         "export-statements",
-        help="write one CSV and one XLSX statement per rep for payroll",
-        description="Write pay_statement_<month>_<employee>.csv and .xlsx per rep (the published version when the "
-        "month is published, else the draft).",
+        help="write one CSV, one XLSX and one HTML statement per rep for payroll",
+        description="Write pay_statement_<month>_<employee>.csv, .xlsx and .html per rep (the published version "
+        "when the month is published, else the draft).",
     )
     export.add_argument("--month", required=True, help="month, like 2025-11")
     export.add_argument("--out", default="data/statements", help="output folder (default data/statements)")
     _add_settings_options(export)
     export.set_defaults(func=cmd_export_statements)
+
+    dashboard = sub.add_parser(
+        "dashboard",
+        help="write the monthly performance dashboard (HTML)",
+        description="Write the month's dashboard from the marts: index.html for the company, teams/<team>.html and "
+        "reps/<employee>.html, linked relatively; self-contained (opens from disk, no network). Shows no pay.",
+    )
+    dashboard.add_argument("--month", required=True, help="month, like 2025-11")
+    dashboard.add_argument("--out", help="output folder (default: dashboard/<month>/ beside the warehouse)")
+    _add_settings_options(dashboard)
+    dashboard.set_defaults(func=cmd_dashboard)
     return parser
 
 

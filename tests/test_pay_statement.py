@@ -716,7 +716,7 @@ def test_explain_covers_every_line_down_to_source_rows(built: tuple[Path, Path],
         explain_pay(warehouse, "E9999", "2024-01")
 
 
-def test_export_writes_one_csv_and_xlsx_per_rep_deterministically(
+def test_export_writes_one_csv_xlsx_and_html_per_rep_deterministically(
     built: tuple[Path, Path], mart: pd.DataFrame, tmp_path: Path
 ) -> None:
     warehouse = built[1]
@@ -725,14 +725,14 @@ def test_export_writes_one_csv_and_xlsx_per_rep_deterministically(
     second = export_statements(warehouse, f"{month:%Y-%m}", tmp_path / "b")
     reps = sorted(mart[mart["month"] == month]["employee_id"].unique())
     assert [p.name for p in first] == sorted(
-        [f"pay_statement_{month:%Y-%m}_{r}.csv" for r in reps] + [f"pay_statement_{month:%Y-%m}_{r}.xlsx" for r in reps]
+        f"pay_statement_{month:%Y-%m}_{r}.{ext}" for r in reps for ext in ("csv", "xlsx", "html")
     )
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
     one = pd.read_csv(first[0], dtype=str)
     assert list(one["line"]) == LINES
     total = one.set_index("line")["amount"].map(Decimal)
     assert total["total_pay"] == sum(total[line] for line in LINES[:-1])
-    xlsx = pd.read_excel(first[1])
+    xlsx = pd.read_excel(first[2])
     assert list(xlsx["line"]) == LINES
 
 

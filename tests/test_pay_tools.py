@@ -196,14 +196,17 @@ def test_explain_releases_the_file(warehouse: Path) -> None:
 
 
 # --- export ----------------------------------------------------------------------------------------------------
-def test_export_writes_csv_and_xlsx_per_rep(warehouse: Path, tmp_path: Path) -> None:
+def test_export_writes_csv_xlsx_and_html_per_rep(warehouse: Path, tmp_path: Path) -> None:
     paths = export_statements(warehouse, "2025-06", tmp_path / "out")
     assert [p.name for p in paths] == [
         "pay_statement_2025-06_R1.csv",
+        "pay_statement_2025-06_R1.html",
         "pay_statement_2025-06_R1.xlsx",
         "pay_statement_2025-06_R2.csv",
+        "pay_statement_2025-06_R2.html",
         "pay_statement_2025-06_R2.xlsx",
     ]
+    paths = [p for p in paths if p.suffix != ".html"]
     rows = list(csv.DictReader(io.StringIO(paths[0].read_text(encoding="utf-8"))))
     assert [r["line"] for r in rows] == LINES
     assert [r["amount"] for r in rows] == list(AMOUNTS.values())
@@ -215,11 +218,23 @@ def test_export_writes_csv_and_xlsx_per_rep(warehouse: Path, tmp_path: Path) -> 
     ]
 
 
+def test_export_html_statement_shows_every_line_and_its_source(warehouse: Path, tmp_path: Path) -> None:
+    """The readable statement page: each line with its amount (thousands separator, 2 decimals), in order."""
+    import re
+
+    page = export_statements(warehouse, "2025-06", tmp_path / "out")[1].read_text(encoding="utf-8")
+    lines = re.findall(r'data-line="([a-z_]+)">\s*<td>[^<]*</td><td class="n">([^<]*)</td>', page)
+    assert [name for name, _ in lines] == LINES
+    assert [amount for _, amount in lines] == [f"{Decimal(a):,.2f}" for a in AMOUNTS.values()]
+    assert "Pay statement 2025-06 — R1" in page and "draft, not published" in page
+    assert "<script" not in page and "http" not in page  # self-contained, nothing to fetch
+
+
 def test_export_is_byte_for_byte_deterministic(warehouse: Path, tmp_path: Path) -> None:
     first = export_statements(warehouse, "2025-06", tmp_path / "a")
     second = export_statements(warehouse, date(2025, 6, 1), tmp_path / "b")
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
-    with zipfile.ZipFile(first[1]) as book:
+    with zipfile.ZipFile(first[2]) as book:
         assert {info.date_time for info in book.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
@@ -243,7 +258,7 @@ def test_export_pins_the_workbook_timestamps(warehouse: Path, tmp_path: Path, mo
 
     monkeypatch.setattr(excel_writer.datetime, "datetime", Later)
     second = export_statements(warehouse, "2025-06", tmp_path / "b")
-    assert first[1].read_bytes() == second[1].read_bytes()
-    with zipfile.ZipFile(second[1]) as book:
+    assert first[2].read_bytes() == second[2].read_bytes()
+    with zipfile.ZipFile(second[2]) as book:
         core = book.read("docProps/core.xml").decode()
     assert "2025-06-01T00:00:00Z" in core and "2031" not in core

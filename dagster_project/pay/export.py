@@ -1,4 +1,7 @@
-"""`export_statements`: the month's pay statements for payroll, one CSV and one XLSX per rep.
+"""`export_statements`: the month's pay statements for payroll, one CSV, one XLSX and one HTML page per rep.
+
+The HTML page is the rep's readable statement (self-contained, opens from disk). Pay appears only here and in
+`spm explain-pay`: the performance dashboard shows no pay.
 
 Deterministic: the same warehouse content gives byte-identical files (rows in statement order, amounts
 written from DECIMAL as fixed two-decimal text in the CSV and as numbers with a 0.00 format in the XLSX, the
@@ -16,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pandas as pd
 
 from dagster_project.pay.common import (
@@ -140,15 +144,64 @@ def _write_xlsx(path: Path, records: list[dict[str, Any]], month: date) -> None:
     path.write_bytes(_pin_zip(buffer.getvalue(), pinned))
 
 
+_STATEMENT_HTML = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(
+    """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Pay statement {{ month }} {{ employee_id }}</title>
+<style>
+ body { font: 14px/1.45 system-ui, sans-serif; color: #2b2f36; max-width: 760px; margin: 24px auto; padding: 0 16px; }
+ h1 { font-size: 20px; margin-bottom: 2px; } .meta { color: #6b7380; font-size: 12.5px; }
+ table { border-collapse: collapse; width: 100%; margin-top: 14px; }
+ th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid #e3e6ea; }
+ td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+ tr.total td { font-weight: 700; border-top: 2px solid #2b2f36; }
+ .reason { color: #6b7380; font-size: 12px; }
+</style></head>
+<body>
+<h1>Pay statement {{ month }} — {{ employee_id }}</h1>
+<div class="meta">{{ source }} · team {{ team_id or "–" }} · {{ job_level or "–" }} · policy {{ policy_version }} ·
+ employed {{ days_employed }} of {{ days_in_month }} days{% if evaluation_quarter %} · capability from
+ {{ evaluation_quarter }}{% endif %}</div>
+<table>
+ <tr><th>Line</th><th>Amount (CNY)</th><th>Note</th></tr>
+ {% for r in records %}
+ <tr class="{{ 'total' if r.line == 'total_pay' else '' }}" data-line="{{ r.line }}">
+  <td>{{ r.line | replace('_', ' ') }}</td><td class="n">{{ amount(r.amount) }}</td>
+  <td class="reason">{{ r.reason or '' }}</td></tr>
+ {% endfor %}
+</table>
+<p class="meta">Bookings {{ amount(bookings) }} against target {{ amount(revenue_target) }}. Each amount is rounded to
+ 0.01 at the line level; `spm explain-pay --employee {{ employee_id }} --month {{ month }}` derives every line down to
+ the landing rows.</p>
+</body></html>
+""")
+
+
+def _amount(value: Decimal | None) -> str:
+    return "–" if value is None else f"{value:,.2f}"
+
+
+def _write_html(path: Path, records: list[dict[str, Any]], source: str) -> None:
+    first = records[0]
+    html = _STATEMENT_HTML.render(
+        records=records, source=source, amount=_amount, month=first["month"], employee_id=first["employee_id"],
+        team_id=first["team_id"], job_level=first["job_level"], policy_version=first["policy_version"],
+        days_employed=first["days_employed"], days_in_month=first["days_in_month"],
+        evaluation_quarter=first["evaluation_quarter"], bookings=first["bookings"],
+        revenue_target=first["revenue_target"],
+    )
+    path.write_bytes(html.encode("utf-8"))
+
+
 def export_statements(warehouse: Path, month: str | date, out_dir: Path) -> list[Path]:
-    """Write `pay_statement_<YYYY-MM>_<employee_id>.csv` and `.xlsx` per rep with a statement in `month`.
+    """Write `pay_statement_<YYYY-MM>_<employee_id>.csv`, `.xlsx` and `.html` per rep with a statement in `month`.
 
     Returns the paths written, sorted. Raises StatementNotFoundError naming the month when no rep has a
     statement for it.
     """
     first_day = parse_month(month)
     with read_only(Path(warehouse)) as con:
-        statements, _, _ = statement_sources(con, first_day)
+        statements, _, source = statement_sources(con, first_day)
         rows = fetch_dicts(
             con,
             f"select * from {statements} s where month = ? order by employee_id, line_order",
@@ -173,5 +226,7 @@ def export_statements(warehouse: Path, month: str | date, out_dir: Path) -> list
         xlsx_path = out_dir / f"{stem}.xlsx"
         _write_csv(csv_path, records)
         _write_xlsx(xlsx_path, records, first_day)
-        written += [csv_path, xlsx_path]
+        html_path = out_dir / f"{stem}.html"
+        _write_html(html_path, records, source)
+        written += [csv_path, xlsx_path, html_path]
     return sorted(written)

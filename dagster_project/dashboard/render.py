@@ -1,0 +1,155 @@
+"""Writes the dashboard's HTML pages: one for the company, one per team, one per rep, linked relatively.
+
+Every page is one self-contained file (CSS, SVG charts and a few lines of JavaScript inline; no network), so it
+opens from disk. Each figure shown carries `data-figure` (its key) and `data-format`, and the page embeds all its
+figures and tables as JSON (`<script type="application/json" id="figures">`), so a test can check that what a
+person reads is what the marts hold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from dagster_project.dashboard import charts
+from dagster_project.dashboard.data import ATTAINMENT_BUCKETS, BONUS_THRESHOLD, DashboardData, PageData
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+METRIC_LABELS = {
+    "bookings": ("Bookings", "money"),
+    "attainment": ("Attainment", "pct"),
+    "win_rate": ("Win rate", "pct"),
+    "lead_conversion_rate": ("Lead conversion", "pct"),
+    "visits": ("Visits", "int"),
+    "collection_rate": ("Collection rate", "pct"),
+    "new_customers_weighted": ("New customers (weighted)", "num"),
+}
+
+
+def format_value(value: Any, kind: str) -> str:
+    """The one way a figure is written on a page (tests format with this too)."""
+    if value is None:
+        return "–"
+    if kind == "money":
+        return f"¥{float(value):,.0f}"
+    if kind == "pct":
+        return f"{float(value) * 100:.1f}%"
+    if kind == "int":
+        return f"{round(float(value)):,}"
+    if kind == "num":
+        return f"{float(value):,.1f}"
+    if kind == "days":
+        return f"{float(value):.1f} d"
+    return str(value)
+
+
+def _figure(page: PageData, key: str, kind: str) -> Markup:
+    value = page.figures.get(key)
+    return Markup('<span data-figure="{}" data-format="{}">{}</span>').format(key, kind, format_value(value, kind))
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["fmt"] = format_value
+    return env
+
+
+def _charts(page: PageData) -> dict[str, Markup]:
+    t = page.tables
+    buckets = t["attainment_buckets"]
+    threshold_index = next(i for i, low in enumerate(ATTAINMENT_BUCKETS) if low >= BONUS_THRESHOLD)
+    out = {
+        "attainment": charts.columns([b["bucket"] for b in buckets], [b["reps"] for b in buckets],
+                                     highlight=[b["below_threshold"] for b in buckets],
+                                     threshold_index=threshold_index,
+                                     threshold_label=f"bonus threshold {BONUS_THRESHOLD:.0%}"),
+        "funnel": charts.hbars([f["stage"] for f in t["funnel"]], [f["conversion_rate"] for f in t["funnel"]],
+                               lambda v: format_value(v, "pct")),
+        "cycle": charts.line([r["month"][:7] for r in t["cycle_trend"]],
+                             [r["sales_cycle_days"] for r in t["cycle_trend"]], lambda v: format_value(v, "days")),
+        "bookings_trend": charts.line([r["month"][:7] for r in t["cycle_trend"]],
+                                      [r["bookings"] for r in t["cycle_trend"]], lambda v: format_value(v, "money"),
+                                      width=1200, height=150),
+        "aging": charts.hbars([a["aging_bucket"] for a in t["ar_aging"]],
+                              [a["open_balance"] for a in t["ar_aging"]], lambda v: format_value(v, "money"),
+                              highlight=[a["aging_bucket"] in ("61-90", "over_90") for a in t["ar_aging"]]),
+        "tiers": charts.hbars([f"tier {r['tier']}" for r in t["new_customers_by_tier"]],
+                              [r["accounts"] for r in t["new_customers_by_tier"]], lambda v: format_value(v, "int")),
+    }
+    if "segments" in t:
+        for kind, rate in (("lead_source", "lead_conversion_rate"), ("customer_tier", "win_rate"),
+                           ("lead_source_win", "win_rate")):
+            segment_type = kind.removesuffix("_win")
+            rows = [s for s in t["segments"] if s["segment_type"] == segment_type and s[rate] is not None]
+            flag = "is_weakest_lead_conversion" if rate == "lead_conversion_rate" else "is_weakest_win_rate"
+            out[f"segments_{kind}"] = charts.hbars([s["segment"] for s in rows], [s[rate] for s in rows],
+                                                   lambda v: format_value(v, "pct"), highlight=[s[flag] for s in rows])
+    return out
+
+
+def _links(data: DashboardData) -> dict[str, str]:
+    """Relative links from the company page (index.html) to every team and rep page."""
+    links = {f"team:{p.scope.key}": f"teams/{p.scope.key}.html" for p in data.teams}
+    links.update({f"rep:{p.scope.key}": f"reps/{p.scope.key}.html" for p in data.reps})
+    return links
+
+
+def _page_json(data: DashboardData, page: PageData) -> str:
+    payload = {
+        "month": f"{data.month:%Y-%m}",
+        "quarter": data.quarter,
+        "scope": {"kind": page.scope.kind, "key": page.scope.key, "team_id": page.scope.team_id},
+        "freshness": data.freshness,
+        "figures": page.figures,
+        "tables": page.tables,
+    }
+    # `</` cannot end the script element early: JSON allows the escaped solidus.
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).replace("</", "<\\/")
+
+
+def write_dashboard_pages(data: DashboardData, out: Path) -> Path:
+    """Write index.html, teams/<team>.html and reps/<employee>.html under `out`; returns index.html."""
+    env = _environment()
+    template = env.get_template("page.html.j2")
+    (out / "teams").mkdir(parents=True, exist_ok=True)
+    (out / "reps").mkdir(parents=True, exist_ok=True)
+    links = _links(data)
+    team_names = {p.scope.key: p.title for p in data.teams}
+    pages = [(data.company, out / "index.html", "")]
+    pages += [(p, out / "teams" / f"{p.scope.key}.html", "../") for p in data.teams]
+    pages += [(p, out / "reps" / f"{p.scope.key}.html", "../") for p in data.reps]
+    for page, path, root in pages:
+        html = template.render(
+            data=data,
+            page=page,
+            t=page.tables,
+            f=lambda key, kind, page=page: _figure(page, key, kind),
+            charts=_charts(page),
+            root=root,
+            links=links,
+            team_names=team_names,
+            metric_labels=METRIC_LABELS,
+            bonus_threshold=BONUS_THRESHOLD,
+            figures_json=Markup(_page_json(data, page)),
+            generated_for=f"{data.month:%B %Y}",
+            month_end=_month_end(data.month),
+        )
+        path.write_text(html, encoding="utf-8")
+    return out / "index.html"
+
+
+def _month_end(month: dt.date) -> dt.date:
+    following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)

@@ -1,0 +1,17 @@
+{#- One row: the run's as-of date and the latest business date of each fact the dashboard shows, so a reader
+    sees how fresh each panel is (a lagging extract shows as an older date). -#}
+with as_of as (
+    select as_of_date from {{ ref('int_run_as_of') }}
+),
+
+final as (
+    select
+        a.as_of_date,
+        (select max(close_date) from {{ ref('fct_bookings') }}) as latest_booking_date,
+        (select max(invoice_date) from {{ ref('fct_invoices') }}) as latest_invoice_date,
+        (select max(payment_date) from {{ ref('fct_payments') }}) as latest_payment_date,
+        (select max(last_survey_date) from {{ ref('mart_customer_satisfaction') }}) as latest_survey_date
+    from as_of a
+)
+
+select * from final

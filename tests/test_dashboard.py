@@ -1,0 +1,310 @@
+"""The monthly dashboard: every figure equals the mart it came from, no pay on any page, and the pages work in a
+real headless Chromium (no console errors, every panel filled, drill-down links open, loads fast).
+
+The pages are written once per module from the session warehouse (read-only) for its as-of month.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from conftest import BuiltWarehouse, settings_for
+
+from dagster_project.cli import main
+from dagster_project.dashboard import DashboardError, write_dashboard
+from dagster_project.dashboard.render import format_value
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+)
+FIGURE = re.compile(r'<span data-figure="([a-z_]+)" data-format="([a-z]+)">([^<]*)</span>')
+PANELS = ("bookings", "attainment", "leaderboard", "new_customers", "funnel", "segments", "sales_cycle",
+          "activities", "collection", "csat", "output", "competency", "drilldown")
+
+
+@pytest.fixture(scope="module")
+def month(built_warehouse: BuiltWarehouse) -> str:
+    con = duckdb.connect(str(built_warehouse.warehouse), read_only=True)
+    try:
+        return f"{con.execute('select as_of_date from marts.mart_data_freshness').fetchone()[0]:%Y-%m}"
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def pages(built_warehouse: BuiltWarehouse, month: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dashboard")
+    index = write_dashboard(built_warehouse.warehouse, month, out)
+    assert index == out / "index.html"
+    return out
+
+
+def _payload(page: Path) -> dict[str, Any]:
+    html = page.read_text(encoding="utf-8")
+    block = re.search(r'<script type="application/json" id="figures">(.*?)</script>', html, re.S)
+    assert block, f"{page} embeds no figures"
+    return json.loads(block.group(1))
+
+
+def _sql(warehouse: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def _close(actual: Any, expected: Any) -> bool:
+    if expected is None or actual is None:
+        return actual is None and expected is None
+    return float(actual) == pytest.approx(float(expected), rel=1e-9, abs=1e-9)
+
+
+# --- the page shows what it embeds -------------------------------------------------------------------------------
+def test_every_shown_figure_is_its_embedded_value(pages: Path) -> None:
+    reps = sorted((pages / "reps").glob("*.html"))[:5]
+    for page in [pages / "index.html", *sorted((pages / "teams").glob("*.html")), *reps]:
+        html = page.read_text(encoding="utf-8")
+        figures = _payload(page)["figures"]
+        shown = FIGURE.findall(html)
+        assert len(shown) > 30, page
+        for key, kind, text in shown:
+            assert text == format_value(figures[key], kind), (page.name, key)
+
+
+# --- the embedded figures are the marts' ------------------------------------------------------------------------
+def test_company_figures_equal_the_marts(built_warehouse: BuiltWarehouse, pages: Path, month: str) -> None:
+    wh = built_warehouse.warehouse
+    f = _payload(pages / "index.html")["figures"]
+    m = f"{month}-01"
+    bookings, target, won, lost, leads, converted, visits, calls, cycle = _sql(wh, """
+        select sum(bookings), sum(revenue_target), sum(won_count), sum(lost_count), sum(leads_created),
+            sum(leads_converted), sum(visits), sum(calls),
+            sum(sales_cycle_days * won_count) / sum(case when sales_cycle_days is not null then won_count end)
+        from marts.mart_rep_monthly_kpis where month = ?""", [m])[0]
+    assert _close(f["bookings_month"], bookings) and _close(f["target_month"], target)
+    assert _close(f["attainment_month"], float(bookings) / float(target))
+    assert f["won"] == won and f["lost"] == lost and _close(f["win_rate"], won / (won + lost))
+    assert f["leads_created"] == leads and f["leads_converted"] == converted
+    assert f["visits"] == visits and f["calls"] == calls and _close(f["sales_cycle_days"], cycle)
+
+    qtd_bookings, qtd_target = _sql(wh, """
+        select sum(bookings), sum(revenue_target) from marts.mart_rep_monthly_kpis
+        where quarter = (select max(quarter) from marts.mart_rep_monthly_kpis where month = ?) and month <= ?""",
+        [m, m])[0]
+    assert _close(f["bookings_qtd"], qtd_bookings) and _close(f["attainment_qtd"], qtd_bookings / qtd_target)
+    (previous,) = _sql(wh, "select sum(bookings) from marts.mart_rep_monthly_kpis "
+                           "where month = cast(?::date - interval 1 month as date)", [m])[0]
+    assert _close(f["bookings_previous_month"], previous)
+    assert _close(f["growth_mom"], (bookings - previous) / previous)
+
+    due, collected, num, den = _sql(wh, "select sum(receivable_due), sum(collected), sum(collection_target_numerator),"
+                                        " sum(collection_target_denominator) from marts.mart_collection_rate "
+                                        "where month = ?", [m])[0]
+    assert _close(f["receivable_due"], due) and _close(f["collection_rate"], collected / due)
+    assert _close(f["collection_target"], num / den)
+
+    quarter = _payload(pages / "index.html")["quarter"]
+    csat, responses, at_risk = _sql(wh, "select avg(csat_score), sum(csat_responses), count(*) filter (where at_risk)"
+                                         " from marts.mart_customer_satisfaction where quarter = ?", [quarter])[0]
+    assert _close(f["csat_score"], csat) and f["csat_responses"] == responses and f["at_risk_accounts"] == at_risk
+
+    deal_size, per_capita, reps = _sql(wh, "select average_deal_size, per_capita_bookings, reps "
+                                           "from marts.mart_deal_output where scope = 'company' and month = ?", [m])[0]
+    assert _close(f["output_average_deal_size"], deal_size) and _close(f["output_per_capita_bookings"], per_capita)
+    assert f["output_reps"] == reps
+    (rate,) = _sql(wh, "select repurchase_rate from marts.mart_customer_repurchase where quarter = ?", [quarter])[0]
+    assert _close(f["repurchase_repurchase_rate"], rate)
+    (below,) = _sql(wh, "select count(*) from marts.mart_rep_monthly_kpis where month = ? and attainment < 0.8", [m])[0]
+    assert f["reps_below_bonus_threshold"] == below
+
+
+def test_company_tables_equal_the_marts(built_warehouse: BuiltWarehouse, pages: Path, month: str) -> None:
+    wh = built_warehouse.warehouse
+    t = _payload(pages / "index.html")["tables"]
+    m = f"{month}-01"
+    top = _sql(wh, "select employee_id, bookings from marts.mart_rep_monthly_kpis where month = ? "
+                   "order by bookings desc, employee_id limit 10", [m])
+    assert [(r["employee_id"], r["bookings"]) for r in t["leaderboard"]] == [(e, float(b)) for e, b in top]
+    segments = _sql(wh, "select segment_type, segment, won_count, lost_count, win_rate, lead_conversion_rate, "
+                        "is_weakest_win_rate from marts.mart_segment_conversion where month = ? "
+                        "order by segment_type, segment", [m])
+    assert [(s["segment_type"], s["segment"], s["won_count"], s["lost_count"], s["win_rate"],
+             s["lead_conversion_rate"], s["is_weakest_win_rate"]) for s in t["segments"]] == segments
+    assert sum(s["is_weakest_win_rate"] for s in t["segments"]) <= 2  # at most one per segmentation
+    aging = dict(_sql(wh, "select aging_bucket, sum(open_balance) from marts.mart_ar_aging group by 1"))
+    assert {a["aging_bucket"]: a["open_balance"] for a in t["ar_aging"]} == {k: float(v) for k, v in aging.items()}
+    champions = _sql(wh, "select scope, employee_id from marts.mart_awards where award = 'monthly_champion' "
+                         "and period = ? order by scope, position", [month])
+    assert [(c["scope"], c["employee_id"]) for c in t["champions"]] == champions
+    stages = _sql(wh, "select stage, sum(entered), sum(advanced) from marts.mart_sales_funnel where month = ? "
+                      "group by stage, stage_order order by stage_order", [m])
+    expected = [(s, int(e), int(a)) for s, e, a in stages]
+    assert [(s["stage"], s["entered"], s["advanced"]) for s in t["funnel"]] == expected
+
+
+def test_team_and_rep_pages_equal_their_mart_rows(built_warehouse: BuiltWarehouse, pages: Path, month: str) -> None:
+    wh = built_warehouse.warehouse
+    m = f"{month}-01"
+    teams = _sql(wh, "select team_id, bookings, attainment, win_rate, collection_rate from marts.mart_team_monthly_kpis"
+                     " where month = ? order by team_id", [m])
+    assert sorted(p.stem for p in (pages / "teams").glob("*.html")) == [t[0] for t in teams]
+    for team_id, bookings, attainment, win_rate, collection_rate in teams:
+        f = _payload(pages / "teams" / f"{team_id}.html")["figures"]
+        assert _close(f["bookings_month"], bookings) and _close(f["attainment_month"], attainment), team_id
+        assert _close(f["win_rate"], win_rate), team_id
+        if f["receivable_due"] is not None:
+            assert _close(f["collection_rate"], collection_rate), team_id
+    reps = _sql(wh, "select employee_id, team_id, bookings, attainment, win_rate, growth_mom, growth_yoy, "
+                    "lead_conversion_rate, visits from marts.mart_rep_monthly_kpis "
+                    "where month = ? and team_id is not null order by employee_id", [m])
+    assert sorted(p.stem for p in (pages / "reps").glob("*.html")) == [r[0] for r in reps]
+    for employee_id, team_id, bookings, attainment, win_rate, mom, yoy, conversion, visits in reps:
+        payload = _payload(pages / "reps" / f"{employee_id}.html")
+        f = payload["figures"]
+        assert payload["scope"] == {"kind": "rep", "key": employee_id, "team_id": team_id}
+        assert _close(f["bookings_month"], bookings) and _close(f["attainment_month"], attainment), employee_id
+        assert _close(f["win_rate"], win_rate) and _close(f["lead_conversion_rate"], conversion), employee_id
+        assert _close(f["growth_mom"], mom) and _close(f["growth_yoy"], yoy), employee_id
+        assert f["visits"] == visits
+        average, best = _sql(wh, "select avg(bookings), max(bookings) from marts.mart_rep_monthly_kpis "
+                                 "where month = ? and team_id = ?", [m, team_id])[0]
+        peer = next(p for p in payload["tables"]["peers"] if p["metric"] == "bookings")
+        assert _close(peer["team_average"], average) and _close(peer["team_best"], best), employee_id
+
+
+def test_the_page_states_its_as_of_date_and_freshness(built_warehouse: BuiltWarehouse, pages: Path) -> None:
+    as_of, latest_booking = _sql(built_warehouse.warehouse,
+                                 "select as_of_date, latest_booking_date from marts.mart_data_freshness")[0]
+    html = (pages / "index.html").read_text(encoding="utf-8")
+    assert f'As of <strong data-as-of="{as_of}">{as_of}</strong>' in html
+    assert f"latest booking {latest_booking}" in html
+
+
+# --- pay stays private --------------------------------------------------------------------------------------------
+def test_no_page_shows_salary_or_pay(built_warehouse: BuiltWarehouse, month: str, tmp_path: Path) -> None:
+    """Plant unmistakable salary and pay amounts in a copy of the warehouse: no page may show them."""
+    copy = built_warehouse.copy_to(tmp_path / "planted")
+    con = duckdb.connect(str(copy.warehouse))
+    try:
+        con.execute("update marts.dim_sales_rep set base_monthly_salary = 987654.32")
+        con.execute("update marts.mart_pay_statement set amount = 876543.21, base_salary_full = 987654.32")
+        assert con.execute("select count(*) from marts.mart_pay_statement").fetchone()[0] > 0
+    finally:
+        con.close()
+    out = write_dashboard(copy.warehouse, month, tmp_path / "dash").parent
+    files = sorted(out.rglob("*.html"))
+    assert len(files) > 3
+    for page in files:
+        html = page.read_text(encoding="utf-8")
+        assert not re.search(r"salary|\bpay\b|total_pay|payout", html, re.I), page
+        for planted in (Decimal("987654.32"), Decimal("876543.21")):
+            for text in (f"{planted:,.0f}", f"{planted:,.2f}", f"{planted:.2f}", f"{planted:,.1f}", "987654", "876543"):
+                assert text not in html, f"{page.name} shows a pay figure ({text})"
+
+
+# --- command line ---------------------------------------------------------------------------------------------------
+def test_cli_writes_the_month_and_names_a_month_without_data(
+    built_warehouse: BuiltWarehouse, month: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "dash"
+    assert main(["dashboard", "--month", month, "--out", str(out), "--warehouse", str(built_warehouse.warehouse)]) == 0
+    assert f"Dashboard for {month}: {(out / 'index.html').resolve()}" in capsys.readouterr().out
+    assert main(["dashboard", "--month", "2039-01", "--out", str(out), "--warehouse",
+                 str(built_warehouse.warehouse)]) == 1
+    with pytest.raises(DashboardError, match="--month must look like 2025-11"):
+        write_dashboard(built_warehouse.warehouse, "2025/01", out)
+    with pytest.raises(DashboardError, match="no rep has KPIs for 2039-01"):
+        write_dashboard(built_warehouse.warehouse, "2039-01", out)
+
+
+def test_spm_run_ends_with_the_as_of_months_dashboard(
+    built_warehouse: BuiltWarehouse, month: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The hook `spm run` calls after a good build: the as-of month's pages beside the warehouse, path printed."""
+    from dagster_project.cli import _write_run_dashboard
+
+    copy = built_warehouse.copy_to(tmp_path / "run")
+    _write_run_dashboard(settings_for(copy.landing, copy.warehouse))
+    index = tmp_path / "run" / "dashboard" / month / "index.html"
+    assert capsys.readouterr().out.strip() == f"Dashboard for {month}: {index.resolve()}"
+    assert _payload(index)["month"] == month
+
+
+# --- in a real browser ----------------------------------------------------------------------------------------------
+def _chromium(url: str, tmp: Path, *extra: str) -> tuple[str, list[str], float]:
+    """Open `url` in headless Chromium: (DOM after load, console lines, wall seconds)."""
+    profile = tmp / f"profile-{time.monotonic_ns()}"
+    started = time.perf_counter()
+    result = subprocess.run(
+        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", *extra, url],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    elapsed = time.perf_counter() - started
+    assert result.returncode == 0, result.stderr[-2000:]
+    console = [line for line in result.stderr.splitlines() if ":CONSOLE" in line]
+    return result.stdout, console, elapsed
+
+
+@pytest.fixture(scope="module")
+def browser() -> str:
+    if CHROMIUM is None:
+        if os.environ.get("SPM_REQUIRE_BROWSER"):
+            pytest.fail("chromium is not installed (apt-get install -y chromium)")
+        pytest.skip("chromium is not installed (apt-get install -y chromium); .ci/run installs it")
+    return CHROMIUM
+
+
+def test_the_console_check_catches_a_script_error(browser: str, tmp_path: Path) -> None:
+    """The harness itself: a page that throws must show up as a console line."""
+    page = tmp_path / "broken.html"
+    page.write_text('<html><body><script>throw new Error("planted");</script></body></html>', encoding="utf-8")
+    _, console, _ = _chromium(page.as_uri(), tmp_path, "--dump-dom")
+    assert any("planted" in line for line in console)
+
+
+def test_dashboard_in_headless_chromium(browser: str, pages: Path, tmp_path: Path) -> None:
+    index = pages / "index.html"
+    dom, console, _ = _chromium(index.as_uri(), tmp_path, "--dump-dom")
+    assert console == []
+    load_ms = int(re.search(r'data-load-ms="(\d+)"', dom).group(1))
+    assert load_ms < 2000
+    assert int(re.search(r'data-figures="(\d+)"', dom).group(1)) > 30  # the script parsed the embedded figures
+    for panel in PANELS:
+        body = re.search(rf'<section class="panel[^"]*" data-panel="{panel}">(.*?)</section>', dom, re.S)
+        assert body, f"panel {panel} missing"
+        text = body.group(1)
+        filled = (re.search(r'data-figure="[a-z_]+" data-format="[a-z]+">[^<–]+<', text)
+                  or re.search(r"<(rect|circle)[^>]*>", text) or "data-row=" in text or "data-drill=" in text)
+        assert filled, f"panel {panel} has no data"
+    # every panel's chart has at least one non-empty bar or point somewhere on the page
+    assert re.search(r'<rect [^>]*width="[1-9]', dom)
+
+    team_href = re.search(r'data-drill="team" href="([^"]+)"', dom).group(1)
+    team_page = (index.parent / team_href).resolve()
+    assert team_page.is_file() and team_page.parent.name == "teams"
+    team_dom, team_console, _ = _chromium(team_page.as_uri(), tmp_path, "--dump-dom")
+    assert team_console == []
+    assert "Team" in re.search(r"<title>(.*?)</title>", team_dom).group(1)
+    assert 'data-scope="team"' in team_dom and 'href="../index.html"' in team_dom
+    rep_href = re.search(r'data-drill="rep" href="([^"]+)"', team_dom).group(1)
+    assert (team_page.parent / rep_href).resolve().is_file()
+
+    for name, url in (("company", index.as_uri()), ("team", team_page.as_uri())):
+        shot = tmp_path / f"dashboard-{name}.png"
+        _chromium(url, tmp_path, "--hide-scrollbars", "--window-size=1400,2400", f"--screenshot={shot}")
+        assert shot.stat().st_size > 20_000, f"{name} screenshot looks empty"
