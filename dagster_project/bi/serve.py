@@ -12,6 +12,7 @@ swap holds its locks until it commits. A failure before the swap leaves the serv
 
 from __future__ import annotations
 
+import random
 import time
 import uuid
 from collections.abc import Callable
@@ -32,6 +33,10 @@ PREVIOUS_SCHEMA = "marts__previous"
 #: Serializes concurrent publishers on one database (pg_advisory_xact_lock key).
 _PUBLISH_LOCK = 0x5350_4D42
 _BATCH_ROWS = 10_000
+#: The swap waits at most this long for running BI queries to release the served tables.
+LOCK_DEADLINE_S = 120
+#: One attempt to lock every served table; below PostgreSQL's deadlock_timeout (1 s).
+LOCK_ATTEMPT_MS = 300
 
 
 @dataclass(frozen=True)
@@ -182,19 +187,51 @@ def _write_marker(pg: psycopg.Connection, summary: PublishSummary) -> None:
 
 
 def _swap(pg: psycopg.Connection, specs: list[TableSpec], summary: PublishSummary) -> None:
-    """ONE transaction: roles, grants and policy on the staging schema, then marts -> previous, staging ->
-    marts, previous dropped. Until it commits every reader keeps the old marts."""
+    """ONE transaction: roles, grants and policy on the staging schema, every served table locked, then marts ->
+    previous, staging -> marts, previous dropped. Until it commits every reader keeps the old marts.
+
+    Why the locks: a query resolves its tables one by one; without them a query could resolve its first table
+    before the renames and its second after. A BI query holds its first table while it waits for the next, so the
+    locks are taken all at once within a short statement timeout (below PostgreSQL's 1 s deadlock check, so the
+    reader is never the one cancelled) and retried until `LOCK_DEADLINE_S`.
+    """
     columns = {s.name: [c for c, _ in s.columns] for s in specs}
     columns[access.MARKER_TABLE] = ["publication_id", "published_at", "table_name", "row_count"]
-    with pg.transaction():
-        pg.execute("SET LOCAL lock_timeout = '120s'")
-        access.ensure_roles(pg)
-        access.apply_grants(pg, STAGING_SCHEMA, columns)
-        pg.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(PREVIOUS_SCHEMA)))
-        exists = pg.execute("select 1 from pg_namespace where nspname = %s", [TARGET_SCHEMA]).fetchone()
-        if exists:
-            pg.execute(sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(
-                sql.Identifier(TARGET_SCHEMA), sql.Identifier(PREVIOUS_SCHEMA)))
-        pg.execute(sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(
-            sql.Identifier(STAGING_SCHEMA), sql.Identifier(TARGET_SCHEMA)))
-        pg.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(PREVIOUS_SCHEMA)))
+    deadline = time.monotonic() + LOCK_DEADLINE_S
+    while True:
+        try:
+            with pg.transaction():
+                access.ensure_roles(pg)
+                access.apply_grants(pg, STAGING_SCHEMA, columns)
+                _lock_served_tables(pg)
+                _rename_and_drop(pg)
+            return
+        except (psycopg.errors.QueryCanceled, psycopg.errors.LockNotAvailable):
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"BI queries held the served marts for {LOCK_DEADLINE_S} s: nothing published, "
+                    f"the new marts wait in schema {STAGING_SCHEMA}"
+                ) from None
+            time.sleep(random.uniform(0.02, 0.2))
+
+
+def _lock_served_tables(pg: psycopg.Connection) -> None:
+    tables = [r[0] for r in pg.execute(
+        "select tablename from pg_tables where schemaname = %s order by 1", [TARGET_SCHEMA]).fetchall()]
+    if not tables:
+        return
+    pg.execute(f"SET LOCAL statement_timeout = '{LOCK_ATTEMPT_MS}ms'")
+    pg.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(
+        sql.SQL(", ").join(sql.Identifier(TARGET_SCHEMA, t) for t in tables)))
+    pg.execute("SET LOCAL statement_timeout = 0")
+
+
+def _rename_and_drop(pg: psycopg.Connection) -> None:
+    target, staging, previous = (sql.Identifier(n) for n in (TARGET_SCHEMA, STAGING_SCHEMA, PREVIOUS_SCHEMA))
+    pg.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(previous))
+    served = pg.execute("select 1 from pg_namespace where nspname = %s", [TARGET_SCHEMA]).fetchone() is not None
+    if served:
+        pg.execute(sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(target, previous))
+    pg.execute(sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(staging, target))
+    if served:
+        pg.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(previous))
