@@ -3,6 +3,7 @@ reader running during two publications, and a failed build or an unmapped type p
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -208,3 +209,40 @@ def test_the_serve_bi_job_publishes_after_a_good_build_and_not_after_a_failed_on
     assert not result.success
     assert "bi/postgres_marts" not in {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert publication_id(url) == published
+
+
+@pytest.mark.unit
+def test_serve_bi_has_help_and_needs_a_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dagster_project import cli
+
+    for name in ("SPM_WAREHOUSE", "SPM_LANDING_DIR", "SPM_TIMEZONE"):  # the CLI exports its settings
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["serve-bi", "--help"])
+    assert exit_info.value.code == 0
+    assert "SPM_BI_POSTGRES_URL" in capsys.readouterr().out
+    monkeypatch.delenv("SPM_BI_POSTGRES_URL", raising=False)
+    assert cli.main(["serve-bi", "--no-build", "--warehouse", str(tmp_path / "w.duckdb")]) == 2
+    assert "pass --url or set SPM_BI_POSTGRES_URL" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_spm_serve_bi_publishes_a_built_warehouse_and_prints_a_summary(
+    served: str, built_warehouse: BuiltWarehouse, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dagster_project import cli
+
+    for name in ("SPM_WAREHOUSE", "SPM_LANDING_DIR", "SPM_TIMEZONE"):  # the CLI exports its settings
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+
+    before = publication_id(served)
+    status = cli.main(["serve-bi", "--no-build", "--url", served, "--warehouse", str(built_warehouse.warehouse)])
+    out = capsys.readouterr().out
+    assert status == 0
+    counts = duck_counts(built_warehouse.warehouse)
+    assert f"Published {len(counts)} tables, {sum(counts.values()):,} rows to schema marts of postgresql://" in out
+    assert f"mart_pay_statement{'':>18} {counts['mart_pay_statement']:>10,} rows" in out
+    assert publication_id(served) != before
