@@ -293,7 +293,7 @@ def cmd_serve_bi(args: argparse.Namespace) -> int:
     log.info("spm serve-bi: %s -> %s", settings.warehouse, redact(url))
     try:
         summary = publish_marts(settings.warehouse, url, progress=log.debug)
-    except (FileNotFoundError, ValueError, SensitivityError, UnmappedTypeError, psycopg.Error) as error:
+    except (FileNotFoundError, ValueError, TimeoutError, SensitivityError, UnmappedTypeError, psycopg.Error) as error:
         log.error("nothing published: %s", error)
         return 1
     print(summary.render())

@@ -112,7 +112,7 @@ def publish_marts(
             try:
                 _load_staging(duck, pg, specs, summary, progress)
                 duck.close()
-                _swap(pg, specs, summary)
+                _swap(pg, specs)
             finally:
                 pg.execute("select pg_advisory_unlock(%s)", [_PUBLISH_LOCK])
     finally:
@@ -186,7 +186,7 @@ def _write_marker(pg: psycopg.Connection, summary: PublishSummary) -> None:
         )
 
 
-def _swap(pg: psycopg.Connection, specs: list[TableSpec], summary: PublishSummary) -> None:
+def _swap(pg: psycopg.Connection, specs: list[TableSpec]) -> None:
     """ONE transaction: roles, grants and policy on the staging schema, every served table locked, then marts ->
     previous, staging -> marts, previous dropped. Until it commits every reader keeps the old marts.
 
