@@ -7,6 +7,7 @@
     spm explain-pay --employee E0012 --month 2025-11         every pay line derived down to landing rows
     spm export-statements --month 2025-11                    one CSV + XLSX + HTML statement per rep for payroll
     spm dashboard --month 2025-11                            the monthly performance dashboard (HTML)
+    spm serve-bi --url postgresql://...                      publish the marts to PostgreSQL for BI tools
 
 Settings come from the environment (SPM_LANDING_DIR, SPM_WAREHOUSE, SPM_AS_OF) and matching options.
 """
@@ -307,6 +308,33 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve_bi(args: argparse.Namespace) -> int:
+    settings = _apply_settings_options(args)
+    url = args.url or os.environ.get("SPM_BI_POSTGRES_URL")
+    if not url:
+        log.error("no PostgreSQL database: pass --url or set SPM_BI_POSTGRES_URL")
+        return 2
+    if not args.no_build:
+        status = _run_job("build_warehouse", args)
+        if status != 0:
+            log.error("the warehouse build failed: nothing published, BI keeps the previous marts")
+            return status
+    import psycopg
+
+    from dagster_project.bi.access import SensitivityError
+    from dagster_project.bi.serve import publish_marts, redact
+    from dagster_project.bi.types import UnmappedTypeError
+
+    log.info("spm serve-bi: %s -> %s", settings.warehouse, redact(url))
+    try:
+        summary = publish_marts(settings.warehouse, url, progress=log.debug)
+    except (FileNotFoundError, ValueError, TimeoutError, SensitivityError, UnmappedTypeError, psycopg.Error) as error:
+        log.error("nothing published: %s", error)
+        return 1
+    print(summary.render())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spm", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -392,6 +420,19 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--out", help="output folder (default: dashboard/<month>/ beside the warehouse)")
     _add_settings_options(dashboard)
     dashboard.set_defaults(func=cmd_dashboard)
+    serve_bi = sub.add_parser(
+        "serve-bi",
+        help="publish the marts to PostgreSQL for BI tools, with least-privilege roles",
+        description="Build the warehouse (unless --no-build) and, only when the build and its blocking checks "
+        "passed, copy every table and view of schema marts to schema marts of a PostgreSQL database in one atomic "
+        "swap (BI queries see the old or the new marts, never a mix). Creates or updates the roles spm_bi_reader "
+        "(no pay or salary), spm_payroll, spm_auditor and spm_rep (own pay statement rows only).",
+    )
+    serve_bi.add_argument("--url", help="PostgreSQL connection URL (env SPM_BI_POSTGRES_URL), e.g. "
+                          "postgresql://spm_publisher:PASSWORD@db.example.com:5432/spm")
+    serve_bi.add_argument("--no-build", action="store_true", help="publish the warehouse as it is (no ingest/dbt)")
+    _add_settings_options(serve_bi)
+    serve_bi.set_defaults(func=cmd_serve_bi)
     return parser
 
 

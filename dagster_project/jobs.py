@@ -51,6 +51,14 @@ publish_pay_statements_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
 )
 
+serve_bi_job = dg.define_asset_job(
+    name="serve_bi",
+    selection=dg.AssetSelection.groups("ingest", "config", "staging", "intermediate", "marts", "bi"),
+    description="Build the warehouse, then publish its marts to PostgreSQL for BI (SPM_BI_POSTGRES_URL) when the "
+    "build and the blocking checks passed.",
+    executor_def=dg.in_process_executor,
+)
+
 monthly_build_schedule = dg.ScheduleDefinition(
     name="monthly_build",
     job=build_warehouse_job,
@@ -67,4 +75,5 @@ quarterly_evaluation_schedule = dg.build_schedule_from_partitioned_job(
 ALL_JOBS = [
     build_warehouse_job, ingest_job, quarterly_evaluation_job, publish_quarterly_evaluation_job,
     pay_statements_job, publish_pay_statements_job,
+    serve_bi_job,
 ]

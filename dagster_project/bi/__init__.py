@@ -1,0 +1,1 @@
+"""BI serving: the `marts` schema of a successful build published to PostgreSQL, with least-privilege roles."""

@@ -1,0 +1,248 @@
+"""BI serving on a real PostgreSQL 15 (tests/pg_server.py): types kept, every mart copied, the swap atomic for a
+reader running during two publications, and a failed build or an unmapped type publishing nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import duckdb
+import psycopg
+import pytest
+from psycopg import conninfo
+
+from dagster_project.bi import access
+from dagster_project.bi.serve import publish_marts
+from dagster_project.bi.types import UnmappedTypeError, postgres_type
+from tests.conftest import BuiltWarehouse, build
+
+
+def database_url(server_url: str, dbname: str, user: str | None = None) -> str:
+    return conninfo.make_conninfo(server_url, dbname=dbname, **({"user": user} if user else {}))
+
+
+def fresh_database(server_url: str, name: str) -> str:
+    """A new empty database on the session server, so tests of different modules never share served marts."""
+    with psycopg.connect(server_url, autocommit=True) as con:
+        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        con.execute(f'CREATE DATABASE "{name}"')
+    return database_url(server_url, name)
+
+
+def duck_counts(warehouse: Path) -> dict[str, int]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        names = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()]
+        return {n: con.execute(f'select count(*) from marts."{n}"').fetchone()[0] for n in names}
+    finally:
+        con.close()
+
+
+def publication_id(url: str) -> str:
+    with psycopg.connect(url) as con:
+        return str(con.execute("select distinct publication_id from marts.bi_publication").fetchone()[0])
+
+
+@pytest.fixture(scope="module")
+def served(postgres_url: str, built_warehouse: BuiltWarehouse) -> str:
+    """The session warehouse published once to its own database; returns that database's superuser URL."""
+    url = fresh_database(postgres_url, "bi_serve")
+    publish_marts(built_warehouse.warehouse, url)
+    return url
+
+
+@pytest.mark.unit
+def test_types_are_mapped_explicitly_and_an_unknown_one_is_refused() -> None:
+    assert postgres_type("DECIMAL(18,2)", "t.c") == "numeric(18,2)"
+    assert postgres_type("DATE", "t.c") == "date"
+    assert postgres_type("TIMESTAMP WITH TIME ZONE", "t.c") == "timestamptz"
+    assert postgres_type("BOOLEAN", "t.c") == "boolean"
+    with pytest.raises(UnmappedTypeError, match=r"marts\.x\.tags: DuckDB type VARCHAR\[\]"):
+        postgres_type("VARCHAR[]", "marts.x.tags")
+
+
+@pytest.mark.unit
+def test_an_undeclared_pay_column_or_a_stale_declaration_stops_the_publication() -> None:
+    marts = {"mart_pay_statement": ["amount"], "audit_payout_lineage": ["line"],
+             "dim_sales_rep": ["employee_id", "base_monthly_salary"], "mart_rep_monthly_kpis": ["bookings"]}
+    access.check_declaration(marts)
+    with pytest.raises(access.SensitivityError, match=r"mart_rep_monthly_kpis\.bonus_paid looks like pay"):
+        access.check_declaration({**marts, "mart_rep_monthly_kpis": ["bookings", "bonus_paid"]})
+    with pytest.raises(access.SensitivityError, match=r"dim_sales_rep\.base_monthly_salary is not in the marts"):
+        access.check_declaration({**marts, "dim_sales_rep": ["employee_id"]})
+
+
+@pytest.mark.integration
+def test_every_mart_and_view_arrives_as_a_table_with_its_rows(served: str, built_warehouse: BuiltWarehouse) -> None:
+    expected = duck_counts(built_warehouse.warehouse)
+    assert "mart_quarterly_evaluation_latest" in expected  # a view in DuckDB
+    with psycopg.connect(served) as con:
+        kinds = dict(con.execute(
+            "select table_name, table_type from information_schema.tables where table_schema = 'marts'").fetchall())
+        counts = {n: con.execute(f'select count(*) from marts."{n}"').fetchone()[0] for n in expected}
+        marker = dict(con.execute("select table_name, row_count from marts.bi_publication").fetchall())
+        schemas = {r[0] for r in con.execute("select nspname from pg_namespace where nspname like 'marts%'")}
+    assert counts == expected
+    assert marker == expected
+    assert set(kinds) == {*expected, "bi_publication"}
+    assert set(kinds.values()) == {"BASE TABLE"}
+    assert schemas == {"marts"}  # no staging or previous schema left behind
+
+
+@pytest.mark.integration
+def test_money_stays_numeric_dates_stay_dates_and_values_are_exact(
+    served: str, built_warehouse: BuiltWarehouse
+) -> None:
+    with psycopg.connect(served) as con:
+        types = {(t, c): d for t, c, d in con.execute(
+            "select table_name, column_name, format_type(atttypid, atttypmod) from information_schema.columns c"
+            " join pg_attribute a on a.attrelid = format('marts.%I', c.table_name)::regclass"
+            " and a.attname = c.column_name where c.table_schema = 'marts'").fetchall()}
+        pg_total = con.execute(
+            "select sum(amount), min(month), count(*) filter (where is_employed) from marts.mart_pay_statement"
+        ).fetchone()
+    duck = duckdb.connect(str(built_warehouse.warehouse), read_only=True)
+    try:
+        duck_types = dict(duck.execute(
+            "select column_name, data_type from information_schema.columns"
+            " where table_schema = 'marts' and table_name = 'mart_pay_statement'").fetchall())
+        duck_total = duck.execute(
+            "select sum(amount), min(month), count(*) filter (where is_employed) from marts.mart_pay_statement"
+        ).fetchone()
+    finally:
+        duck.close()
+    assert duck_types["amount"].startswith("DECIMAL(")
+    assert types[("mart_pay_statement", "amount")] == duck_types["amount"].lower().replace("decimal", "numeric")
+    assert types[("mart_pay_statement", "month")] == "date"
+    assert types[("mart_pay_statement", "is_employed")] == "boolean"
+    assert types[("dim_sales_rep", "base_monthly_salary")] == "numeric(18,2)"
+    assert pg_total == duck_total  # Decimal sum, date and boolean filter identical, not approximately
+
+
+@pytest.mark.integration
+def test_an_unmapped_type_publishes_nothing(served: str, built_warehouse: BuiltWarehouse, tmp_path: Path) -> None:
+    broken = built_warehouse.copy_to(tmp_path).warehouse
+    con = duckdb.connect(str(broken))
+    con.execute("create table marts.mart_with_a_list as select 1 as id, ['a', 'b'] as tags")
+    con.close()
+    before = publication_id(served)
+    with pytest.raises(UnmappedTypeError, match=r"marts\.mart_with_a_list\.tags"):
+        publish_marts(broken, served)
+    assert publication_id(served) == before
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_a_bi_query_during_two_publications_never_sees_a_mix(
+    postgres_url: str, built_warehouse: BuiltWarehouse, tmp_path: Path
+) -> None:
+    url = fresh_database(postgres_url, "bi_swap")
+    old = built_warehouse.warehouse
+    new = built_warehouse.copy_to(tmp_path).warehouse
+    con = duckdb.connect(str(new))
+    con.execute("delete from marts.mart_rep_monthly_kpis where month < (select max(month) from "
+                "marts.mart_rep_monthly_kpis)")
+    con.execute("delete from marts.dim_customer where account_id > (select min(account_id) from marts.dim_customer)")
+    con.close()
+    first = publish_marts(old, url)
+    expected = {first.publication_id: _pair(first)}
+
+    seen: list[tuple[str, int, int]] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            with psycopg.connect(database_url(url, "bi_swap", access.BI_READER), autocommit=True) as reader:
+                while not stop.is_set():
+                    row = reader.execute(
+                        "select (select min(publication_id::text) from marts.bi_publication),"
+                        " (select count(*) from marts.mart_rep_monthly_kpis),"
+                        " (select count(*) from marts.dim_customer)").fetchone()
+                    seen.append((row[0], row[1], row[2]))
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    try:
+        for warehouse in (new, old):
+            summary = publish_marts(warehouse, url)
+            expected[summary.publication_id] = _pair(summary)
+    finally:
+        stop.set()
+        thread.join()
+    assert not errors, errors
+    assert len(set(expected.values())) == 2, "the two warehouses must differ"
+    mixed = [s for s in seen if expected.get(s[0]) != (s[1], s[2])]
+    assert not mixed, mixed[:5]
+    assert len({s[0] for s in seen}) >= 2, "the reader saw only one publication: the test proved nothing"
+
+
+def _pair(summary) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    rows = {name: n for name, _, n in summary.tables}
+    return rows["mart_rep_monthly_kpis"], rows["dim_customer"]
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_the_serve_bi_job_publishes_after_a_good_build_and_not_after_a_failed_one(
+    postgres_url: str, built_warehouse: BuiltWarehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = fresh_database(postgres_url, "bi_job")
+    monkeypatch.setenv("SPM_BI_POSTGRES_URL", url)
+    good = built_warehouse.copy_to(tmp_path / "good")
+    result = build(good.landing, good.warehouse, job="serve_bi")
+    assert result.success
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert "bi/postgres_marts" in materialized
+    published = publication_id(url)
+
+    broken = tmp_path / "landing"  # a missing FX rate fails dbt build (test_pipeline proves the message)
+    shutil.copytree(built_warehouse.landing, broken)
+    fx = next((broken / "finance" / "fx_rate").glob("*.csv"))
+    fx.write_text("\n".join(line for line in fx.read_text().splitlines() if not line.startswith("2025-03,USD")) + "\n")
+    result = build(broken, tmp_path / "broken.duckdb", job="serve_bi")
+    assert not result.success
+    assert "bi/postgres_marts" not in {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert publication_id(url) == published
+
+
+@pytest.mark.unit
+def test_serve_bi_has_help_and_needs_a_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dagster_project import cli
+
+    for name in ("SPM_WAREHOUSE", "SPM_LANDING_DIR", "SPM_TIMEZONE"):  # the CLI exports its settings
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["serve-bi", "--help"])
+    assert exit_info.value.code == 0
+    assert "SPM_BI_POSTGRES_URL" in capsys.readouterr().out
+    monkeypatch.delenv("SPM_BI_POSTGRES_URL", raising=False)
+    assert cli.main(["serve-bi", "--no-build", "--warehouse", str(tmp_path / "w.duckdb")]) == 2
+    assert "pass --url or set SPM_BI_POSTGRES_URL" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_spm_serve_bi_publishes_a_built_warehouse_and_prints_a_summary(
+    served: str, built_warehouse: BuiltWarehouse, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dagster_project import cli
+
+    for name in ("SPM_WAREHOUSE", "SPM_LANDING_DIR", "SPM_TIMEZONE"):  # the CLI exports its settings
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+
+    before = publication_id(served)
+    status = cli.main(["serve-bi", "--no-build", "--url", served, "--warehouse", str(built_warehouse.warehouse)])
+    out = capsys.readouterr().out
+    assert status == 0
+    counts = duck_counts(built_warehouse.warehouse)
+    assert f"Published {len(counts)} tables, {sum(counts.values()):,} rows to schema marts of postgresql://" in out
+    assert f"mart_pay_statement{'':>18} {counts['mart_pay_statement']:>10,} rows" in out
+    assert publication_id(served) != before
