@@ -31,6 +31,8 @@ class Column:
     values: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+    hint: str = ""
+    """Appended to a failed value check, e.g. which source-configuration map to extend."""
 
 
 @dataclass(frozen=True)
