@@ -198,6 +198,21 @@ EXTRACTS: tuple[Extract, ...] = (
         description="CRM activities (calls, visits, ...).",
     ),
     _crm(
+        "event",
+        (
+            _c("Id", required=True),
+            _c("OwnerId", required=True),
+            _c("AccountId"),
+            _c("WhatId"),
+            _c("Type", "enum", False, *TASK_TYPES),
+            _c("Subject"),
+            _c("ActivityDate", "date", True),
+            _c("DurationInMinutes", "int", minimum=0),
+        ),
+        optional=True,
+        description="CRM calendar events (meetings, visits, demos); a past event counts as a done activity.",
+    ),
+    _crm(
         "opportunity_split",
         (
             _c("Id", required=True),
