@@ -122,9 +122,9 @@ class Built:
 
 @pytest.fixture(scope="module")
 def byod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
-    from dagster_project.generator import generate
-
     from conftest import TEST_SCALE, TEST_SEED
+
+    from dagster_project.generator import generate
 
     landing = tmp_path_factory.mktemp("byod_landing")
     generate(landing, scale=TEST_SCALE, seed=TEST_SEED)
