@@ -176,7 +176,7 @@ def test_default_stage_picklist_maps_to_funnel_steps(byod: Built) -> None:
     assert {"Proposal", "Negotiation", "Needs Analysis"} <= steps
     # only the generator's deliberately bad stage is quarantined; every Salesforce default stage is mapped
     assert _q(byod, "SELECT reason FROM raw._quarantine WHERE reason LIKE '%StageName%'") == [
-        ("unknown value in StageName: Won-ish (not in stages of the source configuration; add it there)",)
+        ("unknown value in StageName: Won-ish (add it to stages in the source configuration)",)
     ]
 
 
@@ -233,7 +233,7 @@ def test_fivetran_columns_stamp_delete_and_history_mode(byod: Built) -> None:
 
 def test_an_unmapped_task_type_is_quarantined_with_the_map_to_extend(byod: Built) -> None:
     reasons = _q(byod, "SELECT reason FROM raw._quarantine WHERE extract = 'crm__task' AND reason LIKE '%Lunch%'")
-    assert reasons == [("unknown value in Type: Lunch (not in task_types of the source configuration; add it there)",)]
+    assert reasons == [("unknown value in Type: Lunch (add it to task_types in the source configuration)",)]
     assert "1 x unknown value in Type" in byod.check_output
 
 

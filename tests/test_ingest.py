@@ -39,7 +39,7 @@ OPP_GOOD = (
 )
 FX_HEADER = "rate_month,currency,rate_to_reporting,updated_at"
 
-STAGE_HINT = " (not in stages of the source configuration; add it there)"
+STAGE_HINT = " (add it to stages in the source configuration)"
 
 
 def land(root: Path, rel: str, content: str | bytes) -> Path:

@@ -144,7 +144,7 @@ def configure(extract: Extract, config: SourceConfig) -> Extract:
         if pick is None:
             cols.append(col)
         elif pick.formula_needed:
-            hint = f"not in {pick.config_key} of the source configuration; add it there"
+            hint = f"add it to {pick.config_key} in the source configuration"
             cols.append(replace(col, kind="enum", values=tuple(pick.mapping), hint=hint))
         else:
             cols.append(replace(col, kind="str", values=()))
