@@ -33,6 +33,8 @@ class Column:
     maximum: float | None = None
     hint: str = ""
     """Appended to a failed value check, e.g. which source-configuration map to extend."""
+    generated: bool = True
+    """False for a column real exports carry but the generator does not write (its files stay as they were)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,11 @@ class Extract:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "column_names", tuple(c.name for c in self.columns))
+
+    @property
+    def generated_names(self) -> tuple[str, ...]:
+        """The columns the generator writes, in contract order."""
+        return tuple(c.name for c in self.columns if c.generated)
 
     @property
     def name(self) -> str:
@@ -133,6 +140,7 @@ EXTRACTS: tuple[Extract, ...] = (
             _c("IsWon", "bool", True),
             _c("Product_Line__c"),
             _c("LeadSource"),
+            Column("Probability", "decimal", False, (), 0, 100, generated=False),
         ),
         description="CRM opportunities (deals).",
     ),

@@ -90,3 +90,15 @@ def test_rate_month_as_a_first_of_month_date(tmp_path: Path) -> None:
     ]
     assert con.execute("SELECT reason FROM raw._quarantine").fetchall() == [("unparsable month in rate_month: "
                                                                             "2025-03-15",)]
+
+
+def test_probability_is_read_as_0_to_100(tmp_path: Path) -> None:
+    head = "Id,OwnerId,StageName,CurrencyIsoCode,CloseDate,CreatedDate,IsClosed,IsWon,SystemModstamp,Probability\n"
+    tail = "U1,Prospecting,CNY,2025-03-01,2025-01-01T00:00:00Z,false,false,2025-01-02T00:00:00Z"
+    con = _load(tmp_path, "crm", "opportunity", f"{head}O1,{tail},75\nO2,{tail},150\nO3,{tail},\n")
+    assert con.execute('SELECT "Id", "Probability" FROM raw.crm__opportunity ORDER BY 1').fetchall() == [
+        ("O1", "75"), ("O3", None)
+    ]
+    assert con.execute("SELECT source_row, reason FROM raw._quarantine").fetchall() == [
+        (2, "out of range in Probability: 150")
+    ]

@@ -332,8 +332,6 @@ def _load_file(
             message = f"{loaded} rows loaded, {bad + rejected} quarantined"
             if inactive:
                 message += f"; {inactive} history row(s) not current (_fivetran_active = false) not loaded"
-            if hm.missing_optional:
-                message += f"; optional column(s) absent: {', '.join(hm.missing_optional)}"
             if extra:
                 message += f"; ignored unknown column(s) {', '.join(extra)}"
             _log_row(con, load_id, extract, f, sha, "loaded", loaded, bad + rejected, message, loaded_at)
