@@ -9,7 +9,10 @@
     spm dashboard --month 2025-11                            the monthly performance dashboard (HTML)
     spm serve-bi --url postgresql://...                      publish the marts to PostgreSQL for BI tools
 
-Settings come from the environment (SPM_LANDING_DIR, SPM_WAREHOUSE, SPM_AS_OF) and matching options.
+    spm check-sources --landing data/landing                 dry-run a company's export against the configuration
+
+Settings come from the environment (SPM_LANDING_DIR, SPM_WAREHOUSE, SPM_AS_OF, SPM_SOURCE_CONFIG) and matching
+options.
 """
 
 from __future__ import annotations
@@ -51,6 +54,19 @@ def _add_settings_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--as-of", help="data cut-off date YYYY-MM-DD (env SPM_AS_OF, default: latest business date seen)"
     )
+    parser.add_argument(
+        "--source-config", help="the company's source configuration YAML (env SPM_SOURCE_CONFIG; default: built-in)"
+    )
+
+
+def _export_reporting_currency() -> None:
+    """dbt reads the reporting currency of the source configuration from SPM_REPORTING_CURRENCY."""
+    from dagster_project.source_config import SourceConfigError, load_source_config
+
+    try:
+        os.environ["SPM_REPORTING_CURRENCY"] = load_source_config().reporting_currency
+    except SourceConfigError as error:
+        raise SystemExit(f"spm: {error}") from None
 
 
 def _apply_settings_options(args: argparse.Namespace) -> Settings:
@@ -60,6 +76,9 @@ def _apply_settings_options(args: argparse.Namespace) -> Settings:
         os.environ["SPM_WAREHOUSE"] = args.warehouse
     if args.as_of:
         os.environ["SPM_AS_OF"] = args.as_of
+    if getattr(args, "source_config", None):
+        os.environ["SPM_SOURCE_CONFIG"] = str(Path(args.source_config).resolve())
+    _export_reporting_currency()
     settings = Settings.from_env()
     settings.export()
     return settings
@@ -335,6 +354,21 @@ def cmd_serve_bi(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check_sources(args: argparse.Namespace) -> int:
+    from dagster_project.ingest.check import check_sources, format_report
+    from dagster_project.source_config import SourceConfigError, load_source_config
+
+    settings = _apply_settings_options(args)
+    try:
+        config = load_source_config()
+    except SourceConfigError as error:
+        log.error("%s", error)
+        return 2
+    report = check_sources(settings.landing_dir, config, settings.timezone)
+    print(format_report(report, config), end="")
+    return 0 if report.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spm", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -360,6 +394,16 @@ def build_parser() -> argparse.ArgumentParser:
                             "files into the raw schema with lineage; quarantine bad rows. No dbt.")
     _add_settings_options(ingest)
     ingest.set_defaults(func=cmd_ingest)
+
+    check = sub.add_parser(
+        "check-sources",
+        help="dry-run the ingest of a landing folder (onboarding a company's export)",
+        description="Read every landing file with the source configuration and print, per file, the mapped and "
+        "unused columns, absent optional columns, picklist values not mapped and how many rows would be "
+        "quarantined and why. Writes nothing; exits non-zero when a file would fail to load.",
+    )
+    _add_settings_options(check)
+    check.set_defaults(func=cmd_check_sources)
 
     evaluate = sub.add_parser(
         "evaluate",

@@ -31,6 +31,10 @@ class Column:
     values: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+    hint: str = ""
+    """Appended to a failed value check, e.g. which source-configuration map to extend."""
+    generated: bool = True
+    """False for a column real exports carry but the generator does not write (its files stay as they were)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,11 @@ class Extract:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "column_names", tuple(c.name for c in self.columns))
+
+    @property
+    def generated_names(self) -> tuple[str, ...]:
+        """The columns the generator writes, in contract order."""
+        return tuple(c.name for c in self.columns if c.generated)
 
     @property
     def name(self) -> str:
@@ -131,6 +140,7 @@ EXTRACTS: tuple[Extract, ...] = (
             _c("IsWon", "bool", True),
             _c("Product_Line__c"),
             _c("LeadSource"),
+            Column("Probability", "decimal", False, (), 0, 100, generated=False),
         ),
         description="CRM opportunities (deals).",
     ),
@@ -194,6 +204,21 @@ EXTRACTS: tuple[Extract, ...] = (
             _c("CallDurationInSeconds", "int", minimum=0),
         ),
         description="CRM activities (calls, visits, ...).",
+    ),
+    _crm(
+        "event",
+        (
+            _c("Id", required=True),
+            _c("OwnerId", required=True),
+            _c("AccountId"),
+            _c("WhatId"),
+            _c("Type", "enum", False, *TASK_TYPES),
+            _c("Subject"),
+            _c("ActivityDate", "date", True),
+            _c("DurationInMinutes", "int", minimum=0),
+        ),
+        optional=True,
+        description="CRM calendar events (meetings, visits, demos); a past event counts as a done activity.",
     ),
     _crm(
         "opportunity_split",

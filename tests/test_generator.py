@@ -99,7 +99,7 @@ def test_every_header_is_the_contract_column_order(landing: tuple[Path, dict[str
         files = _files(root, e)
         assert files, e.name
         for path in files:
-            assert next(_rows(path)) == list(e.column_names), path
+            assert next(_rows(path)) == list(e.generated_names), path
 
 
 def test_layout_initial_full_twelve_monthly_and_one_redelivery(landing: tuple[Path, dict[str, int]]) -> None:

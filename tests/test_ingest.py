@@ -39,6 +39,8 @@ OPP_GOOD = (
 )
 FX_HEADER = "rate_month,currency,rate_to_reporting,updated_at"
 
+STAGE_HINT = " (add it to stages in the source configuration)"
+
 
 def land(root: Path, rel: str, content: str | bytes) -> Path:
     """Write one delivery file under the landing root (bytes as given, text as UTF-8 with LF)."""
@@ -206,7 +208,7 @@ def test_malformed_rows_are_quarantined_with_reason_file_and_row(landing: Path, 
     ) == [
         ("crm__opportunity", name, sha, 3, "unparsable date in CloseDate: 2025-02-30"),
         ("crm__opportunity", name, sha, 4, "wrong column count: expected 16 fields"),
-        ("crm__opportunity", name, sha, 5, "missing key Id; unknown value in StageName: Won"),
+        ("crm__opportunity", name, sha, 5, "missing key Id; unknown value in StageName: Won" + STAGE_HINT),
         ("crm__opportunity", name, sha, 6, "negative amount in Amount: -5"),
         ("crm__opportunity", name, sha, 7, "unparsable number in Amount: 1,000.00"),
         ("crm__opportunity", name, sha, 8, "missing OwnerId; unparsable boolean in IsClosed: yes"),

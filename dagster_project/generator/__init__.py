@@ -33,7 +33,7 @@ __all__ = ["generate"]
 _STREAMS = {
     "staff": 1, "fx": 2, "accounts": 3, "deals": 4, "stages": 5, "splits": 6, "contracts": 7, "account_versions": 8,
     "leads": 9, "tasks": 10, "invoices": 11, "payments": 12, "invoice_versions": 13, "targets": 14, "csat": 15,
-    "reviews": 16, "training": 17, "mess": 18,
+    "reviews": 16, "training": 17, "mess": 18, "events": 19,
 }
 
 
@@ -82,6 +82,7 @@ def generate(
         "crm__contract": pipeline.contract_table(contracts, accts, staff, rng("contracts")),
         "crm__lead": activity.lead_table(accts, deals, staff, len(accts) / len(staff.reps), rng("leads")),
         "crm__task": activity.task_table(accts, deals, staff, max(2_000, round(1_000_000 * scale)), rng("tasks")),
+        "crm__event": activity.event_table(accts, staff, max(200, round(60_000 * scale)), rng("events")),
         "crm__opportunity_split": pipeline.split_table(deals, staff, rng("splits")),
         "finance__invoice": finance.invoice_table(inv, pay, accts, deals, rng("invoice_versions")),
         "finance__payment": pay_table,

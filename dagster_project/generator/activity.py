@@ -18,7 +18,7 @@ import numpy as np
 from dagster_project.extracts import BY_NAME, TASK_TYPES
 
 from .accounts import Accounts
-from .ids import LEAD, TASK, sf_ids
+from .ids import EVENT, LEAD, TASK, sf_ids
 from .people import Staff
 from .pipeline import ACQUISITION, SOURCES, Deals
 from .table import Table
@@ -183,3 +183,47 @@ def task_table(accts: Accounts, deals: Deals, staff: Staff, n_tasks: int, rng: n
         "CallDurationInSeconds": duration,
     }
     return Table(BY_NAME["crm__task"], cols, rank, stamp).finalize()
+
+
+EVENT_TYPES = ("Meeting", "Visit", "Demo")
+EVENT_P = (0.5, 0.3, 0.2)
+EVENT_SUBJECTS = {"Meeting": "Customer meeting", "Visit": "On-site visit", "Demo": "Product demo"}
+
+
+def event_table(accts: Accounts, staff: Staff, n_events: int, rng: np.random.Generator) -> Table:
+    """About `n_events` calendar events (Salesforce Event: meetings, visits, demos) on the reps' working days.
+
+    Drawn from their own random stream, so adding them changed no other file. An event with an ActivityDate on or
+    before the as-of date counts as a done activity (Event has no status).
+    """
+    reps = staff.reps
+    lo = np.maximum(staff.hire[reps], START)
+    hi = np.where(staff.term[reps] != NA, np.minimum(staff.term[reps], END), END)
+    weight = np.maximum(hi - lo + 1, 0).astype(np.float64)
+    counts = rng.multinomial(n_events, weight / weight.sum())
+    rep = np.repeat(reps, counts)
+    r_lo, r_hi = np.repeat(lo, counts), np.repeat(hi, counts)
+    act = np.clip(to_workday(r_lo + np.floor(rng.random(len(rep)) * (r_hi - r_lo + 1)).astype(np.int64)), r_lo, r_hi)
+    n = len(rep)
+    by_owner = np.lexsort((np.arange(len(accts)), accts.owner))
+    owner_sorted = accts.owner[by_owner]
+    first = np.searchsorted(owner_sorted, rep, side="left")
+    count = np.searchsorted(owner_sorted, rep, side="right") - first
+    pick = by_owner[np.minimum(first + np.floor(rng.random(n) * np.maximum(count, 1)).astype(np.int64), len(accts) - 1)]
+    has_acc = (count > 0) & (accts.created[pick] <= act)
+    account_id = np.where(has_acc, accts.ids[pick], "").astype(object)
+    etype = np.array(EVENT_TYPES, dtype=object)[rng.choice(len(EVENT_TYPES), n, p=EVENT_P)]
+    stamp = stamp_on(act, rng)
+    rank = np.empty(n, np.int64)
+    rank[np.lexsort((np.arange(n), stamp))] = np.arange(n)
+    cols = {
+        "Id": sf_ids(EVENT, rank),
+        "OwnerId": staff.user_id[rep],
+        "AccountId": account_id,
+        "WhatId": account_id,
+        "Type": etype,
+        "Subject": np.array([EVENT_SUBJECTS[t] for t in etype], dtype=object),
+        "ActivityDate": act,
+        "DurationInMinutes": rng.choice(np.array([30, 60, 90], np.int64), n),
+    }
+    return Table(BY_NAME["crm__event"], cols, rank, stamp).finalize()

@@ -64,7 +64,7 @@ def deliveries(table: Table, mode: Mode) -> Iterator[tuple[str, np.ndarray]]:
 def write_csv(path: Path, table: Table, rows: np.ndarray) -> int:
     """Write `rows` of `table` as an RFC 4180 CSV with the contract's column order; returns the row count."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    names = table.extract.column_names
+    names = table.extract.generated_names
     columns = [format_column(table, c, rows) for c in names]
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")

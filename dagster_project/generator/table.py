@@ -39,8 +39,8 @@ class Table:
         self.cols[self.extract.change_stamp] = self.stamp
         if self.extract.deleted_flag and self.extract.deleted_flag not in self.cols:
             self.cols[self.extract.deleted_flag] = np.zeros(len(self.rec), bool)
-        missing = [c for c in self.extract.column_names if c not in self.cols]
-        extra = [c for c in self.cols if c not in self.extract.column_names]
+        missing = [c for c in self.extract.generated_names if c not in self.cols]
+        extra = [c for c in self.cols if c not in self.extract.generated_names]
         if missing or extra:
             raise ValueError(f"{self.extract.name}: missing columns {missing}, unknown columns {extra}")
         lengths = {len(v) for v in self.cols.values()} | {len(self.rec), len(self.stamp)}

@@ -7,7 +7,7 @@ records, validating, numbering and inserting — so a million-row file costs sec
 
 from __future__ import annotations
 
-from collections import Counter
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.extracts import EXTRACTS, Extract
+from dagster_project.ingest.header import HeaderMap, HeaderProblem, configure, projections, resolve_header
 from dagster_project.ingest.landing import (
     DeliveryFile,
     IngestError,
@@ -25,6 +26,8 @@ from dagster_project.ingest.landing import (
     unknown_entries,
 )
 from dagster_project.ingest.sql import csv_line_expr, ident, reason_expr
+from dagster_project.settings import DEFAULT_TIMEZONE
+from dagster_project.source_config import SourceConfig, load_source_config
 
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_source_file", "VARCHAR"),
@@ -55,6 +58,7 @@ class IngestResult:
     files_skipped: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    rows_not_current: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -102,6 +106,8 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE IF NOT EXISTS raw._load_log {_LOG_DDL}")
     if "_quarantine" not in existing:
         con.execute(f"CREATE TABLE IF NOT EXISTS raw._quarantine {_QUARANTINE_DDL}")
+    if "_source_picklist" not in existing:
+        con.execute(f"CREATE TABLE IF NOT EXISTS {PICKLIST_TABLE} {_PICKLIST_DDL}")
     for extract in EXTRACTS:
         cols = [(c, "VARCHAR") for c in extract.column_names] + list(LINEAGE_COLUMNS)
         have = existing.get(extract.name)
@@ -114,12 +120,50 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(f"ALTER TABLE {raw_table(extract)} ADD COLUMN {ident(name)} {typ}")
 
 
+PICKLIST_TABLE = "raw._source_picklist"
+_PICKLIST_DDL = """(
+    extract VARCHAR NOT NULL, field VARCHAR NOT NULL, source_value VARCHAR NOT NULL, mapped_value VARCHAR NOT NULL,
+    formula_needed BOOLEAN NOT NULL, config_key VARCHAR NOT NULL, stage_order INTEGER, is_closed BOOLEAN,
+    is_won BOOLEAN)"""
+
+
+def write_picklists(con: duckdb.DuckDBPyConnection, config: SourceConfig) -> None:
+    """Replace `raw._source_picklist` with the configuration's maps, the table dbt staging maps values with.
+
+    Written at every ingest so the warehouse is always built with the configuration its data was loaded with;
+    rewritten only when it differs, so repeated ingests change nothing.
+    """
+    rows = []
+    stages = {s.value: s for s in config.stages}
+    for p in config.picklists:
+        for value, mapped in p.mapping.items():
+            st = stages.get(value) if p.config_key == "stages" else None
+            rows.append(
+                (p.extract, p.field, value, mapped, p.formula_needed, p.config_key,
+                 st.order if st else None, st.closed if st else None, st.won if st else None)
+            )
+    con.execute(f"CREATE TABLE IF NOT EXISTS {PICKLIST_TABLE} {_PICKLIST_DDL}")
+    have = con.execute(f"SELECT * FROM {PICKLIST_TABLE} ORDER BY ALL").fetchall()
+    if sorted(have, key=repr) == sorted(rows, key=repr):
+        return
+    con.begin()
+    try:
+        con.execute(f"DELETE FROM {PICKLIST_TABLE}")
+        if rows:
+            con.executemany(f"INSERT INTO {PICKLIST_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
 def _naive_utc(ts: datetime) -> datetime:
     """TIMESTAMP columns hold UTC wall time; an aware datetime is converted rather than silently shifted."""
     return ts.astimezone(UTC).replace(tzinfo=None) if ts.tzinfo else ts
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DROP VIEW IF EXISTS temp.main._ingest_named")
     con.execute("DROP VIEW IF EXISTS temp.main._ingest_rows")
     for name in _TEMP:
         con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
@@ -207,16 +251,11 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, f: DeliveryFile) -> list[str]
     return [n for n, _ in cols]
 
 
-def _check_header(extract: Extract, header: list[str]) -> list[str]:
-    """Raise for duplicate or missing contract columns; return the extra (ignored) column names."""
-    counts = Counter(header)
-    dupes = sorted(h for h, n in counts.items() if n > 1)
-    if dupes:
-        raise _FileProblem(f"duplicate column(s) in header: {', '.join(dupes)}")
-    missing = [c for c in extract.column_names if c not in counts]
-    if missing:
-        raise _FileProblem(f"missing required column(s) {', '.join(missing)}")
-    return [h for h in header if h not in extract.column_names]
+def _resolve(extract: Extract, header: list[str], config: SourceConfig) -> HeaderMap:
+    try:
+        return resolve_header(extract, header, config)
+    except HeaderProblem as exc:
+        raise _FileProblem(str(exc)) from None
 
 
 def _load_file(
@@ -227,8 +266,11 @@ def _load_file(
     blanks: tuple[int, ...],
     load_id: str,
     loaded_at: datetime,
-) -> tuple[int, int, list[str]]:
-    """Stage, validate and commit one file; returns (rows loaded, rows quarantined, extra columns)."""
+    config: SourceConfig,
+    timezone: str,
+) -> tuple[int, int, list[str], int]:
+    """Stage, validate and commit one file; returns (rows loaded, rows quarantined, extra columns, rows not
+    current). Rows a history-mode export marks `_fivetran_active = false` are older versions: not loaded, counted."""
     _drop_temp(con)
     try:
         if f.format == "csv":
@@ -236,28 +278,37 @@ def _load_file(
                 header = read_csv_header(f.path)
             except ValueError as exc:
                 raise _FileProblem(str(exc)) from None
-            extra = _check_header(extract, header)
+            hm = _resolve(extract, header, config)
             _stage_csv(con, f, len(header), blanks)
         else:
             header = _stage_parquet(con, f)
-            extra = _check_header(extract, header)
-        pos = {h: i for i, h in enumerate(header)}
-        named = ", ".join(f"NULLIF(c{pos[c]}, '') AS {ident(c)}" for c in extract.column_names)
+            hm = _resolve(extract, header, config)
+        extract = configure(extract, config)
+        extra = hm.extra
+        delivered, normalized = projections(extract, hm, timezone)
+        active = hm.active_expr or "true"
+        con.execute(
+            f"""CREATE OR REPLACE TEMP VIEW _ingest_named AS
+                SELECT _k, _src, {active} AS _active, {delivered} FROM _ingest_rows"""
+        )
         reason = reason_expr(extract, {c: ident(c) for c in extract.column_names})
         con.execute(
             f"""CREATE TEMP TABLE _ingest_bad AS SELECT _k, _src, reason FROM (
-                    SELECT _k, _src, {reason} AS reason FROM (SELECT _k, _src, {named} FROM _ingest_rows))
+                    SELECT _k, _src, {reason} AS reason FROM _ingest_named WHERE _active)
                 WHERE reason IS NOT NULL"""
         )
-        accepted, bad, rejected = con.execute(
+        accepted, bad, rejected, inactive = con.execute(
             """SELECT (SELECT count(*) FROM _ingest_stage), (SELECT count(*) FROM _ingest_bad),
-                      (SELECT count(*) FROM _ingest_rej)"""
+                      (SELECT count(*) FROM _ingest_rej), (SELECT count(*) FROM _ingest_named WHERE NOT _active)"""
         ).fetchone()  # type: ignore[misc]
-        loaded = accepted - bad
+        loaded = accepted - bad - inactive
         lineage = [f.name, sha, f.file_order, load_id, loaded_at]
-        where = " WHERE NOT EXISTS (SELECT 1 FROM _ingest_bad b WHERE b._k = r._k)" if bad else ""
-        if bad or rejected:  # joins may reorder rows; keep the raw table in file order
+        where = " WHERE r._active"
+        if bad:
+            where += " AND NOT EXISTS (SELECT 1 FROM _ingest_bad b WHERE b._k = r._k)"
+        if bad or rejected or inactive:  # joins may reorder rows; keep the raw table in file order
             where += " ORDER BY _src"
+        named = normalized
         raw_text = csv_line_expr([f"r.c{i}" for i in range(len(header))])
         con.begin()
         try:
@@ -266,7 +317,7 @@ def _load_file(
                     SELECT {named}, ?::VARCHAR AS _source_file, ?::VARCHAR AS _source_sha256,
                            _src AS _source_row, ?::BIGINT AS _file_order, ?::VARCHAR AS _load_id,
                            ?::TIMESTAMP AS _loaded_at
-                    FROM _ingest_rows r{where}""",
+                    FROM (SELECT _k, _src, _active, {named} FROM _ingest_named) r{where}""",
                 lineage,
             )
             quarantine_params = [extract.name, f.name, sha, load_id, loaded_at]
@@ -279,6 +330,8 @@ def _load_file(
                 quarantine_params,
             )
             message = f"{loaded} rows loaded, {bad + rejected} quarantined"
+            if inactive:
+                message += f"; {inactive} history row(s) not current (_fivetran_active = false) not loaded"
             if extra:
                 message += f"; ignored unknown column(s) {', '.join(extra)}"
             _log_row(con, load_id, extract, f, sha, "loaded", loaded, bad + rejected, message, loaded_at)
@@ -286,7 +339,7 @@ def _load_file(
         except BaseException:
             con.rollback()
             raise
-        return loaded, bad + rejected, extra
+        return loaded, bad + rejected, extra, inactive
     finally:
         _drop_temp(con)
 
@@ -350,6 +403,8 @@ def ingest_extract(
     load_id: str,
     loaded_at: datetime,
     log: Callable[[str], None] = _discard,
+    config: SourceConfig | None = None,
+    timezone: str | None = None,
 ) -> IngestResult:
     """Load every not-yet-loaded delivery of one extract, oldest first, each file in its own transaction.
 
@@ -361,7 +416,10 @@ def ingest_extract(
     if not landing_dir.is_dir():
         raise IngestError(f"landing folder {landing_dir} does not exist")
     loaded_at = _naive_utc(loaded_at)
+    config = config or load_source_config()
+    timezone = timezone or os.environ.get("SPM_TIMEZONE", DEFAULT_TIMEZONE)
     ensure_raw_schema(con)
+    write_picklists(con, config)
     files = extract_files(landing_dir, extract)
     result = IngestResult(extract.name, files_seen=len(files))
     unknown = unknown_entries(landing_dir)
@@ -389,8 +447,8 @@ def ingest_extract(
         try:
             if scan.utf8_error:
                 raise _FileProblem(scan.utf8_error)
-            rows, quarantined, extra = _load_file(
-                con, extract, f, scan.sha256, scan.blank_lines, load_id, loaded_at
+            rows, quarantined, extra, inactive = _load_file(
+                con, extract, f, scan.sha256, scan.blank_lines, load_id, loaded_at, config, timezone
             )
         except (_FileProblem, duckdb.Error) as exc:
             problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -401,6 +459,7 @@ def ingest_extract(
         result.files_loaded += 1
         result.rows_loaded += rows
         result.rows_quarantined += quarantined
+        result.rows_not_current += inactive
         if extra:
             result.warnings.append(f"{f.name}: ignored unknown column(s) {', '.join(extra)}")
         log(f"{f.name}: {rows} rows loaded, {quarantined} quarantined")

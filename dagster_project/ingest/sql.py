@@ -34,11 +34,17 @@ def _in_list(values: tuple[str, ...]) -> str:
     return ", ".join(lit(v) for v in values)
 
 
+DATE_INPUT_PATTERN = DATE_PATTERN[:-1] + r"([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+"""A date, optionally with the time part real exports add (`2018-12-19 00:00:00`); ingest keeps the date."""
+MONTH_INPUT_PATTERN = MONTH_PATTERN[:-1] + r"(-01([T ]00:00(:00(\.0+)?)?)?)?$"
+"""`YYYY-MM` or the first of the month as a date (`2025-03-01`, `2025-03-01 00:00:00`)."""
+
+
 def _format_check(col: Column, v: str) -> tuple[str, str] | None:
     """(predicate that holds for a valid non-null value, reason prefix) for the column's kind, or None."""
     kind = col.kind
     if kind == "date":
-        ok = f"(regexp_matches({v}, {lit(DATE_PATTERN)}) AND try_cast({v} AS DATE) IS NOT NULL)"
+        ok = f"(regexp_matches({v}, {lit(DATE_INPUT_PATTERN)}) AND try_cast(left({v}, 10) AS DATE) IS NOT NULL)"
         return ok, "unparsable date"
     if kind == "timestamp":
         ok = f"(regexp_matches({v}, {lit(TIMESTAMP_PATTERN)}) AND try_cast({v} AS TIMESTAMPTZ) IS NOT NULL)"
@@ -52,7 +58,7 @@ def _format_check(col: Column, v: str) -> tuple[str, str] | None:
     if kind == "enum":
         return f"{v} IN ({_in_list(col.values)})", "unknown value"
     if kind == "month":
-        return f"regexp_matches({v}, {lit(MONTH_PATTERN)})", "unparsable month"
+        return f"regexp_matches({v}, {lit(MONTH_INPUT_PATTERN)})", "unparsable month"
     if kind == "cycle":
         return f"regexp_matches({v}, {lit(CYCLE_PATTERN)})", "unparsable cycle"
     return None
@@ -73,7 +79,8 @@ def column_checks(extract: Extract, col: Column, v: str) -> list[str]:
     if fmt is not None:
         ok, prefix = fmt
         bad = lit(f"{prefix} in {name}: ")
-        checks.append(f"CASE WHEN {v} IS NOT NULL AND NOT {ok} THEN {bad} || {v} END")
+        hint = lit(f" ({col.hint})") if col.hint else "''"
+        checks.append(f"CASE WHEN {v} IS NOT NULL AND NOT {ok} THEN {bad} || {v} || {hint} END")
         if col.kind in ("decimal", "int"):
             num = f"try_cast({v} AS DOUBLE)"
             if col.minimum is not None:

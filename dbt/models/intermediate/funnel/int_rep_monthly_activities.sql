@@ -1,8 +1,13 @@
-{#- Activities per CRM owner and month of ActivityDate (metrics.md): completed tasks only (Status = Completed),
-    counted by Type, and call minutes = sum of CallDurationInSeconds / 60 of completed calls. Activities dated
+{#- Activities per CRM owner and month of ActivityDate (metrics.md): completed tasks (Status = Completed) and
+    calendar events (Salesforce Event; an event on or before the as-of date took place), counted by Type, and call
+    minutes = sum of CallDurationInSeconds / 60 of completed calls (events carry no call duration). Activities dated
     after the as-of date do not count. -#}
 with tasks as (
     select * from {{ ref('stg_crm__task') }}
+),
+
+events as (
+    select * from {{ ref('stg_crm__event') }}
 ),
 
 users as (
@@ -24,6 +29,18 @@ completed as (
     cross join as_of
     where t.status = 'Completed'
         and t.activity_date <= as_of.as_of_date
+
+    union all
+
+    select
+        u.employee_id,
+        {{ month_of('e.activity_date') }} as month,
+        e.event_type as task_type,
+        cast(null as integer) as call_duration_seconds
+    from events e
+    inner join users u on u.crm_user_id = e.owner_user_id
+    cross join as_of
+    where e.activity_date <= as_of.as_of_date
 ),
 
 final as (

@@ -8,6 +8,8 @@ renamed as (
         "OwnerId" as owner_user_id,
         "Status" as status,
         "Rating" as rating,
+        {{ picklist_value('crm__lead', 'Status', '"Status"', keep_unmapped=false) }} as status_group,
+        {{ picklist_value('crm__lead', 'Rating', '"Rating"', keep_unmapped=false) }} as rating_group,
         "LeadSource" as lead_source,
         {{ to_utc_timestamp('"CreatedDate"') }} as created_at,
         coalesce({{ to_bool('"IsConverted"') }}, false) as is_converted,
@@ -23,7 +25,8 @@ renamed as (
 
 select
     lead_id, owner_user_id, status, rating, lead_source, created_at, {{ business_date('created_at') }} as created_date,
-    is_converted, converted_date, converted_account_id, converted_opportunity_id, system_modstamp,
+    is_converted, converted_date, converted_account_id, converted_opportunity_id, status_group, rating_group,
+    system_modstamp,
     source_file, source_sha256, source_row
 from renamed
 where version_rank = 1 and not is_deleted

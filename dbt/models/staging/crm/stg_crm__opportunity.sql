@@ -9,7 +9,9 @@ renamed as (
         "OwnerId" as owner_user_id,
         "Name" as opportunity_name,
         "Type" as opportunity_type,
-        "StageName" as stage_name,
+        {{ picklist_value('crm__opportunity', 'Type', '"Type"', keep_unmapped=false) }} as opportunity_type_group,
+        {{ picklist_value('crm__opportunity', 'StageName', '"StageName"') }} as stage_name,
+        "StageName" as source_stage_name,
         {{ to_money('"Amount"') }} as amount,
         "CurrencyIsoCode" as currency,
         cast("CloseDate" as date) as close_date,
@@ -18,6 +20,7 @@ renamed as (
         {{ to_bool('"IsWon"') }} as is_won,
         "Product_Line__c" as product_line,
         "LeadSource" as lead_source,
+        cast("Probability" as decimal(5, 2)) as probability_pct,
         coalesce({{ to_bool('"IsDeleted"') }}, false) as is_deleted,
         {{ to_utc_timestamp('"SystemModstamp"') }} as system_modstamp,
         {{ lineage_columns() }},
@@ -28,6 +31,6 @@ renamed as (
 select
     opportunity_id, account_id, owner_user_id, opportunity_name, opportunity_type, stage_name, amount, currency,
     close_date, created_at, {{ business_date('created_at') }} as created_date, is_closed, is_won, product_line,
-    lead_source, system_modstamp, source_file, source_sha256, source_row
+    lead_source, probability_pct, opportunity_type_group, source_stage_name, system_modstamp, source_file, source_sha256, source_row
 from renamed
 where version_rank = 1 and not is_deleted

@@ -8,7 +8,8 @@ renamed as (
     select
         "Id" as history_id,
         "OpportunityId" as opportunity_id,
-        "StageName" as stage_name,
+        {{ picklist_value('crm__opportunity_history', 'StageName', '"StageName"') }} as stage_name,
+        "StageName" as source_stage_name,
         {{ to_money('"Amount"') }} as amount,
         cast("CloseDate" as date) as close_date,
         {{ to_utc_timestamp('"CreatedDate"') }} as entered_at,
@@ -20,6 +21,6 @@ renamed as (
 
 select
     history_id, opportunity_id, stage_name, amount, close_date, entered_at,
-    {{ business_date('entered_at') }} as entered_date, source_file, source_sha256, source_row
+    {{ business_date('entered_at') }} as entered_date, source_stage_name, source_file, source_sha256, source_row
 from renamed
 where version_rank = 1 and not is_deleted

@@ -8,7 +8,7 @@ renamed as (
         "OwnerId" as owner_user_id,
         "AccountId" as account_id,
         "WhatId" as what_id,
-        "Type" as task_type,
+        {{ picklist_value('crm__task', 'Type', '"Type"') }} as task_type,
         "Subject" as subject,
         cast("ActivityDate" as date) as activity_date,
         "Status" as status,

@@ -1,0 +1,151 @@
+"""Matching a delivered header to the contract, and the SQL that turns a real export's values into contract text.
+
+Real exports name the same field several ways: Salesforce API names (`SystemModstamp`, `Customer_Tier__c`),
+Fivetran/Airbyte snake_case (`system_modstamp`, `customer_tier_c`), any case. Two names are the same column when
+they agree after lower-casing and dropping everything but letters and digits. Fivetran's own columns stand in where
+the object has none of its own: `_fivetran_synced` is the change stamp, `_fivetran_deleted` a delete, and
+`_fivetran_active = false` marks a history-mode row that is not the current version.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+from dagster_project.extracts import Extract
+from dagster_project.ingest.sql import ident, lit
+from dagster_project.source_config import SourceConfig
+
+FALLBACKS: dict[str, str] = {
+    "SystemModstamp": "_fivetran_synced",
+    "updated_at": "_fivetran_synced",
+    "IsDeleted": "_fivetran_deleted",
+    "is_deleted": "_fivetran_deleted",
+}
+"""Contract column -> Fivetran column used when the export has no column of its own (a delete flag is OR-ed)."""
+
+ACTIVE_FLAG = "_fivetran_active"
+
+_TRUE = "('true', '1', 't', 'yes')"
+
+
+def normalize(name: str) -> str:
+    """`Customer_Tier__c`, `customer_tier_c` and `CUSTOMER_TIER_C` all become `customertierc`."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+class HeaderProblem(ValueError):
+    """The header cannot be mapped (a duplicate after matching, or a truly required column missing)."""
+
+
+@dataclass
+class HeaderMap:
+    """Which delivered column feeds each contract column, and what the header did not provide."""
+
+    source: dict[str, str] = field(default_factory=dict)
+    """contract column -> SQL expression over the positional staging columns (c0, c1, ...)."""
+    mapped: dict[str, str] = field(default_factory=dict)
+    """contract column -> delivered header name (or `_fivetran_synced`, or `default_currency`)."""
+    missing_optional: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    active_expr: str | None = None
+    """SQL predicate true for rows that are current (history mode); None when the export has no such flag."""
+
+
+def resolve_header(extract: Extract, header: list[str], config: SourceConfig) -> HeaderMap:
+    """Map a delivered header onto the extract's contract; raise HeaderProblem naming every unmappable column."""
+    norm = [normalize(h) for h in header]
+    dupes = sorted({header[i] for i, n in enumerate(norm) if Counter(norm)[n] > 1})
+    if dupes:
+        raise HeaderProblem(f"duplicate column(s) in header: {', '.join(dupes)}")
+    pos = {n: i for i, n in enumerate(norm)}
+    aliases = config.header_aliases(extract.name)
+    out = HeaderMap()
+    used: set[int] = set()
+    missing_required: list[str] = []
+    for col in extract.columns:
+        candidates = [col.name, *aliases.get(col.name, [])]
+        i = next((pos[normalize(c)] for c in candidates if normalize(c) in pos), None)
+        fallback = FALLBACKS.get(col.name)
+        j = pos.get(normalize(fallback)) if fallback else None
+        if i is not None:
+            used.add(i)
+            out.mapped[col.name] = header[i]
+            out.source[col.name] = f"NULLIF(c{i}, '')"
+            if j is not None and col.kind == "bool":
+                used.add(j)
+                out.source[col.name] = (
+                    f"CASE WHEN lower(NULLIF(c{j}, '')) IN {_TRUE} THEN 'true' ELSE NULLIF(c{i}, '') END"
+                )
+        elif j is not None:
+            used.add(j)
+            out.mapped[col.name] = header[j]
+            out.source[col.name] = f"NULLIF(c{j}, '')"
+        elif col.name == "CurrencyIsoCode" and config.default_currency:
+            out.mapped[col.name] = "default_currency"
+            out.source[col.name] = lit(config.default_currency)
+        elif col.required:
+            missing_required.append(col.name)
+        else:
+            out.missing_optional.append(col.name)
+            out.source[col.name] = "NULL::VARCHAR"
+    if missing_required:
+        hint = ""
+        if "CurrencyIsoCode" in missing_required:
+            hint = " (a single-currency org sets default_currency in the source configuration)"
+        raise HeaderProblem(f"missing required column(s) {', '.join(missing_required)}{hint}")
+    active = pos.get(normalize(ACTIVE_FLAG))
+    if active is not None:
+        used.add(active)
+        out.active_expr = f"coalesce(lower(NULLIF(c{active}, '')) IN {_TRUE}, true)"
+    ignored = {normalize(FALLBACKS[c]) for c in FALLBACKS} | {normalize(ACTIVE_FLAG)}
+    out.extra = [h for i, h in enumerate(header) if i not in used and norm[i] not in ignored]
+    return out
+
+
+_ZONE = r"(Z|[+-]\d{2}:?\d{2})$"
+
+
+def normalized_expr(extract: Extract, name: str, v: str, timezone: str) -> str:
+    """The contract text of a validated value: a date keeps its date (in company time when it has a zone), a
+    timestamp without zone is UTC (what Fivetran and the Bulk API write), a month keeps `YYYY-MM`."""
+    kind = extract.column(name).kind
+    if kind == "date":
+        return (
+            f"CASE WHEN regexp_matches({v}, {lit(_ZONE)}) THEN strftime(timezone({lit(timezone)}, "
+            f"CAST({v} AS TIMESTAMPTZ)), '%Y-%m-%d') ELSE left({v}, 10) END"
+        )
+    if kind == "timestamp":
+        return f"CASE WHEN {v} IS NULL OR regexp_matches({v}, {lit(_ZONE)}) THEN {v} ELSE {v} || 'Z' END"
+    if kind == "month":
+        return f"left({v}, 7)"
+    return v
+
+
+def projections(extract: Extract, hm: HeaderMap, timezone: str) -> tuple[str, str]:
+    """(select list of delivered values, select list of normalized values) over `_ingest_rows`."""
+    raw = ", ".join(f"{hm.source[c]} AS {ident(c)}" for c in extract.column_names)
+    norm = ", ".join(
+        f"{normalized_expr(extract, c, ident(c), timezone)} AS {ident(c)}" for c in extract.column_names
+    )
+    return raw, norm
+
+
+def configure(extract: Extract, config: SourceConfig) -> Extract:
+    """The extract as this company's configuration validates it.
+
+    A mapped field a formula needs accepts exactly the configured values (others are quarantined with the map to
+    extend); a mapped field no formula needs accepts any value (unmapped ones are reported by a warning test).
+    """
+    cols = []
+    for col in extract.columns:
+        pick = config.picklist(extract.name, col.name)
+        if pick is None:
+            cols.append(col)
+        elif pick.formula_needed:
+            hint = f"add it to {pick.config_key} in the source configuration"
+            cols.append(replace(col, kind="enum", values=tuple(pick.mapping), hint=hint))
+        else:
+            cols.append(replace(col, kind="str", values=()))
+    return replace(extract, columns=tuple(cols))
