@@ -164,14 +164,30 @@ def tally_checks(result) -> CheckTally:  # type: ignore[no-untyped-def]
     return tally
 
 
+def _error_text(error) -> str:  # type: ignore[no-untyped-def]
+    """The message of the exception the step raised, not Dagster's wrapper around it.
+
+    A step that raises (e.g. IngestError for an unreadable file) fails with "Error occurred while executing op"
+    and the real exception as its cause: walk down to it and drop the exception's class name.
+    """
+    while error is not None and error.cause is not None and (
+        error.cls_name == "DagsterExecutionStepExecutionError" or "Error occurred while executing" in error.message
+    ):
+        error = error.cause
+    if error is None:
+        return "failed"
+    text = error.message.strip()
+    head, sep, rest = text.partition(": ")
+    if sep and "." in head and " " not in head:  # `package.module.ErrorClass: message`
+        text = rest
+    return text.removeprefix("dagster._core.definitions.events.Failure: ")
+
+
 def failed_steps(result) -> list[str]:  # type: ignore[no-untyped-def]
     messages = []
     for event in result.all_events:
         if event.is_step_failure:
-            error = event.event_specific_data.error
-            text = error.message.strip() if error else "failed"
-            text = text.removeprefix("dagster._core.definitions.events.Failure: ")
-            messages.append(f"{event.step_key}: {text}")
+            messages.append(f"{event.step_key}: {_error_text(event.event_specific_data.error)}")
     return messages
 
 
@@ -202,11 +218,22 @@ def _run_job(job_name: str, args: argparse.Namespace) -> int:
     for failure in failures:
         print(f"FAILED step {failure}", file=sys.stderr)
     ok = result.success and not checks.failed
-    print(f"{'OK' if ok else 'FAILED'} in {elapsed:.1f} s. The marts are in schema `marts` of {settings.warehouse} "
-          "(open it read-only with DuckDB; `make dev` shows the Dagster UI).")
-    if ok and args.command == "run":
-        _write_run_dashboard(settings)
-    return 0 if ok else 1
+    if ok:
+        print(f"OK in {elapsed:.1f} s. The marts are in schema `marts` of {settings.warehouse} "
+              "(open it read-only with DuckDB; `make dev` shows the Dagster UI).")
+        if args.command == "run":
+            _write_run_dashboard(settings)
+        return 0
+    # The last lines say what failed, never where the marts are: they were not (all) rebuilt.
+    what = f"{len(failures)} step(s)" if failures else f"{len(checks.failed)} check(s)"
+    print(f"FAILED in {elapsed:.1f} s: {what} failed; the marts were not rebuilt from this landing folder.",
+          file=sys.stderr)
+    for failure in failures:
+        for line in failure.splitlines()[1:] or failure.splitlines():
+            print(f"  {line.strip()}", file=sys.stderr)
+    for name in checks.failed:
+        print(f"  check failed: {name}", file=sys.stderr)
+    return 1
 
 
 def _write_run_dashboard(settings: Settings) -> None:

@@ -43,10 +43,12 @@ def settings_for(landing: Path, warehouse: Path, as_of: str | None = None):  # t
     return Settings(landing_dir=landing, warehouse=warehouse, as_of=as_of, timezone=DEFAULT_TIMEZONE)
 
 
-def build(landing: Path, warehouse: Path, job: str = "build_warehouse", **kwargs: object):  # type: ignore[no-untyped-def]
+def build(  # type: ignore[no-untyped-def]
+    landing: Path, warehouse: Path, job: str = "build_warehouse", as_of: str | None = None, **kwargs: object
+):
     from dagster_project.cli import execute_job
 
-    return execute_job(job, settings_for(landing, warehouse), **kwargs)
+    return execute_job(job, settings_for(landing, warehouse, as_of), **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -101,3 +103,17 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     with running_postgres(tmp_path_factory.mktemp("postgres")) as url:
         yield url
+
+
+AS_OF = "2025-10-31"
+"""An explicit cut-off two months before the generated data ends (2025-12-31), as `SPM_AS_OF` sets it."""
+
+
+@pytest.fixture(scope="session")
+def built_warehouse_as_of(landing: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
+    """The same landing folder built once more with an explicit as-of date (reproducing a past run)."""
+    warehouse = tmp_path_factory.mktemp("warehouse_as_of") / "warehouse.duckdb"
+    result = build(landing, warehouse, as_of=AS_OF)
+    failures = [e.event_specific_data.error.message[:2000] for e in result.all_events if e.is_step_failure]
+    assert result.success, failures
+    return BuiltWarehouse(landing, warehouse, result.run_id)

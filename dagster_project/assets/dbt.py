@@ -13,7 +13,9 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from dagster_project.checks import gx_suites
 from dagster_project.dbt_project import dbt_project
+from dagster_project.ingest.usable import no_usable_rows_message
 from dagster_project.progress import report
+from dagster_project.resources import WarehouseResource
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -52,7 +54,13 @@ def dbt_build_args(select: str | None = None, dbt_vars: Mapping[str, str] | None
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator)
-def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+def warehouse_dbt_assets(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    with warehouse.connect(read_only=True) as con:
+        nothing_to_build = no_usable_rows_message(con)
+    if nothing_to_build:
+        raise dg.Failure(description=nothing_to_build)
     report(context, "dbt: building staging, intermediate and marts (dbt build)")
     gx_suites.prewarm()
     invocation = dbt.cli(dbt_build_args(), context=context, raise_on_error=False)

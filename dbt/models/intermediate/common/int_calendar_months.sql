@@ -1,6 +1,17 @@
-{#- One row per calendar month between the calendar bounds; models keep the months they need. -#}
+{#- One row per calendar month the data covers (int_data_months), extended to the as-of month. The date spine is
+    only a month generator (1900-2199); the bounds come from the data, so history of any age is kept and no
+    fixed calendar_start can cut it off. -#}
 with spine as (
-    {{ dbt.date_spine('month', "cast('" ~ var('calendar_start') ~ "' as date)", "cast('" ~ var('calendar_end') ~ "' as date)") }}
+    {{ dbt.date_spine('month', "cast('1900-01-01' as date)", "cast('2200-01-01' as date)") }}
+),
+
+bounds as (
+    select
+        d.first_month,
+        case when a.as_of_date is not null and {{ month_of('a.as_of_date') }} > d.last_month
+            then {{ month_of('a.as_of_date') }} else d.last_month end as last_month
+    from {{ ref('int_data_months') }} d
+    cross join {{ ref('int_run_as_of') }} a
 )
 
 select
@@ -10,3 +21,5 @@ select
     cast(extract(year from date_month) as integer) as year,
     {{ quarter_start('cast(date_month as date)') }} as quarter_start
 from spine
+cross join bounds
+where cast(date_month as date) between bounds.first_month and bounds.last_month

@@ -10,10 +10,11 @@ with stamps as (
     select max({{ business_date('updated_at') }}) from {{ ref('stg_finance__payment') }}
 )
 
+{#- An aggregate in both branches: exactly one row, whatever the number of stamp sources. -#}
 select
     {% if var('as_of_date') %}
     cast('{{ var("as_of_date") }}' as date) as as_of_date
     {% else %}
     max(latest) as as_of_date
     {% endif %}
-from stamps
+from (select max(latest) as latest from stamps) latest_stamp

@@ -63,7 +63,7 @@ final as (
         cast(credit_notes_amount as decimal(38, 8)) as credit_notes_amount,
         cast(credit_notes_amount_cny as decimal(38, 8)) as credit_notes_amount_cny,
         cast(gross_receivable as decimal(38, 8)) as gross_receivable,
-        cast(gross_receivable * fx_rate as decimal(38, 8)) as gross_receivable_cny,
+        {{ money_times_rate('gross_receivable', 'fx_rate') }} as gross_receivable_cny,
         is_orphan_customer,
         source_file,
         source_sha256,

@@ -45,8 +45,8 @@ final as (
         m.amount,
         m.fx_rate_basis,
         case when m.fx_rate_basis = 'invoice_date' then m.invoice_fx_rate else fx.rate_to_reporting end as fx_rate,
-        cast(m.amount * case when m.fx_rate_basis = 'invoice_date' then m.invoice_fx_rate
-            else fx.rate_to_reporting end as decimal(38, 8)) as amount_cny,
+        {{ money_times_rate('m.amount', "case when m.fx_rate_basis = 'invoice_date' then m.invoice_fx_rate
+            else fx.rate_to_reporting end") }} as amount_cny,
         m.matched_invoice_id is null as is_orphan_invoice,
         m.amount < 0 as is_reversal,
         m.source_file,

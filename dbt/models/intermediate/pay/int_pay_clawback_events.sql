@@ -116,7 +116,7 @@ deal_shares as (
         d.close_date,
         d.close_month,
         {{ pay_divide(pay_divide(pay_multiply('e.removed_receivable_cny', 'i.net_amount'), 'i.gross_amount'),
-            'case when i.currency = d.currency then d.amount * i.fx_rate else d.amount_cny end') }}
+            "case when i.currency = d.currency then " ~ money_times_rate('d.amount', 'i.fx_rate') ~ " else d.amount_cny end") }}
             as removed_deal_share_raw
     from events e
     inner join invoices i on i.invoice_id = e.invoice_id

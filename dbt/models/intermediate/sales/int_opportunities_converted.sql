@@ -45,8 +45,8 @@ select
         then lfx.rate_to_reporting end) as fx_rate,
     fx.rate_to_reporting is null and not o.is_closed and {{ month_of('o.close_date') }} > lfx.rate_month
         as is_fx_extrapolated,
-    cast(o.amount * coalesce(fx.rate_to_reporting, case when not o.is_closed
-        and {{ month_of('o.close_date') }} > lfx.rate_month then lfx.rate_to_reporting end) as decimal(38, 8))
+    {{ money_times_rate('o.amount', "coalesce(fx.rate_to_reporting, case when not o.is_closed
+        and " ~ month_of('o.close_date') ~ " > lfx.rate_month then lfx.rate_to_reporting end)") }}
         as amount_cny,
     o.source_file,
     o.source_sha256,

@@ -1,12 +1,14 @@
 {#- The rep-month spine of the monthly marts: every employee, every month from the later of hire month and
-    the first month with data, to the earlier of termination month and the as-of month. Team and region are
-    the version in force on the month's last day, or on the last day employed. -#}
+    the first month with any dated fact (int_data_months), to the earlier of termination month and the as-of
+    month. Team and region are the version in force on the month's last day, or on the last day employed. -#}
 with as_of as (
     select as_of_date from {{ ref('int_run_as_of') }}
 ),
 
+{#- The first month of any dated fact (targets, tasks, invoices, payments, opportunities), not the first close:
+    a quiet first month with targets and salaries but no booking is still a month of the spine. -#}
 first_data as (
-    select min(close_month) as first_month from {{ ref('int_opportunities_converted') }}
+    select first_month from {{ ref('int_data_months') }}
 ),
 
 employees as (
