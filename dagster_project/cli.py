@@ -6,6 +6,7 @@
     spm pay --month 2025-11 [--publish]                      the month's pay statements, gated; freeze them
     spm explain-pay --employee E0012 --month 2025-11         every pay line derived down to landing rows
     spm export-statements --month 2025-11                    one CSV + XLSX statement per rep for payroll
+    spm check-contract data/warehouse.duckdb                 published tables, columns and types present
 
 Settings come from the environment (SPM_LANDING_DIR, SPM_WAREHOUSE, SPM_AS_OF) and matching options.
 """
@@ -346,6 +347,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", default="data/statements", help="output folder (default data/statements)")
     _add_settings_options(export)
     export.set_defaults(func=cmd_export_statements)
+
+    from dagster_project import contract  # light: duckdb and json only
+
+    check = sub.add_parser("check-contract", help="check a warehouse against the published-table contract",
+                           description=contract.DESCRIPTION)
+    contract.add_arguments(check)
+    check.set_defaults(func=contract.run)
     return parser
 
 
