@@ -1,4 +1,4 @@
-{#- Activities per CRM owner and month of ActivityDate (metrics.md): completed tasks only (Status = Completed),
+{#- Activities per CRM owner and month of ActivityDate (docs/metrics.md): completed tasks only (Status = Completed),
     counted by Type, and call minutes = sum of CallDurationInSeconds / 60 of completed calls. Activities dated
     after the as-of date do not count. -#}
 with tasks as (
