@@ -8,6 +8,7 @@
     spm export-statements --month 2025-11                    one CSV + XLSX + HTML statement per rep for payroll
     spm dashboard --month 2025-11                            the monthly performance dashboard (HTML)
     spm serve-bi --url postgresql://...                      publish the marts to PostgreSQL for BI tools
+    spm check-contract data/warehouse.duckdb                 published tables, columns and types present
 
     spm check-sources --landing data/landing                 dry-run a company's export against the configuration
 
@@ -504,6 +505,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve_bi.add_argument("--no-build", action="store_true", help="publish the warehouse as it is (no ingest/dbt)")
     _add_settings_options(serve_bi)
     serve_bi.set_defaults(func=cmd_serve_bi)
+    from dagster_project import contract  # light: duckdb and json only
+
+    check = sub.add_parser("check-contract", help="check a warehouse against the published-table contract",
+                           description=contract.DESCRIPTION)
+    contract.add_arguments(check)
+    check.set_defaults(func=contract.run)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""The landing contract of sources.md, written once as data.
+"""The landing contract of docs/sources.md, written once as data.
 
 The generator writes these columns, the ingest validates against them, and the dbt sources name the same raw
 tables, so a column added here is added everywhere. Validation rules are deliberately declarative: ingest turns

@@ -1,4 +1,4 @@
-"""Publishing results for a period: freeze, version, restate (evaluation.md, Cadence).
+"""Publishing results for a period: freeze, version, restate (docs/evaluation.md, Cadence).
 
 dbt recomputes the draft of every period on each build (the quarterly grading table, the monthly pay statements).
 Publishing copies one period of a draft into a versions table as a new version, with a publication row (run id,

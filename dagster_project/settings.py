@@ -1,4 +1,4 @@
-"""Run settings, read from the environment (marts.md: SPM_LANDING_DIR, SPM_WAREHOUSE, SPM_AS_OF).
+"""Run settings, read from the environment (README, The commands: SPM_LANDING_DIR, SPM_WAREHOUSE, SPM_AS_OF).
 
 Kept in one place so the CLI, the Dagster resources and dbt's profile all see the same paths: the CLI exports
 absolute paths back into the environment before dbt starts, because dbt runs with the dbt project as its

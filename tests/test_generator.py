@@ -1,4 +1,4 @@
-"""The synthetic data generator writes the landing contract of sources.md, deterministically, with its mess.
+"""The synthetic data generator writes the landing contract of docs/sources.md, deterministically, with its mess.
 
 Everything runs on real files at scale 0.02 (about a second per generation), generated once per module.
 """
@@ -66,7 +66,7 @@ def _extract(name: str) -> Extract:
 
 
 def _current(root: Path, e: Extract) -> dict[tuple[str, ...], dict[str, str]]:
-    """Latest version of each record (by change stamp, then file), the way sources.md defines current state."""
+    """Latest version of each record (by change stamp, then file), the way docs/sources.md defines current state."""
     best: dict[tuple[str, ...], tuple[tuple[str, str], dict[str, str]]] = {}
     for name, row in _records(root, e):
         key = tuple(row[k] for k in e.key)

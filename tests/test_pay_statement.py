@@ -1,8 +1,8 @@
 """The monthly pay statement of a built warehouse against an INDEPENDENT re-computation from the raw extracts.
 
 The re-computation below never reads the warehouse or the dbt models: it reads the landing CSV files with the
-`csv` module, applies the landing contract of sources.md (current state = latest change stamp, a tie to the later
-file; deletes; malformed rows dropped), the metric definitions of metrics.md and the pay rules of evaluation.md
+`csv` module, applies the landing contract of docs/sources.md (current state = latest change stamp, a tie to the later
+file; deletes; malformed rows dropped), the metric definitions of docs/metrics.md and the pay rules of docs/pay.md
 with Python `Decimal`, and the clawback rule as documented on int_pay_clawbacks. It must agree with
 `marts.mart_pay_statement` to the cent, for every rep, month and line, on the generated landing folder
 of the session warehouse (tests/conftest.py). A fresh build has no published quarter, so capability uses the
@@ -46,7 +46,7 @@ LINES = [
 ]
 
 # ---------------------------------------------------------------------------------------------------------------
-# Policy defaults of evaluation.md / metrics.md, written out here on purpose (not read from the dbt seeds).
+# Policy defaults of docs/pay.md / docs/metrics.md, written out here on purpose (not read from the dbt seeds).
 VARIABLE_RATIO = {"Sales Rep": Decimal("0.6"), "Senior Sales Rep": Decimal("0.8")}
 WEIGHTS = {"attainment": Decimal("0.35"), "new_customers": Decimal("0.05"), "collection": Decimal("0.10")}
 TIER_WEIGHT = {"A": Decimal("2"), "B": Decimal("1.5"), "C": Decimal("1")}
@@ -55,7 +55,7 @@ STAGES = {"Prospecting", "Qualification", "Needs Analysis", "Proposal", "Negotia
 
 
 def payout_factor(a: Decimal) -> Decimal:
-    """The tiered table of evaluation.md."""
+    """The tiered table of docs/pay.md."""
     if a < Decimal("0.80"):
         return Decimal(0)
     if a <= Decimal("1.00"):
@@ -296,7 +296,7 @@ class Version:
 
 
 def employee_versions(landing: Path) -> dict[str, list[Version]]:
-    """Type-2 history (sources.md, HR): a version is in force from its updated_at business date until the next;
+    """Type-2 history (docs/sources.md, HR): a version is in force from its updated_at business date until the next;
     the first also covers every earlier date; several on one date: the latest stamp; a deleted employee is gone."""
     ex = EXTRACTS["employee"]
     rows = read_rows(landing, ex)
@@ -373,7 +373,7 @@ def _recompute(landing: Path) -> dict[tuple[str, date], Statement]:
     as_of = max(stamps)
     first_month = min(month_of(date.fromisoformat(r["CloseDate"])) for r in opps.values())
 
-    # bookings (metrics.md): won deals in CNY at the close-month rate, credited by split else to the owner
+    # bookings (docs/metrics.md): won deals in CNY at the close-month rate, credited by split else to the owner
     splits: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for s in cur["split"].values():
         splits[s["OpportunityId"]].append(s)
@@ -403,7 +403,7 @@ def _recompute(landing: Path) -> dict[tuple[str, date], Statement]:
                 t["target_value"]
             )
 
-    # customer development (metrics.md): first Negotiation / Closed Won ever per account, credited to the owner
+    # customer development (docs/metrics.md): first Negotiation / Closed Won ever per account, credited to the owner
     accounts = {r["Id"]: r for r in cur["account"].values()}
     history: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for h in cur["history"].values():
@@ -434,7 +434,7 @@ def _recompute(landing: Path) -> dict[tuple[str, date], Statement]:
             tier = accounts[account_id]["Customer_Tier__c"]
             new_customers[(emp, month_of(when))] += TIER_WEIGHT.get(tier, Decimal(1))
 
-    # collection (metrics.md): receivable net of credit notes at the invoice-month rate; payments at that rate
+    # collection (docs/metrics.md): receivable net of credit notes at the invoice-month rate; payments at that rate
     by_customer: dict[str, tuple[datetime, str]] = {}
     for a in accounts.values():
         if a["AccountNumber"]:

@@ -1,6 +1,6 @@
 """Synthetic landing data for the sales performance warehouse (`spm generate`).
 
-`generate` writes a landing folder that honours the contract of sources.md / `extracts.py` and carries enough
+`generate` writes a landing folder that honours the contract of docs/sources.md / `extracts.py` and carries enough
 realism for every KPI, the retention and collection rules, grading and the pay statement to produce non-trivial
 values, plus the mess real extracts have (see `mess`). Scale 1 is about 100 reps, 10,000 accounts, 60,000
 opportunities, a million tasks, about 55,000 invoices and as many payments over 2023-01-01..2025-12-31; fractions

@@ -165,7 +165,7 @@ def coverage_segments(
     """Unbroken coverage per account (contracts that overlap or follow with no day between them merge).
 
     Returns (account, first day, last day, earliest win stamp) per segment, sorted by account and start; the same
-    rule metrics.md uses for retention, so account `Type` agrees with what retention will compute.
+    rule docs/metrics.md uses for retention, so account `Type` agrees with what retention will compute.
     """
     order = np.lexsort((start, acc))
     a, s, e, w = acc[order], start[order], end[order], won_sec[order]

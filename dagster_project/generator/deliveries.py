@@ -1,6 +1,6 @@
 """Cutting each extract's history into the files a landing folder receives.
 
-The contract (sources.md) is that a folder holds every delivery ever received and the current state of a record is
+The contract (docs/sources.md) is that a folder holds every delivery ever received and the current state of a record is
 its row with the latest change stamp. The generator therefore writes, per extract:
 - one initial FULL delivery dated 20241231: the latest version of every record as of that day (records whose latest
   version is a delete are left out, as a dump would), except `hr/employee`, whose export carries ALL versions so far;

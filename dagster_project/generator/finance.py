@@ -58,7 +58,7 @@ class Invoices:
 
     @property
     def receivable(self) -> np.ndarray:
-        """Gross minus credit notes; 0 for VOID (what metrics.md calls gross receivable)."""
+        """Gross minus credit notes; 0 for VOID (what docs/metrics.md calls gross receivable)."""
         return np.where(self.void_day != NA, 0, self.gross - self.crn_gross)
 
 

@@ -29,7 +29,7 @@ class FX:
 
     def rate(self, currency: np.ndarray, months: np.ndarray) -> np.ndarray:
         """CNY per unit of `currency` (index into CURRENCIES) in each month; months outside the span use the
-        nearest published month (an open deal closing next year is valued at the latest rate, as sources.md says)."""
+        nearest published month (an open deal closing next year is valued at the latest rate: docs/sources.md)."""
         m = np.clip(np.asarray(months, np.int64) - SPAN_MONTHS[0], 0, len(SPAN_MONTHS) - 1)
         return self.micro[np.asarray(currency, np.int64), m] / 1e6
 

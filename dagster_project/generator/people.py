@@ -4,7 +4,7 @@ Grading, pay and team roll-ups all depend on who was where when, so the organisa
 module asks it who owned what. It is deliberately small (about 115 people at scale 1), which is why the version
 history is assembled with plain loops over employees; every large table elsewhere is vectorised.
 
-What the data must exercise (evaluation.md, metrics.md):
+What the data must exercise (docs/evaluation.md, docs/metrics.md):
 - teams T01..Tk with a region, one Sales Manager each, a few Sales Supervisors; reps report to their team's manager;
 - reps of different skill, which drives their win rates, deal sizes, activity and review scores;
 - hires spread over time, including a few in the last two quarters (new_hire, ineligible) and one mid-month hire;

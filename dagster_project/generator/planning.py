@@ -21,7 +21,7 @@ from .pipeline import Deals
 from .table import Table
 from .timeline import DAY, END, NA, SPAN_MONTHS, day, month_end, month_label, month_of, month_start
 
-TIER_WEIGHT = np.array([2.0, 1.5, 1.0, 1.0])  # A, B, C, unknown (metrics.md)
+TIER_WEIGHT = np.array([2.0, 1.5, 1.0, 1.0])  # A, B, C, unknown (docs/metrics.md)
 SEASON = np.array([0.85, 0.9, 1.25])  # months 1-3 of a quarter
 
 

@@ -5,7 +5,7 @@
   higher for skilled owners and key accounts, with a tail of unhappy customers (< 80 at risk, >= 90 referral).
 - 360 reviews: every graded-looking rep in every cycle 2023Q1..2025Q4 gets self and manager rows on all six
   competencies, customer rows on the selling competencies and peer rows on the collaboration ones (1-5). A few
-  rep-cycles lack the customer, peer or even the manager group, so the weight rescaling of evaluation.md is used.
+  rep-cycles lack the customer, peer or even the manager group, so the weight rescaling of docs/evaluation.md is used.
   Reviews are submitted in the month after the quarter, except 2025Q4, submitted in the last two weeks of December
   2025 (the year-end review is run early so the data can hold it).
 """

@@ -6,7 +6,7 @@ also numpy's NaT, so a missing date converts to NaT (and then to an empty field)
 
 Clock times are drawn inside Shanghai business hours (UTC+8, no DST) and stored in UTC, so the UTC date of a stamp
 equals its company-time-zone date. The only exception is the handful of deals closed late in the evening of a month's
-last day (see `pipeline`), which exercise the time-zone rule of sources.md on purpose.
+last day (see `pipeline`), which exercise the time-zone rule of docs/sources.md on purpose.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Monthly pay statement tools over a built warehouse (evaluation.md, Monthly pay statement).
+"""Monthly pay statement tools over a built warehouse (docs/pay.md).
 
 - `explain_pay(warehouse, employee_id, month)`: a readable derivation of every line of one statement, from the
   inputs down to the source rows (mart_pay_statement + audit_payout_lineage, read-only).

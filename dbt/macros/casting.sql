@@ -26,7 +26,7 @@
     (cast({{ column }} as timestamp with time zone) at time zone 'UTC')
 {%- endmacro %}
 
-{#- A UTC timestamp to the business date in the company's time zone (sources.md, Time). -#}
+{#- A UTC timestamp to the business date in the company's time zone (docs/sources.md, Time). -#}
 {% macro business_date(utc_timestamp) -%}
     cast(({{ utc_timestamp }} at time zone 'UTC') at time zone '{{ var("timezone") }}' as date)
 {%- endmacro %}

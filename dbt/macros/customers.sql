@@ -1,4 +1,4 @@
-{#- Customer formulas of metrics.md written once (development, retention, satisfaction, lifetime value), and the
+{#- Customer formulas of docs/metrics.md written once (development, retention, satisfaction, lifetime value), and the
     generic test of the customer models. -#}
 
 {#- Retention: a start customer that is uncovered on the quarter's last day is lost when nothing comes back in the

@@ -1,6 +1,6 @@
-{#- Collection formulas of metrics.md written once, and the generic tests of the finance models. -#}
+{#- Collection formulas of docs/metrics.md written once, and the generic tests of the finance models. -#}
 
-{#- AR aging bucket (metrics.md, Collection): a negative open balance is an overpayment (credit_balance);
+{#- AR aging bucket (docs/metrics.md, Collection): a negative open balance is an overpayment (credit_balance);
     otherwise by days past due: not_due (<= 0), 1-30, 31-60, 61-90, over_90. -#}
 {% macro aging_bucket(days_past_due, open_balance) -%}
     case

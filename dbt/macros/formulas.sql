@@ -1,4 +1,4 @@
-{#- Formulas of metrics.md written once. -#}
+{#- Formulas of docs/metrics.md written once. -#}
 
 {#- A rate whose denominator is zero or missing is null, never 0 and never an error. -#}
 {% macro safe_ratio(numerator, denominator) -%}

@@ -1,4 +1,4 @@
-{#- Money arithmetic of the monthly pay statement (evaluation.md, Monthly pay statement), written once.
+{#- Money arithmetic of the monthly pay statement (docs/pay.md), written once.
 
     Money is DECIMAL end to end, never a float: inputs are cast to decimal(38,10) before they are multiplied,
     every product is brought back to decimal(38,10) (a cast of a DECIMAL to a smaller scale rounds half away

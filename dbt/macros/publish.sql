@@ -1,5 +1,5 @@
 {#- Published results live in the `publish` schema, outside dbt's rebuilds: dbt never drops or rewrites them
-    (evaluation.md: published quarters are frozen). The tables are created here, by an on-run-start hook, so the
+    (docs/evaluation.md: published quarters are frozen). The tables are created here, by an on-run-start hook, so the
     views over them always compile; rows are written only by the publish step (dagster_project/publish.py). -#}
 
 {%- macro evaluation_columns() -%}

@@ -1,4 +1,4 @@
-{#- Scorecard formulas of evaluation.md, written once: the quarterly grading and the monthly pay statement
+{#- Scorecard formulas of docs/evaluation.md, written once: the quarterly grading and the monthly pay statement
     both score components with these. -#}
 
 {#- A component is left out when it has no actual, no target or a target of 0. -#}
@@ -46,7 +46,7 @@
     {{ date_expr }} between {{ policy_alias }}.effective_from and {{ policy_alias }}.effective_to
 {%- endmacro %}
 
-{#- Grade by rank among n graded reps (evaluation.md, Grades): the top floor(a_share x n) A, the bottom
+{#- Grade by rank among n graded reps (docs/evaluation.md, Grades): the top floor(a_share x n) A, the bottom
     floor(c_share x n) C, the rest B; null for a rep without a rank (not graded). -#}
 {% macro grade_from_rank(rank, graded, a_share, c_share) -%}
     case

@@ -1,5 +1,5 @@
 {#- The current state of a record is its row with the latest change stamp; a tie goes to the later file
-    (sources.md). Later row within the same file breaks the remaining tie deterministically. -#}
+    (docs/sources.md). Later row within the same file breaks the remaining tie deterministically. -#}
 {% macro current_version_rank(key_columns, change_stamp) -%}
     row_number() over (
         partition by {{ key_columns | join(', ') }}

@@ -1,5 +1,5 @@
 {#- Each current account with its owner as an employee and its tier for weighting. Invoices are credited to
-    the account owner when they carry no salesperson (sources.md, Identity): finance joins on customer_number. -#}
+    the account owner when they carry no salesperson (docs/sources.md, Identity): finance joins on customer_number. -#}
 select
     a.account_id,
     a.account_name,

@@ -1,4 +1,4 @@
-{#- CRM user -> employee (sources.md, Identity): the latest version carrying that crm_user_id wins. -#}
+{#- CRM user -> employee (docs/sources.md, Identity): the latest version carrying that crm_user_id wins. -#}
 select crm_user_id, employee_id
 from (
     select

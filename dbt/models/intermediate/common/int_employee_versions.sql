@@ -1,4 +1,4 @@
-{#- Type-2 employee history (sources.md, HR): a version is in force from its updated_at business date until
+{#- Type-2 employee history (docs/sources.md, HR): a version is in force from its updated_at business date until
     the next version's; the first version also covers every earlier date. Several versions on one business
     date: the latest stamp wins. An employee whose latest version is deleted counts for nothing. -#}
 with versions as (

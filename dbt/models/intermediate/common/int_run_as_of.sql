@@ -1,4 +1,4 @@
-{#- The run's data cut-off (metrics.md "as of"): the `as_of_date` var when given, else the latest business date
+{#- The run's data cut-off (docs/metrics.md "as of"): the `as_of_date` var when given, else the latest business date
     seen in the transactional extracts' change stamps. Nothing reads the wall clock, so a run reproduces. -#}
 with stamps as (
     select max({{ business_date('system_modstamp') }}) as latest from {{ ref('stg_crm__opportunity') }}

@@ -1,4 +1,4 @@
-{#- The contracts that cover an account (metrics.md, Retention): Status is not Draft, with both dates and an end
+{#- The contracts that cover an account (docs/metrics.md, Retention): Status is not Draft, with both dates and an end
     not before the start (a terminated contract ends on its termination date). Each carries the unbroken coverage
     span it belongs to: contracts that overlap or follow each other with no day between them form one span
     (gaps and islands: a new span starts where the start lies more than one day after every earlier end). -#}

@@ -1,4 +1,4 @@
-{#- Retention (metrics.md) per start customer and quarter. A start customer is an account covered on the quarter's
+{#- Retention (docs/metrics.md) per start customer and quarter. A start customer is an account covered on the quarter's
     first day, credited to its current owner; its coverage end is the end of the span that includes that day.
     It comes back when, after the coverage end up to and including the same day 6 calendar months later (and not
     after the as-of date), it has a won opportunity (CloseDate) or a new contract (StartDate, not Draft).

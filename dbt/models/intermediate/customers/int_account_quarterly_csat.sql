@@ -1,4 +1,4 @@
-{#- Satisfaction per account and quarter (metrics.md): mean overall_score of the account's responses, at risk below
+{#- Satisfaction per account and quarter (docs/metrics.md): mean overall_score of the account's responses, at risk below
     80, referral candidate from 90; is_latest_quarter marks the account's latest quarter with answers (the one the
     at-risk and referral lists use). employee_id is the account's current owner (null for an unknown account). -#}
 with responses as (

@@ -1,4 +1,4 @@
-{#- Customer development (metrics.md): an account is developed in the month in which, for the first time ever, one
+{#- Customer development (docs/metrics.md): an account is developed in the month in which, for the first time ever, one
     of its opportunities reaches Negotiation or Closed Won (whichever comes first, from opportunity_history). An
     opportunity created directly as Closed Won (its first history row is Closed Won, or a won deal without any
     Negotiation / Closed Won history row) counts at its CloseDate. Only opportunities that still exist count, and

@@ -1,4 +1,4 @@
-{#- Satisfaction answers that count (metrics.md, Satisfaction): current responses with an overall_score, surveyed
+{#- Satisfaction answers that count (docs/metrics.md, Satisfaction): current responses with an overall_score, surveyed
     on or before the as-of date, with the quarter of survey_date. -#}
 with as_of as (
     select as_of_date from {{ ref('int_run_as_of') }}

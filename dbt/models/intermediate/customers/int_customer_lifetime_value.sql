@@ -1,4 +1,4 @@
-{#- Customer lifetime value (metrics.md) per current account: clv_to_date = Σ its won bookings ever up to the as-of
+{#- Customer lifetime value (docs/metrics.md) per current account: clv_to_date = Σ its won bookings ever up to the as-of
     date in CNY (full opportunity amount, whatever the splits); covered_years = days covered by its contracts up to
     the as-of date / 365.25; expected_clv = clv_to_date / covered_years × expected lifetime (company trailing
     4-quarter retention); null when covered_years is 0 or the expected lifetime is unknown. -#}

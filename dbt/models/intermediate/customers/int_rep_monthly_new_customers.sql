@@ -1,4 +1,4 @@
-{#- Interface for the monthly KPI marts: developed accounts and new_customers_weighted (metrics.md, Customer
+{#- Interface for the monthly KPI marts: developed accounts and new_customers_weighted (docs/metrics.md, Customer
     development) per crediting rep and developed month. Only months with a developed account have a row. -#}
 with developed as (
     select * from {{ ref('int_accounts_developed') }}

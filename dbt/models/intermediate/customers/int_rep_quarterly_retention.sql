@@ -1,4 +1,4 @@
-{#- Interface for the quarterly KPI marts: retention and renewal per rep and quarter (metrics.md, Retention).
+{#- Interface for the quarterly KPI marts: retention and renewal per rep and quarter (docs/metrics.md, Retention).
     Every rep employed in a retention quarter has a row, so a rep without start customers shows 0 start customers
     and a null retention_rate (never 0). is_final is false while some start customer is pending or the quarter
     has not ended by the as-of date. -#}

@@ -1,4 +1,4 @@
-{#- Who is graded (evaluation.md, Eligibility): job level in the policy's list on the quarter's last day (or
+{#- Who is graded (docs/evaluation.md, Eligibility): job level in the policy's list on the quarter's last day (or
     last day employed), hired at least min_tenure_days before the quarter's last day, not terminated before
     it. Reasons in that precedence: terminated, not_sales_role, new_hire. -#}
 with kpis as (

@@ -1,7 +1,7 @@
 {#- Every current invoice (INV) and credit note (CRN) with its CNY rate, credited rep and identity flags.
-    Rate (metrics.md, Collection): the invoice-date month; a credit note takes its original invoice's, so it
+    Rate (docs/metrics.md, Collection): the invoice-date month; a credit note takes its original invoice's, so it
     reduces the receivable at the rate the invoice was booked at. A missing rate leaves fx_rate null, which
-    fails the build (no silent 1.0). Credited rep (sources.md, Identity): salesperson_employee_id, else the
+    fails the build (no silent 1.0). Credited rep (docs/sources.md, Identity): salesperson_employee_id, else the
     owner of the account whose AccountNumber is the customer_number; a credit note follows its invoice. -#}
 with documents as (
     select * from {{ ref('stg_finance__invoice') }}

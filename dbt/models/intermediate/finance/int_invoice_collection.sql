@@ -1,4 +1,4 @@
-{#- Collection per invoice as of the run's cut-off (metrics.md, Collection): collected = payments (reversals
+{#- Collection per invoice as of the run's cut-off (docs/metrics.md, Collection): collected = payments (reversals
     negative) dated up to the as-of date; collected_on_time = those dated up to the due date as well.
     Overpayment is kept and reported, never capped: collected may exceed the receivable. The target comes from
     the collection policy row for the invoice's payment terms effective on the last day of its due month

@@ -1,4 +1,4 @@
-{#- Gross receivable per invoice (metrics.md, Collection): gross_amount minus the gross_amount of its credit
+{#- Gross receivable per invoice (docs/metrics.md, Collection): gross_amount minus the gross_amount of its credit
     notes (a VOID credit note credits nothing), in document currency and in CNY at the invoice-date rate;
     a VOID invoice counts 0. One row per INV document. -#}
 with documents as (

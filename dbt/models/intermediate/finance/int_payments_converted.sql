@@ -1,4 +1,4 @@
-{#- Payments in CNY (metrics.md, Collection): at their invoice's rate (the invoice-date month), so a fully paid
+{#- Payments in CNY (docs/metrics.md, Collection): at their invoice's rate (the invoice-date month), so a fully paid
     foreign-currency invoice is exactly 100% collected and exchange differences are not collection. A payment
     to an unknown invoice (an orphan, kept and reported) or in another currency than its invoice is converted
     at the rate of its payment-date month. A reversal is a negative amount. One row per payment. -#}

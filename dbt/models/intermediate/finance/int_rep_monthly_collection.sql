@@ -1,4 +1,4 @@
-{#- Collection per credited rep and due month (metrics.md, Collection): the interface the KPI marts read.
+{#- Collection per credited rep and due month (docs/metrics.md, Collection): the interface the KPI marts read.
     Period = the month of the invoice's due date. Rates are ratios of the sums (null on a zero receivable);
     collection_target is the receivable-weighted average target over the invoices that have one. Invoices
     credited to nobody (orphan customer, no salesperson) are left out here and reported by tests. -#}

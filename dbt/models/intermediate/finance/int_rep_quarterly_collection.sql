@@ -1,4 +1,4 @@
-{#- Collection per credited rep and quarter (metrics.md, Collection), the quarterly interface. Due-based
+{#- Collection per credited rep and quarter (docs/metrics.md, Collection), the quarterly interface. Due-based
     figures are the sums of the rep's monthly numerators and denominators over the quarter's months, rates
     recomputed from them. DSO = open receivable at quarter end / gross invoiced in the quarter x days in the
     quarter, where open receivable = receivable of invoices dated up to the quarter end minus payments to them

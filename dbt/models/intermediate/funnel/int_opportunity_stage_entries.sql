@@ -1,7 +1,7 @@
 {#- One row per opportunity and stage it entered (its first entry when the stage was entered again), credited to
-    the opportunity's CRM owner. History rows of a deleted opportunity count for nothing (metrics.md), so history
+    the opportunity's CRM owner. History rows of a deleted opportunity count for nothing (docs/metrics.md), so history
     is joined to the opportunities that still exist; nothing entered after the as-of date counts.
-    advanced (metrics.md, stage conversion): the opportunity entered a stage of higher order at or after this
+    advanced (docs/metrics.md, stage conversion): the opportunity entered a stage of higher order at or after this
     first entry, up to the as-of date. Closed Lost has no order, so it is never a later stage; Closed Won is last. -#}
 with history as (
     select * from {{ ref('stg_crm__opportunity_history') }}

@@ -1,4 +1,4 @@
-{#- Activities per CRM owner and month of ActivityDate (metrics.md): completed tasks (Status = Completed) and
+{#- Activities per CRM owner and month of ActivityDate (docs/metrics.md): completed tasks (Status = Completed) and
     calendar events (Salesforce Event; an event on or before the as-of date took place), counted by Type, and call
     minutes = sum of CallDurationInSeconds / 60 of completed calls (events carry no call duration). Activities dated
     after the as-of date do not count. -#}

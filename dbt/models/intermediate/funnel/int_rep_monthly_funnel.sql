@@ -1,4 +1,4 @@
-{#- Stage conversion per rep, month of entry and stage (metrics.md): of the opportunities that entered the stage
+{#- Stage conversion per rep, month of entry and stage (docs/metrics.md): of the opportunities that entered the stage
     in the month, the share that later entered a later stage. Only stages that can advance (Prospecting ...
     Negotiation); Closed Won and Closed Lost have no "advance". Entries whose owner maps to no employee are not
     credited (they stay visible in int_opportunity_stage_entries). -#}

@@ -1,4 +1,4 @@
-{#- Lead conversion per CRM owner and month of the lead's CreatedDate (business date), metrics.md: of the leads
+{#- Lead conversion per CRM owner and month of the lead's CreatedDate (business date), docs/metrics.md: of the leads
     created in the month, the share converted as of the as-of date (IsConverted and ConvertedDate <= as-of).
     Leads created after the as-of date do not count. -#}
 with leads as (

@@ -1,4 +1,4 @@
-{#- Closed opportunities per CRM owner and close month (metrics.md, Funnel and activity; Sales results):
+{#- Closed opportunities per CRM owner and close month (docs/metrics.md, Funnel and activity; Sales results):
     win_rate = won / (won + lost), win_rate_amount = won amount / (won + lost amount) in CNY, both null on a
     zero denominator; sales_cycle_days = mean days from CreatedDate (business date) to CloseDate of the deals won
     in the month. Numerators and denominators are kept so teams roll up from them, never from rates.

@@ -1,5 +1,5 @@
 {#- Events that remove receivable from a won deal, and the bookings each removes from each credited rep
-    (evaluation.md, clawback). One row per event and credited rep (booking credit).
+    (docs/pay.md#clawbacks). One row per event and credited rep (booking credit).
 
     - credit_note: a non-void credit note (CRN) on an invoice of the deal (invoice.opportunity_id), on its
       invoice_date; it removes its gross amount. A credit note dated after its invoice was written off removes

@@ -1,4 +1,4 @@
-{#- Clawbacks (evaluation.md): one row per rep, month in which bookings are removed (the clawback month) and
+{#- Clawbacks (docs/pay.md): one row per rep, month in which bookings are removed (the clawback month) and
     original month (the close month of the deals they came from, whose statement paid the bonus).
 
     Reading of the rule: a credit note or a 180-days-overdue write-off (int_pay_clawback_events) that removes

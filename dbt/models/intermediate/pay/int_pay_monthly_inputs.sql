@@ -1,5 +1,5 @@
-{#- Every input of a rep's monthly pay statement and the five lines computed from them (evaluation.md, Monthly
-    pay statement); the clawback and total_pay lines are added in int_pay_statement_lines. One row per rep and
+{#- Every input of a rep's monthly pay statement and the five lines computed from them (docs/pay.md);
+    the clawback and total_pay lines are added in int_pay_statement_lines. One row per rep and
     month of int_pay_rep_months. Policy rows are those in force on the month's last day.
 
     - base_salary = base_monthly_salary x days employed / days in month; V = base_salary x variable ratio.

@@ -1,5 +1,5 @@
-{#- Who gets a pay statement for which month, and the salary it starts from (evaluation.md, Monthly pay
-    statement). The spine is the KPI rep-month spine (every month from the later of hire month and the first
+{#- Who gets a pay statement for which month, and the salary it starts from (docs/pay.md,
+    Who gets a statement). The spine is the KPI rep-month spine (every month from the later of hire month and the first
     month with data to the earlier of termination month and the as-of month). Days employed run from the later
     of the month's first day and hire_date to the earlier of the month's last day and termination_date (the
     last day employed), both included. The salary version is the one in force on the reference date (the

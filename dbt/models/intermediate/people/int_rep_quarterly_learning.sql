@@ -1,4 +1,4 @@
-{#- Learning per employee and quarter of completed_date (metrics.md): learning_hours = sum of hours of passed
+{#- Learning per employee and quarter of completed_date (docs/metrics.md): learning_hours = sum of hours of passed
     trainings completed in the quarter; certifications = how many of those passed trainings carry a non-empty
     certification. A quarter with only failed trainings has a row with 0. Completions after the as-of date do
     not count. -#}

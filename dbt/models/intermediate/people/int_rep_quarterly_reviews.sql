@@ -1,4 +1,4 @@
-{#- 360 review per reviewee and cycle (metrics.md, 360 review): a reviewer group's score is the mean score x 20
+{#- 360 review per reviewee and cycle (docs/metrics.md, 360 review): a reviewer group's score is the mean score x 20
     (1-5 to 0-100) over its rows in the cycle; review_360_score weighs self, manager and customer by the policy
     rows effective on the quarter's last day (seed policy_review_weights), leaving out a missing group and
     rescaling the others to sum 1. collaboration_score = mean x 20 of manager and peer rows on collaboration and

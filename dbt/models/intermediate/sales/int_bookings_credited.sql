@@ -1,4 +1,4 @@
-{#- Bookings (metrics.md): won opportunities credited to the split owners by SplitPercentage where splits
+{#- Bookings (docs/metrics.md): won opportunities credited to the split owners by SplitPercentage where splits
     exist, else 100% to the CRM owner; team and region are the rep's on the close date (type-2 history).
     new customer = closed in the calendar month of the account's first won opportunity ever. -#}
 with won as (

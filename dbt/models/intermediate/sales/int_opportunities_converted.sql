@@ -12,7 +12,7 @@ users as (
     select * from {{ ref('int_crm_users_mapped') }}
 ),
 
-{#- Pipeline exception (sources.md, Identity): an open deal closing after the last published rate is valued
+{#- Pipeline exception (docs/sources.md, Identity): an open deal closing after the last published rate is valued
     at the latest rate of its currency. -#}
 latest_fx as (
     select currency, rate_month, rate_to_reporting

@@ -1,4 +1,4 @@
-{#- Retention per rep and quarter (metrics.md, Retention). Formulas live in int_account_quarter_retention and
+{#- Retention per rep and quarter (docs/metrics.md, Retention). Formulas live in int_account_quarter_retention and
     int_rep_quarterly_retention; this only assembles. -#}
 with retention as (
     select * from {{ ref('int_rep_quarterly_retention') }}

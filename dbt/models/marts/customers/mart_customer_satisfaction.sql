@@ -1,4 +1,4 @@
-{#- Satisfaction per account and quarter (metrics.md, Satisfaction). Formulas live in int_account_quarterly_csat;
+{#- Satisfaction per account and quarter (docs/metrics.md, Satisfaction). Formulas live in int_account_quarterly_csat;
     this only assembles. -#}
 with account_csat as (
     select * from {{ ref('int_account_quarterly_csat') }}

@@ -1,4 +1,4 @@
-{#- The annual review (evaluation.md, Cadence): the four quarters combined. Annual composite = mean of the
+{#- The annual review (docs/evaluation.md, Cadence): the four quarters combined. Annual composite = mean of the
     quarterly composite scores (latest published version, else draft); only reps graded in all four quarters are
     ranked and graded, with the quarterly distribution rule (top floor(10% n) A, bottom C). Growth is compared
     with the industry benchmark of the policy in force on the year's last day. -#}

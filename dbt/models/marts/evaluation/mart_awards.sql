@@ -1,4 +1,4 @@
-{#- Awards (evaluation.md): monthly champion per company and per team (highest bookings; ties attainment, then
+{#- Awards (docs/evaluation.md): monthly champion per company and per team (highest bookings; ties attainment, then
     employee_id), quarterly star ranks 1-3 by composite, rookie of the quarter (highest composite among graded reps
     hired in the 12 months before the quarter's end), annual top seller (highest annual bookings among reps graded
     in all four quarters). Quarterly and annual awards follow the latest published grading (else the draft). -#}

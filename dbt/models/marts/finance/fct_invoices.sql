@@ -1,4 +1,4 @@
-{#- Every current invoice and credit note in CNY with its credited rep and gross receivable (marts.md).
+{#- Every current invoice and credit note in CNY with its credited rep and gross receivable (README, The marts).
     Invoices carry their receivable and credit notes; a credit note's own row has a receivable of 0 (its
     amount is already netted on its original invoice) and points to original_invoice_id. -#}
 with invoices as (

@@ -1,4 +1,4 @@
-{#- Every current payment in CNY at its invoice's rate, credited via its invoice (marts.md). Orphans (unknown
+{#- Every current payment in CNY at its invoice's rate, credited via its invoice (README, The marts). Orphans (unknown
     invoice) and reversals (negative amounts) are kept and flagged. -#}
 with payments as (
     select * from {{ ref('int_payments_converted') }}

@@ -1,4 +1,4 @@
-{#- AR aging at the run's as-of date (marts.md): every invoice dated by then with a non-zero open balance
+{#- AR aging at the run's as-of date (README, The marts): every invoice dated by then with a non-zero open balance
     (receivable - payments to date), its days past due and bucket; a negative balance is an overpayment. -#}
 with invoices as (
     select * from {{ ref('int_invoice_collection') }}

@@ -1,4 +1,4 @@
-{#- Collection per rep and month (marts.md): every rep-month of the spine, with the receivable due in the
+{#- Collection per rep and month (README, The marts): every rep-month of the spine, with the receivable due in the
     month and what was collected on it by the as-of date. Formulas live in int_rep_monthly_collection. -#}
 with rep_months as (
     select * from {{ ref('int_rep_months') }}

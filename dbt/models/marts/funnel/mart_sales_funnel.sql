@@ -1,4 +1,4 @@
-{#- Sales funnel per rep, month and stage (marts.md). Formulas live in the intermediate models; this only
+{#- Sales funnel per rep, month and stage (README, The marts). Formulas live in the intermediate models; this only
     assembles: stage conversion from int_rep_monthly_funnel, the rep's team for the month from int_rep_months, and
     the month's win rate and sales cycle from int_rep_monthly_outcomes (the same value on every stage row). -#}
 with funnel as (

@@ -1,5 +1,5 @@
-{#- The source rows behind every pay line (evaluation.md: "a pointer to the source rows behind them, so an
-    auditor can re-derive any payout from the extracts alone"). One row per employee_id, month, line,
+{#- The source rows behind every pay line (docs/pay.md, Lineage: an auditor can re-derive any
+    payout from the extracts alone). One row per employee_id, month, line,
     source_table and source_id, with the landing file, its SHA-256 and the row number in the file, and the
     roles the row plays for that line (input_roles). Every line has at least the salary version row it starts
     from (hr__employee), since every amount is a share of base salary; total_pay carries the sources of all its

@@ -1,4 +1,4 @@
-{#- The monthly pay statement (evaluation.md): one row per employee_id, month and line, with the inputs each
+{#- The monthly pay statement (docs/pay.md): one row per employee_id, month and line, with the inputs each
     line used, its policy version and the number of lineage rows behind it (audit_payout_lineage). Statement
     window columns let a quality gate re-derive independently which months every rep must have a statement for. -#}
 with lines as (

@@ -1,4 +1,4 @@
-{#- Every monthly metric of metrics.md per rep. Numerators come from intermediate models; rates are the
+{#- Every monthly metric of docs/metrics.md per rep. Numerators come from intermediate models; rates are the
     macros of formulas.sql applied once here (team and company rollups re-apply them to summed parts). -#}
 with rep_months as (
     select * from {{ ref('int_rep_months') }}

@@ -1,4 +1,4 @@
-{#- Team figures are sums of numerators and denominators, never averages of rates (metrics.md). Bookings go to
+{#- Team figures are sums of numerators and denominators, never averages of rates (docs/metrics.md). Bookings go to
     the team the rep was in at close; the other parts to the rep's team at month end (int_rep_months). -#}
 with team_bookings as (
     select team_id, month, sum(bookings) as bookings, sum(new_customer_bookings) as new_customer_bookings,

@@ -1,5 +1,5 @@
 {#- History rows have no modstamp: CreatedDate is the change stamp. Rows of an opportunity that is deleted
-    count for nothing (metrics.md); that filter needs the opportunity and lives in the intermediate layer. -#}
+    count for nothing (docs/metrics.md); that filter needs the opportunity and lives in the intermediate layer. -#}
 with source as (
     select * from {{ source('crm', 'opportunity_history') }}
 ),
