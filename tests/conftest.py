@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,3 +92,12 @@ def table_digest(warehouse: Path, schema: str) -> dict[str, str]:
         }
     finally:
         con.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A superuser URL of a throwaway PostgreSQL server, started once per session (tests/pg_server.py)."""
+    from tests.pg_server import running_postgres
+
+    with running_postgres(tmp_path_factory.mktemp("postgres")) as url:
+        yield url

@@ -10,13 +10,13 @@
     ] -%}
     {%- for c in ['attainment', 'growth', 'collection', 'retention', 'satisfaction', 'new_customers', 'review_360',
                   'collaboration', 'learning'] -%}
-        {%- do cols.extend([(c ~ '_actual', 'double'), (c ~ '_target', 'double'), (c ~ '_score', 'double'),
-                            (c ~ '_weight', 'double')]) -%}
+        {%- do cols.extend([(c ~ '_actual', type_double()), (c ~ '_target', type_double()), (c ~ '_score', type_double()),
+                            (c ~ '_weight', type_double())]) -%}
     {%- endfor -%}
     {%- do cols.extend([
-        ('left_out_components', 'varchar'), ('weights_used_total', 'double'), ('composite_score', 'double'),
-        ('composite_score_display', 'decimal(9,2)'), ('quantitative_score', 'double'),
-        ('qualitative_score', 'double'), ('bookings', 'decimal(38,8)'), ('attainment', 'double'),
+        ('left_out_components', 'varchar'), ('weights_used_total', type_double()), ('composite_score', type_double()),
+        ('composite_score_display', 'decimal(9,2)'), ('quantitative_score', type_double()),
+        ('qualitative_score', type_double()), ('bookings', 'decimal(38,8)'), ('attainment', type_double()),
         ('rank', 'integer'), ('graded_reps', 'integer'), ('a_count_expected', 'integer'),
         ('c_count_expected', 'integer'), ('grade', 'varchar'), ('pip_required', 'boolean'),
         ('pip_escalation', 'boolean'), ('policy_version', 'varchar'), ('is_final', 'boolean'),
