@@ -6,6 +6,7 @@ the very rows the DuckDB build reads. Column types are kept (raw columns are tex
 
     python -m dagster_project.engines.load_raw postgres --warehouse data/warehouse.duckdb --url postgresql://...
     python -m dagster_project.engines.load_raw parquet --warehouse data/warehouse.duckdb --out data/raw_parquet
+    python -m dagster_project.engines.load_raw spark --warehouse data/warehouse.duckdb --out data/raw_parquet
 """
 
 from __future__ import annotations
@@ -93,15 +94,16 @@ def copy_raw_to_postgres(warehouse: Path, url: str) -> dict[str, int]:
 
 
 def export_raw_to_parquet(warehouse: Path, out_dir: Path) -> dict[str, Path]:
-    """Write each raw table to `<out_dir>/<table>.parquet` (for Spark or any lake engine); {table: file}."""
+    """Write each raw table to `<out_dir>/<table>/part-0.parquet` (for Spark or any lake engine); {table: folder}."""
     out_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse), read_only=True)
     files: dict[str, Path] = {}
     try:
         for table in raw_tables(con):
-            path = out_dir.resolve() / f"{table}.parquet"
-            con.execute(f"copy {RAW_SCHEMA}.{_ident(table)} to '{path}' (format parquet)")
-            files[table] = path
+            folder = out_dir.resolve() / table  # a table location is a folder (Spark, Hive, Delta)
+            folder.mkdir(exist_ok=True)
+            con.execute(f"copy {RAW_SCHEMA}.{_ident(table)} to '{folder / 'part-0.parquet'}' (format parquet)")
+            files[table] = folder
     finally:
         con.close()
     return files
@@ -115,6 +117,32 @@ def register_parquet_in_spark(spark, files: dict[str, Path]) -> None:  # type: i
         spark.sql(f"create table {RAW_SCHEMA}.`{table}` using parquet location '{path}'")
 
 
+def local_spark_session():  # type: ignore[no-untyped-def]
+    """A local Spark session with the same metastore and warehouse folder as dbt's `spark` profile output.
+
+    Why the same settings: the raw tables registered here must be visible to the session dbt starts later, and a
+    local session keeps its catalog in an embedded Derby database (one process at a time: stop this one first).
+    """
+    import os
+
+    from pyspark.sql import SparkSession
+
+    dbt_dir = Path(__file__).resolve().parents[2] / "dbt"
+    warehouse_dir = (dbt_dir / os.environ.get("SPM_SPARK_WAREHOUSE", "../data/spark-warehouse")).resolve()
+    metastore = (dbt_dir / os.environ.get("SPM_SPARK_METASTORE", "../data/spark-metastore")).resolve()
+    return (
+        SparkSession.builder.master("local[2]")
+        .config("spark.driver.memory", "2g")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.warehouse.dir", str(warehouse_dir))
+        .config("spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={metastore};create=true")
+        .enableHiveSupport()
+        .getOrCreate()
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m dagster_project.engines.load_raw",
@@ -126,16 +154,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     pg.add_argument("--warehouse", type=Path, required=True, help="ingested DuckDB file")
     pg.add_argument("--url", required=True, help="PostgreSQL URL, e.g. postgresql://user@host:5432/spm")
     pq = sub.add_parser("parquet", help="write raw tables as Parquet files", description="Write each raw table "
-                        "to <out>/<table>.parquet, to register as tables of a Spark `raw` database.")
+                        "to <out>/<table>/part-0.parquet, to register as tables of a Spark `raw` database.")
     pq.add_argument("--warehouse", type=Path, required=True, help="ingested DuckDB file")
     pq.add_argument("--out", type=Path, required=True, help="output folder")
+    sp = sub.add_parser("spark", help="Parquet files registered as tables of a local Spark `raw` database",
+                        description="Write raw tables as Parquet to <out> and register them in the local Spark "
+                        "catalog used by dbt's `spark` profile (SPM_SPARK_WAREHOUSE, SPM_SPARK_METASTORE).")
+    sp.add_argument("--warehouse", type=Path, required=True, help="ingested DuckDB file")
+    sp.add_argument("--out", type=Path, required=True, help="folder for the Parquet files")
     args = parser.parse_args(argv)
     if args.command == "postgres":
         for table, n in copy_raw_to_postgres(args.warehouse, args.url).items():
             print(f"{RAW_SCHEMA}.{table}: {n} rows")
-    else:
+    elif args.command == "parquet":
         for table, path in export_raw_to_parquet(args.warehouse, args.out).items():
             print(f"{RAW_SCHEMA}.{table}: {path}")
+    else:
+        files = export_raw_to_parquet(args.warehouse, args.out)
+        spark = local_spark_session()
+        try:
+            register_parquet_in_spark(spark, files)
+        finally:
+            spark.stop()
+        print(f"registered {len(files)} tables in Spark database {RAW_SCHEMA}")
     return 0
 
 

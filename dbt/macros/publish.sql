@@ -25,6 +25,28 @@
 {%- endmacro -%}
 
 {% macro ensure_publish_tables() %}
+    {{- return(adapter.dispatch('ensure_publish_tables')()) -}}
+{% endmacro %}
+
+{#- Spark: one statement per call, no keys or NOT NULL on file tables, `string` for text. -#}
+{% macro spark__ensure_publish_tables() %}
+    {%- do run_query('create database if not exists publish') -%}
+    {%- do run_query('create table if not exists publish.evaluation_publications (quarter string, version int, '
+        ~ 'reason string, run_id string, as_of_date date, policy_version string, input_digest string, '
+        ~ 'input_files string, published_at timestamp, rows_published int, graded_reps int, changed_rows int) '
+        ~ 'using parquet') -%}
+    {%- set cols = [] -%}
+    {%- for name, type in evaluation_columns() -%}
+        {%- do cols.append(name ~ ' ' ~ ('string' if type == 'varchar' else type)) -%}
+    {%- endfor -%}
+    {%- do run_query('create table if not exists publish.quarterly_evaluation_versions (version int, '
+        ~ cols | join(', ') ~ ') using parquet') -%}
+    {%- do run_query('create table if not exists publish.quarterly_evaluation_diffs (quarter string, version int, '
+        ~ 'employee_id string, field string, old_value string, new_value string) using parquet') -%}
+    select 1
+{% endmacro %}
+
+{% macro default__ensure_publish_tables() %}
     {%- set columns = evaluation_columns() -%}
     create schema if not exists publish;
     create table if not exists publish.evaluation_publications (

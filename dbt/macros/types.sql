@@ -8,3 +8,13 @@
 {% macro default__type_double() -%}double precision{%- endmacro %}
 
 {% macro spark__type_double() -%}double{%- endmacro %}
+
+{#- Text. DuckDB and PostgreSQL take `varchar` without a length (the contracts declare varchar); Spark needs
+    `string`. dbt.type_string() is not used: it is `text` on PostgreSQL, which the contracts would not match. -#}
+{% macro type_text() -%}
+    {{ return(adapter.dispatch('type_text')()) }}
+{%- endmacro %}
+
+{% macro default__type_text() -%}varchar{%- endmacro %}
+
+{% macro spark__type_text() -%}string{%- endmacro %}

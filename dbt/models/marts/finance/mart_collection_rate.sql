@@ -10,10 +10,10 @@ collection as (
 
 final as (
     select
-        cast(r.employee_id as varchar) as employee_id,
+        cast(r.employee_id as {{ type_text() }}) as employee_id,
         cast(r.month as date) as month,
-        cast(r.quarter as varchar) as quarter,
-        cast(r.team_id as varchar) as team_id,
+        cast(r.quarter as {{ type_text() }}) as quarter,
+        cast(r.team_id as {{ type_text() }}) as team_id,
         cast(coalesce(c.invoices_due, 0) as integer) as invoices_due,
         cast(coalesce(c.receivable_due, 0) as decimal(38, 8)) as receivable_due,
         cast(coalesce(c.collected, 0) as decimal(38, 8)) as collected,
