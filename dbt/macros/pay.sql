@@ -74,14 +74,30 @@
 {#- Payout factor of policy_payout_tiers for an attainment, from the tier rows in force on a date (scoring.sql's
     in_tier and tier_factor); null when the attainment is null (no revenue target) or falls in no tier. -#}
 {% macro pay_payout_factor(attainment, date_expr, tiers_relation) -%}
+    {{ return(adapter.dispatch('pay_payout_factor')(attainment, date_expr, tiers_relation)) }}
+{%- endmacro %}
+
+{% macro default__pay_payout_factor(attainment, date_expr, tiers_relation) -%}
     (select {{ pay_decimal(tier_factor(attainment, 'pt')) }}
      from {{ tiers_relation }} pt
      where {{ policy_in_force('pt', date_expr) }} and {{ in_tier(attainment, 'pt') }})
 {%- endmacro %}
 
+{#- Spark refuses a correlated subquery whose value mixes outer (attainment) and inner columns, so the same
+    tier_factor is computed outside, each tier column read by its own subquery of the one tier in force. -#}
+{% macro spark__pay_payout_factor(attainment, date_expr, tiers_relation) -%}
+    {%- set ns = namespace(expr=tier_factor(attainment, 'in_force_tier')) -%}
+    {%- for col in ['factor_cap', 'factor_at_lower', 'slope', 'lower_bound'] -%}
+        {%- set ns.expr = ns.expr | replace('in_force_tier.' ~ col, '(select max(pt.' ~ col ~ ') from '
+            ~ tiers_relation ~ ' pt where ' ~ policy_in_force('pt', date_expr) ~ ' and ' ~ in_tier(attainment, 'pt')
+            ~ ')') -%}
+    {%- endfor -%}
+    {{ pay_decimal(ns.expr) }}
+{%- endmacro %}
+
 {#- The tier name the attainment falls in (shown on the statement beside the factor). -#}
 {% macro pay_payout_tier(attainment, date_expr, tiers_relation) -%}
-    (select pt.tier
+    (select {{ scalar_subquery_value('pt.tier') }}
      from {{ tiers_relation }} pt
      where {{ policy_in_force('pt', date_expr) }} and {{ in_tier(attainment, 'pt') }})
 {%- endmacro %}
