@@ -110,11 +110,6 @@ spark.stop()
 """
 
 
-@pytest.mark.skipif(
-    not os.environ.get("SPM_SPARK_LANE"),
-    reason="Spark lane not green yet (int_pay_clawbacks runs out of driver memory on local Spark); "
-    "run with SPM_SPARK_LANE=1",
-)
 def test_spark_lane_builds_and_row_counts_match_duckdb(built_warehouse, tmp_path) -> None:  # type: ignore[no-untyped-def]
     started = time.monotonic()
     raw_copy = built_warehouse.copy_to(tmp_path / "duck")

@@ -83,23 +83,35 @@
      where {{ policy_in_force('pt', date_expr) }} and {{ in_tier(attainment, 'pt') }})
 {%- endmacro %}
 
-{#- Spark refuses a correlated subquery whose value mixes outer (attainment) and inner columns, so the same
-    tier_factor is computed outside, each tier column read by its own subquery of the one tier in force. -#}
+{#- Spark refuses a correlated subquery whose value mixes outer (attainment) and inner columns, and its plans
+    grow past the driver's memory when several are inlined. There the tier rows are read once, uncorrelated, as
+    an array, and the tier in force is picked with filter() (null when none; the first if tiers overlapped,
+    which the DuckDB and PostgreSQL lanes would report as an error). -#}
+{% macro spark_tier_in_force(attainment, date_expr, tiers_relation, value_expr) -%}
+    element_at(transform(filter(
+        (select collect_list(struct(pt.tier, pt.lower_bound, pt.lower_inclusive, pt.upper_bound, pt.upper_inclusive,
+            pt.factor_at_lower, pt.slope, pt.factor_cap, pt.effective_from, pt.effective_to)) from {{ tiers_relation }} pt),
+        t -> {{ policy_in_force('t', date_expr) }} and {{ in_tier(attainment, 't') }}),
+        t -> {{ value_expr }}), 1)
+{%- endmacro %}
+
 {% macro spark__pay_payout_factor(attainment, date_expr, tiers_relation) -%}
-    {%- set ns = namespace(expr=tier_factor(attainment, 'in_force_tier')) -%}
-    {%- for col in ['factor_cap', 'factor_at_lower', 'slope', 'lower_bound'] -%}
-        {%- set ns.expr = ns.expr | replace('in_force_tier.' ~ col, '(select max(pt.' ~ col ~ ') from '
-            ~ tiers_relation ~ ' pt where ' ~ policy_in_force('pt', date_expr) ~ ' and ' ~ in_tier(attainment, 'pt')
-            ~ ')') -%}
-    {%- endfor -%}
-    {{ pay_decimal(ns.expr) }}
+    {{ spark_tier_in_force(attainment, date_expr, tiers_relation, pay_decimal(tier_factor(attainment, 't'))) }}
 {%- endmacro %}
 
 {#- The tier name the attainment falls in (shown on the statement beside the factor). -#}
 {% macro pay_payout_tier(attainment, date_expr, tiers_relation) -%}
-    (select {{ scalar_subquery_value('pt.tier') }}
+    {{ return(adapter.dispatch('pay_payout_tier')(attainment, date_expr, tiers_relation)) }}
+{%- endmacro %}
+
+{% macro default__pay_payout_tier(attainment, date_expr, tiers_relation) -%}
+    (select pt.tier
      from {{ tiers_relation }} pt
      where {{ policy_in_force('pt', date_expr) }} and {{ in_tier(attainment, 'pt') }})
+{%- endmacro %}
+
+{% macro spark__pay_payout_tier(attainment, date_expr, tiers_relation) -%}
+    {{ spark_tier_in_force(attainment, date_expr, tiers_relation, 't.tier') }}
 {%- endmacro %}
 
 {#- performance_bonus = share x V x payout factor, rounded as a line; 0 without a factor (no revenue target). -#}

@@ -18,13 +18,3 @@
 {% macro default__type_text() -%}varchar{%- endmacro %}
 
 {% macro spark__type_text() -%}string{%- endmacro %}
-
-{#- The value a correlated scalar subquery returns. DuckDB and PostgreSQL take the expression as it is (and fail
-    if the subquery finds two rows); Spark accepts only an aggregate there, so max() of the single row. -#}
-{% macro scalar_subquery_value(expr) -%}
-    {{ return(adapter.dispatch('scalar_subquery_value')(expr)) }}
-{%- endmacro %}
-
-{% macro default__scalar_subquery_value(expr) -%}{{ expr }}{%- endmacro %}
-
-{% macro spark__scalar_subquery_value(expr) -%}max({{ expr }}){%- endmacro %}
