@@ -145,8 +145,9 @@ def test_spark_lane_builds_every_seed_and_model(spark_lane) -> None:  # type: ig
 
 @pytest.mark.xfail(
     strict=True,
-    reason="open: on Spark dim_customer, mart_customer_retention, mart_team_monthly_kpis, mart_ar_aging and others "
-    "get other row counts than on DuckDB (a Spark SQL semantic difference not yet found)",
+    reason="open: staging selects CRM columns as \"Id\", which Spark reads as a string literal, so the current-version "
+    "rank partitions by a constant (dim_customer 1 row, mart_customer_retention 0, ...); fix with adapter.quote() "
+    "or spark.sql.ansi.doubleQuotedIdentifiers",
 )
 def test_spark_lane_row_counts_match_duckdb(spark_lane, built_warehouse) -> None:  # type: ignore[no-untyped-def]
     _, spark_counts = spark_lane
