@@ -19,7 +19,7 @@ help:  ## list the targets
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)  ## create the virtualenv and install pinned dependencies

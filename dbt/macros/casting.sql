@@ -23,12 +23,29 @@
 
 {#- ISO 8601 with an offset (Salesforce writes +0000) to a UTC timestamp without time zone. -#}
 {% macro to_utc_timestamp(column) -%}
+    {{ return(adapter.dispatch('to_utc_timestamp')(column)) }}
+{%- endmacro %}
+
+{% macro default__to_utc_timestamp(column) -%}
     (cast({{ column }} as timestamp with time zone) at time zone 'UTC')
+{%- endmacro %}
+
+{#- Spark reads the offset itself; the session time zone is UTC (profiles.yml), so the result is UTC wall time. -#}
+{% macro spark__to_utc_timestamp(column) -%}
+    cast({{ column }} as timestamp)
 {%- endmacro %}
 
 {#- A UTC timestamp to the business date in the company's time zone (docs/sources.md, Time). -#}
 {% macro business_date(utc_timestamp) -%}
+    {{ return(adapter.dispatch('business_date')(utc_timestamp)) }}
+{%- endmacro %}
+
+{% macro default__business_date(utc_timestamp) -%}
     cast(({{ utc_timestamp }} at time zone 'UTC') at time zone '{{ var("timezone") }}' as date)
+{%- endmacro %}
+
+{% macro spark__business_date(utc_timestamp) -%}
+    cast(from_utc_timestamp({{ utc_timestamp }}, '{{ var("timezone") }}') as date)
 {%- endmacro %}
 
 {#- `YYYY-MM` to the first day of that month. -#}

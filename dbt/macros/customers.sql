@@ -23,7 +23,7 @@
 
 {#- Covered days to years (a year is 365.25 days on average). -#}
 {% macro days_to_years(days) -%}
-    (cast({{ days }} as double) / 365.25)
+    (cast({{ days }} as {{ type_double() }}) / 365.25)
 {%- endmacro %}
 
 

@@ -74,16 +74,44 @@
 {#- Payout factor of policy_payout_tiers for an attainment, from the tier rows in force on a date (scoring.sql's
     in_tier and tier_factor); null when the attainment is null (no revenue target) or falls in no tier. -#}
 {% macro pay_payout_factor(attainment, date_expr, tiers_relation) -%}
+    {{ return(adapter.dispatch('pay_payout_factor')(attainment, date_expr, tiers_relation)) }}
+{%- endmacro %}
+
+{% macro default__pay_payout_factor(attainment, date_expr, tiers_relation) -%}
     (select {{ pay_decimal(tier_factor(attainment, 'pt')) }}
      from {{ tiers_relation }} pt
      where {{ policy_in_force('pt', date_expr) }} and {{ in_tier(attainment, 'pt') }})
 {%- endmacro %}
 
+{#- Spark refuses a correlated subquery whose value mixes outer (attainment) and inner columns, and its plans
+    grow past the driver's memory when several are inlined. There the tier rows are read once, uncorrelated, as
+    an array, and the tier in force is picked with filter() (null when none; the first if tiers overlapped,
+    which the DuckDB and PostgreSQL lanes would report as an error). -#}
+{% macro spark_tier_in_force(attainment, date_expr, tiers_relation, value_expr) -%}
+    element_at(transform(filter(
+        (select collect_list(struct(pt.tier, pt.lower_bound, pt.lower_inclusive, pt.upper_bound, pt.upper_inclusive,
+            pt.factor_at_lower, pt.slope, pt.factor_cap, pt.effective_from, pt.effective_to)) from {{ tiers_relation }} pt),
+        t -> {{ policy_in_force('t', date_expr) }} and {{ in_tier(attainment, 't') }}),
+        t -> {{ value_expr }}), 1)
+{%- endmacro %}
+
+{% macro spark__pay_payout_factor(attainment, date_expr, tiers_relation) -%}
+    {{ spark_tier_in_force(attainment, date_expr, tiers_relation, pay_decimal(tier_factor(attainment, 't'))) }}
+{%- endmacro %}
+
 {#- The tier name the attainment falls in (shown on the statement beside the factor). -#}
 {% macro pay_payout_tier(attainment, date_expr, tiers_relation) -%}
+    {{ return(adapter.dispatch('pay_payout_tier')(attainment, date_expr, tiers_relation)) }}
+{%- endmacro %}
+
+{% macro default__pay_payout_tier(attainment, date_expr, tiers_relation) -%}
     (select pt.tier
      from {{ tiers_relation }} pt
      where {{ policy_in_force('pt', date_expr) }} and {{ in_tier(attainment, 'pt') }})
+{%- endmacro %}
+
+{% macro spark__pay_payout_tier(attainment, date_expr, tiers_relation) -%}
+    {{ spark_tier_in_force(attainment, date_expr, tiers_relation, 't.tier') }}
 {%- endmacro %}
 
 {#- performance_bonus = share x V x payout factor, rounded as a line; 0 without a factor (no revenue target). -#}

@@ -12,7 +12,7 @@
 {% macro quarter_label(date_expr) -%}
     {%- set shift = (var('fiscal_year_start_month') | int) - 1 -%}
     {%- set d = dbt.dateadd('month', -shift, date_expr) if shift else date_expr -%}
-    cast(extract(year from {{ d }}) as varchar) || 'Q' || cast(extract(quarter from {{ d }}) as varchar)
+    cast(extract(year from {{ d }}) as {{ type_text() }}) || 'Q' || cast(extract(quarter from {{ d }}) as {{ type_text() }})
 {%- endmacro %}
 
 {% macro add_days(date_expr, days) -%}

@@ -10,13 +10,13 @@
     ] -%}
     {%- for c in ['attainment', 'growth', 'collection', 'retention', 'satisfaction', 'new_customers', 'review_360',
                   'collaboration', 'learning'] -%}
-        {%- do cols.extend([(c ~ '_actual', 'double'), (c ~ '_target', 'double'), (c ~ '_score', 'double'),
-                            (c ~ '_weight', 'double')]) -%}
+        {%- do cols.extend([(c ~ '_actual', type_double()), (c ~ '_target', type_double()), (c ~ '_score', type_double()),
+                            (c ~ '_weight', type_double())]) -%}
     {%- endfor -%}
     {%- do cols.extend([
-        ('left_out_components', 'varchar'), ('weights_used_total', 'double'), ('composite_score', 'double'),
-        ('composite_score_display', 'decimal(9,2)'), ('quantitative_score', 'double'),
-        ('qualitative_score', 'double'), ('bookings', 'decimal(38,8)'), ('attainment', 'double'),
+        ('left_out_components', 'varchar'), ('weights_used_total', type_double()), ('composite_score', type_double()),
+        ('composite_score_display', 'decimal(9,2)'), ('quantitative_score', type_double()),
+        ('qualitative_score', type_double()), ('bookings', 'decimal(38,8)'), ('attainment', type_double()),
         ('rank', 'integer'), ('graded_reps', 'integer'), ('a_count_expected', 'integer'),
         ('c_count_expected', 'integer'), ('grade', 'varchar'), ('pip_required', 'boolean'),
         ('pip_escalation', 'boolean'), ('policy_version', 'varchar'), ('is_final', 'boolean'),
@@ -25,6 +25,28 @@
 {%- endmacro -%}
 
 {% macro ensure_publish_tables() %}
+    {{- return(adapter.dispatch('ensure_publish_tables')()) -}}
+{% endmacro %}
+
+{#- Spark: one statement per call, no keys or NOT NULL on file tables, `string` for text. -#}
+{% macro spark__ensure_publish_tables() %}
+    {%- do run_query('create database if not exists publish') -%}
+    {%- do run_query('create table if not exists publish.evaluation_publications (quarter string, version int, '
+        ~ 'reason string, run_id string, as_of_date date, policy_version string, input_digest string, '
+        ~ 'input_files string, published_at timestamp, rows_published int, graded_reps int, changed_rows int) '
+        ~ 'using parquet') -%}
+    {%- set cols = [] -%}
+    {%- for name, type in evaluation_columns() -%}
+        {%- do cols.append(name ~ ' ' ~ ('string' if type == 'varchar' else type)) -%}
+    {%- endfor -%}
+    {%- do run_query('create table if not exists publish.quarterly_evaluation_versions (version int, '
+        ~ cols | join(', ') ~ ') using parquet') -%}
+    {%- do run_query('create table if not exists publish.quarterly_evaluation_diffs (quarter string, version int, '
+        ~ 'employee_id string, field string, old_value string, new_value string) using parquet') -%}
+    select 1
+{% endmacro %}
+
+{% macro default__ensure_publish_tables() %}
     {%- set columns = evaluation_columns() -%}
     create schema if not exists publish;
     create table if not exists publish.evaluation_publications (

@@ -9,7 +9,7 @@
 {#- clamp(100 x actual / target, floor, cap); null when the component is left out. -#}
 {% macro component_score(actual, target, floor=0, cap=120) -%}
     case when {{ component_included(actual, target) }} then
-        least(greatest(100.0 * cast({{ actual }} as double precision) / cast({{ target }} as double precision),
+        least(greatest(100.0 * cast({{ actual }} as {{ type_double() }}) / cast({{ target }} as {{ type_double() }}),
             {{ floor }}), {{ cap }})
     end
 {%- endmacro %}
@@ -22,7 +22,7 @@
     cast(cast(
         sum(case when {{ included }} then cast({{ weight }} * {{ score }} as decimal(38, 12)) end)
             / nullif(sum(case when {{ included }} then cast({{ weight }} as decimal(38, 12)) end), 0)
-    as decimal(38, 12)) as double precision)
+    as decimal(38, 12)) as {{ type_double() }})
 {%- endmacro %}
 
 {#- The payout factor of a tier for attainment a: factor_at_lower + slope x (a - lower_bound), capped. -#}

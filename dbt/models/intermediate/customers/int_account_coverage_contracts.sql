@@ -57,5 +57,5 @@ select
     start_date,
     end_date,
     cast(span_no as integer) as span_no,
-    account_id || '|' || cast(span_no as varchar) as span_id
+    account_id || '|' || cast(span_no as {{ type_text() }}) as span_id
 from numbered

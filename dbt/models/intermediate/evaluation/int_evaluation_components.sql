@@ -26,8 +26,8 @@ actuals as (
         quarter,
         quarter_end,
         '{{ name }}' as component,
-        cast({{ actual }} as double precision) as actual,
-        cast({{ target }} as double precision) as kpi_target
+        cast({{ actual }} as {{ type_double() }}) as actual,
+        cast({{ target }} as {{ type_double() }}) as kpi_target
     from kpis
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -42,7 +42,7 @@ targeted as (
         p.is_quantitative,
         cast(p.weight as decimal(9, 4)) as base_weight,
         a.actual,
-        coalesce(cast(p.policy_target as double precision), a.kpi_target) as target,
+        coalesce(cast(p.policy_target as {{ type_double() }}), a.kpi_target) as target,
         p.score_floor,
         p.score_cap,
         p.policy_version
@@ -76,7 +76,7 @@ select
     s.score,
     s.is_included,
     case when s.is_included
-        then cast(s.base_weight as double precision) / cast(t.included_weight as double precision) else 0
+        then cast(s.base_weight as {{ type_double() }}) / cast(t.included_weight as {{ type_double() }}) else 0
     end as weight_used,
     s.policy_version
 from scored s

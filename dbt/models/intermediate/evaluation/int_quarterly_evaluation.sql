@@ -33,7 +33,7 @@ wide as (
         {{ rescaled_weighted_score('base_weight', 'score', 'is_included') }} as composite_score,
         {{ rescaled_weighted_score('base_weight', 'score', 'is_included and is_quantitative') }} as quantitative_score,
         {{ rescaled_weighted_score('base_weight', 'score', 'is_included and not is_quantitative') }} as qualitative_score,
-        cast(sum(cast(weight_used as decimal(38, 12))) as double precision) as weights_used_total,
+        cast(sum(cast(weight_used as decimal(38, 12))) as {{ type_double() }}) as weights_used_total,
         {{ dbt.listagg("case when not is_included then component end", "','", "order by component") }} as left_out_components,
         max(policy_version) as component_policy_version
     from components

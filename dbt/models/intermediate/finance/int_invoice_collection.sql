@@ -23,7 +23,7 @@ targets as (
         cast(target_rate as decimal(9, 4)) as target_rate,
         cast(effective_from as date) as effective_from,
         cast(effective_to as date) as effective_to,
-        cast(policy_version as varchar) as policy_version
+        cast(policy_version as {{ type_text() }}) as policy_version
     from {{ ref('policy_collection_targets') }}
 ),
 

@@ -93,7 +93,7 @@ write_off_events as (
         'write_off_180d' as event_type,
         b.write_off_date as event_date,
         b.invoice_id,
-        cast(null as varchar) as credit_note_id,
+        cast(null as {{ type_text() }}) as credit_note_id,
         b.open_balance_cny as removed_receivable_cny,
         i.source_file,
         i.source_sha256,

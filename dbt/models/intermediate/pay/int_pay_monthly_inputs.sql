@@ -51,8 +51,8 @@ component_actuals as (
         r.month,
         r.month_end,
         '{{ name }}' as component,
-        cast({{ actual }} as double precision) as actual,
-        cast({{ target }} as double precision) as kpi_target
+        cast({{ actual }} as {{ type_double() }}) as actual,
+        cast({{ target }} as {{ type_double() }}) as kpi_target
     from rep_months r
     left join kpis k on k.employee_id = r.employee_id and k.month = r.month
     {% if not loop.last %}union all{% endif %}
@@ -66,9 +66,9 @@ component_scores as (
         a.component,
         p.weight,
         p.policy_version,
-        {{ component_included('a.actual', 'coalesce(cast(p.policy_target as double precision), a.kpi_target)') }}
+        {{ component_included('a.actual', 'coalesce(cast(p.policy_target as ' ~ type_double() ~ '), a.kpi_target)') }}
             as is_included,
-        {{ component_score('a.actual', 'coalesce(cast(p.policy_target as double precision), a.kpi_target)',
+        {{ component_score('a.actual', 'coalesce(cast(p.policy_target as ' ~ type_double() ~ '), a.kpi_target)',
             'p.score_floor', 'p.score_cap') }} as score
     from component_actuals a
     inner join component_policy p on p.component = a.component and {{ policy_in_force('p', 'a.month_end') }}

@@ -25,7 +25,7 @@ variable_pay as (
         cast(variable_ratio as decimal(9, 4)) as variable_ratio,
         cast(effective_from as date) as effective_from,
         cast(effective_to as date) as effective_to,
-        cast(policy_version as varchar) as policy_version
+        cast(policy_version as {{ type_text() }}) as policy_version
     from {{ ref('policy_variable_pay') }}
 ),
 

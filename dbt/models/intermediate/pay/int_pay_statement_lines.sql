@@ -4,7 +4,7 @@
 {#- (line, amount, reason, share of the basis, basis, factor): amount = round(share x basis x factor) for the
     four variable lines; base_salary, clawback and total_pay are not a share of a basis. -#}
 {%- set lines = [
-    ('base_salary', 'base_salary_amount', 'cast(null as varchar)', 'null', 'null', 'null'),
+    ('base_salary', 'base_salary_amount', 'cast(null as ' ~ type_text() ~ ')', 'null', 'null', 'null'),
     ('base_performance_pay', 'base_performance_pay_amount', 'base_performance_pay_reason',
         'base_performance_share', "'target_variable_pay'", 'quantitative_factor'),
     ('performance_bonus', 'performance_bonus_amount', 'performance_bonus_reason',
@@ -14,7 +14,7 @@
     ('csat_bonus', 'csat_bonus_amount', 'csat_bonus_reason',
         'csat_bonus_rate', "'base_salary'", 'case when is_csat_bonus_eligible then 1 else 0 end'),
     ('clawback', 'clawback_amount', 'clawback_reason', 'null', 'null', 'null'),
-    ('total_pay', 'total_pay_amount', 'cast(null as varchar)', 'null', 'null', 'null'),
+    ('total_pay', 'total_pay_amount', 'cast(null as ' ~ type_text() ~ ')', 'null', 'null', 'null'),
 ] -%}
 with inputs as (
     select * from {{ ref('int_pay_monthly_inputs') }}
@@ -26,13 +26,13 @@ clawbacks as (
         month,
         cast(sum(clawback_amount) as decimal(18, 2)) as clawback_amount,
         cast(sum(clawback_events) as integer) as clawback_events,
-        {{ dbt.listagg("cast(original_month as varchar)", "','", "order by original_month") }} as clawback_original_months,
+        {{ dbt.listagg("cast(original_month as " ~ type_text() ~ ")", "','", "order by original_month") }} as clawback_original_months,
         {{ dbt.listagg(
-            "cast(original_month as varchar) || ': bookings ' || cast(cast(bookings_before as decimal(18, 2)) as varchar)
-            || ' - removed ' || cast(cast(removed_bookings as decimal(18, 2)) as varchar)
-            || ' = ' || cast(cast(bookings_after as decimal(18, 2)) as varchar)
-            || ' (events ' || event_ids || '); bonus ' || cast(bonus_before as varchar)
-            || ' -> ' || cast(bonus_after as varchar)
+            "cast(original_month as " ~ type_text() ~ ") || ': bookings ' || cast(cast(bookings_before as decimal(18, 2)) as " ~ type_text() ~ ")
+            || ' - removed ' || cast(cast(removed_bookings as decimal(18, 2)) as " ~ type_text() ~ ")
+            || ' = ' || cast(cast(bookings_after as decimal(18, 2)) as " ~ type_text() ~ ")
+            || ' (events ' || event_ids || '); bonus ' || cast(bonus_before as " ~ type_text() ~ ")
+            || ' -> ' || cast(bonus_after as " ~ type_text() ~ ")
             || case when was_paid_out then '' else ' (no bonus was paid)' end",
             "'; '", "order by original_month") }} as clawback_detail
     from {{ ref('int_pay_clawbacks') }}
@@ -70,7 +70,7 @@ select
     cast({{ amount }} as decimal(18, 2)) as amount,
     {{ reason }} as reason,
     cast({{ share }} as decimal(9, 4)) as line_share,
-    cast({{ basis }} as varchar) as line_basis,
+    cast({{ basis }} as {{ type_text() }}) as line_basis,
     cast({{ factor }} as decimal(38, 10)) as line_factor,
     policy_version,
     team_id,

@@ -76,7 +76,7 @@ weighted as (
 ),
 
 collaboration as (
-    select employee_id, quarter, avg(score) * 20 as collaboration_score
+    select employee_id, quarter, cast(avg(score) * 20 as {{ type_double() }}) as collaboration_score
     from counted
     where reviewer_type in ('manager', 'peer')
         and competency in ('collaboration', 'knowledge_sharing')

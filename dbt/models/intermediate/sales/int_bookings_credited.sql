@@ -18,7 +18,7 @@ credits as (
     from won w
     inner join splits s on s.opportunity_id = w.opportunity_id
     union all
-    select w.opportunity_id, cast(null as varchar), w.owner_employee_id, w.owner_user_id,
+    select w.opportunity_id, cast(null as {{ type_text() }}), w.owner_employee_id, w.owner_user_id,
         cast(1 as decimal(9, 6))
     from won w
     where not exists (select 1 from splits s where s.opportunity_id = w.opportunity_id)

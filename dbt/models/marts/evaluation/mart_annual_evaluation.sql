@@ -33,7 +33,7 @@ yearly as (
         py.bookings as bookings_previous_year,
         count(q.employee_id) filter (where q.is_graded) as quarters_graded,
         -- averaged as exact decimals so the result does not depend on row order
-        cast(avg(cast(q.composite_score as decimal(38, 12))) filter (where q.is_graded) as double precision)
+        cast(avg(cast(q.composite_score as decimal(38, 12))) filter (where q.is_graded) as {{ type_double() }})
             as composite_score,
         coalesce(bool_and(q.is_final), false) as is_final,
         count(q.employee_id) filter (where q.grade = 'A') as a_quarters,
@@ -53,13 +53,13 @@ scored as (
         y.*,
         {{ safe_ratio('y.bookings', 'y.revenue_target') }} as attainment,
         {{ growth('y.bookings', 'coalesce(y.bookings_previous_year, 0)') }} as growth_yoy,
-        cast(p.industry_growth as double precision) as industry_growth,
+        cast(p.industry_growth as {{ type_double() }}) as industry_growth,
         p.a_share,
         p.c_share,
         p.policy_version,
         y.quarters_graded = 4 as is_graded
     from yearly y
-    inner join policy p on {{ policy_in_force('p', "cast(cast(y.year as varchar) || '-12-31' as date)") }}
+    inner join policy p on {{ policy_in_force('p', "cast(cast(y.year as " ~ type_text() ~ ") || '-12-31' as date)") }}
 ),
 
 ranked as (

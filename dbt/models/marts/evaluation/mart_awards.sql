@@ -12,12 +12,12 @@ with monthly as (
 champions as (
     select
         'monthly_champion' as award,
-        substr(cast(month as varchar), 1, 7) as period,
+        substr(cast(month as {{ type_text() }}), 1, 7) as period,
         scope,
         cast(1 as integer) as position,
         employee_id,
         team_id,
-        cast(bookings as double precision) as metric_value,
+        cast(bookings as {{ type_double() }}) as metric_value,
         'bookings' as metric
     from (
         select m.*, 'company' as scope,
@@ -57,9 +57,9 @@ rookies as (
 ),
 
 top_sellers as (
-    select 'annual_top_seller' as award, cast(year as varchar) as period, 'company' as scope,
-        cast(1 as integer) as position, employee_id, cast(null as varchar) as team_id,
-        cast(bookings as double precision) as metric_value, 'bookings' as metric
+    select 'annual_top_seller' as award, cast(year as {{ type_text() }}) as period, 'company' as scope,
+        cast(1 as integer) as position, employee_id, cast(null as {{ type_text() }}) as team_id,
+        cast(bookings as {{ type_double() }}) as metric_value, 'bookings' as metric
     from (
         select a.*, row_number() over (partition by year order by bookings desc, employee_id) as rn
         from {{ ref('mart_annual_evaluation') }} a

@@ -37,7 +37,7 @@ drafts as (
         0 as version,
         'draft' as status,
         true as is_latest,
-        cast(null as varchar) as version_reason,
+        cast(null as {{ type_text() }}) as version_reason,
         a.as_of_date as data_as_of_date,
         cast(null as timestamp) as published_at
     from {{ ref('int_quarterly_evaluation') }} d

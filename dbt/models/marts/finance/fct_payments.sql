@@ -6,22 +6,22 @@ with payments as (
 
 final as (
     select
-        cast(payment_id as varchar) as payment_id,
-        cast(invoice_id as varchar) as invoice_id,
-        cast(customer_number as varchar) as customer_number,
-        cast(employee_id as varchar) as employee_id,
+        cast(payment_id as {{ type_text() }}) as payment_id,
+        cast(invoice_id as {{ type_text() }}) as invoice_id,
+        cast(customer_number as {{ type_text() }}) as customer_number,
+        cast(employee_id as {{ type_text() }}) as employee_id,
         cast(payment_date as date) as payment_date,
         cast(payment_month as date) as payment_month,
-        cast(method as varchar) as method,
-        cast(currency as varchar) as currency,
+        cast(method as {{ type_text() }}) as method,
+        cast(currency as {{ type_text() }}) as currency,
         cast(amount as decimal(18, 2)) as amount,
-        cast(fx_rate_basis as varchar) as fx_rate_basis,
+        cast(fx_rate_basis as {{ type_text() }}) as fx_rate_basis,
         cast(fx_rate as decimal(18, 8)) as fx_rate,
         cast(amount_cny as decimal(38, 8)) as amount_cny,
         cast(is_orphan_invoice as boolean) as is_orphan_invoice,
         cast(is_reversal as boolean) as is_reversal,
-        cast(source_file as varchar) as source_file,
-        cast(source_sha256 as varchar) as source_sha256,
+        cast(source_file as {{ type_text() }}) as source_file,
+        cast(source_sha256 as {{ type_text() }}) as source_sha256,
         cast(source_row as bigint) as source_row
     from payments
 )

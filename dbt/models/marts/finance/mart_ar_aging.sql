@@ -6,18 +6,18 @@ with invoices as (
 
 final as (
     select
-        cast(invoice_id as varchar) as invoice_id,
+        cast(invoice_id as {{ type_text() }}) as invoice_id,
         cast(as_of_date as date) as as_of_date,
-        cast(employee_id as varchar) as employee_id,
-        cast(customer_number as varchar) as customer_number,
+        cast(employee_id as {{ type_text() }}) as employee_id,
+        cast(customer_number as {{ type_text() }}) as customer_number,
         cast(invoice_date as date) as invoice_date,
         cast(due_date as date) as due_date,
-        cast(currency as varchar) as currency,
+        cast(currency as {{ type_text() }}) as currency,
         cast(receivable as decimal(38, 8)) as gross_receivable_cny,
         cast(collected as decimal(38, 8)) as collected,
         cast(open_balance as decimal(38, 8)) as open_balance,
         cast(days_past_due as integer) as days_past_due,
-        cast(aging_bucket as varchar) as aging_bucket,
+        cast(aging_bucket as {{ type_text() }}) as aging_bucket,
         cast(is_orphan_customer as boolean) as is_orphan_customer
     from invoices
     where invoice_date <= as_of_date

@@ -10,10 +10,10 @@ collection as (
 
 final as (
     select
-        cast(r.employee_id as varchar) as employee_id,
+        cast(r.employee_id as {{ type_text() }}) as employee_id,
         cast(r.month as date) as month,
-        cast(r.quarter as varchar) as quarter,
-        cast(r.team_id as varchar) as team_id,
+        cast(r.quarter as {{ type_text() }}) as quarter,
+        cast(r.team_id as {{ type_text() }}) as team_id,
         cast(coalesce(c.invoices_due, 0) as integer) as invoices_due,
         cast(coalesce(c.receivable_due, 0) as decimal(38, 8)) as receivable_due,
         cast(coalesce(c.collected, 0) as decimal(38, 8)) as collected,
@@ -21,9 +21,9 @@ final as (
         cast(coalesce(c.overpaid_amount, 0) as decimal(38, 8)) as overpaid_amount,
         cast(coalesce(c.collection_target_numerator, 0) as decimal(38, 8)) as collection_target_numerator,
         cast(coalesce(c.collection_target_denominator, 0) as decimal(38, 8)) as collection_target_denominator,
-        cast(c.collection_rate as double) as collection_rate,
-        cast(c.on_time_rate as double) as on_time_rate,
-        cast(c.collection_target as double) as collection_target
+        cast(c.collection_rate as {{ type_double() }}) as collection_rate,
+        cast(c.on_time_rate as {{ type_double() }}) as on_time_rate,
+        cast(c.collection_target as {{ type_double() }}) as collection_target
     from rep_months r
     left join collection c on c.employee_id = r.employee_id and c.month = r.month
 )

@@ -66,7 +66,7 @@ clawback_events as (
 salary_rows as (
     select
         r.employee_id, r.month, 'salary_version' as input_role, 'hr__employee' as source_table,
-        r.employee_id || '|' || cast(r.salary_updated_at as varchar) as source_id,
+        r.employee_id || '|' || cast(r.salary_updated_at as {{ type_text() }}) as source_id,
         r.salary_source_file as source_file, r.salary_source_sha256 as source_sha256,
         r.salary_source_row as source_row
     from rep_months r
@@ -83,7 +83,7 @@ booking_rows as (
     inner join {{ ref('stg_crm__opportunity_split') }} s on s.split_id = b.split_id
     union all
     select b.employee_id, b.close_month, 'bookings_fx_rate', 'finance__fx_rate',
-        cast(f.rate_month as varchar) || '|' || f.currency, f.source_file, f.source_sha256, f.source_row
+        cast(f.rate_month as {{ type_text() }}) || '|' || f.currency, f.source_file, f.source_sha256, f.source_row
     from booking_credits b
     inner join {{ ref('stg_finance__fx_rate') }} f on f.currency = b.currency and f.rate_month = b.close_month
     where b.currency <> '{{ var("reporting_currency") }}'

@@ -16,7 +16,7 @@ renamed as (
 )
 
 select
-    employee_id || '|' || cast(period_month as varchar) || '|' || metric as target_key,
+    employee_id || '|' || cast(period_month as {{ type_text() }}) || '|' || metric as target_key,
     employee_id, period_month, metric, target_value, updated_at, source_file, source_sha256, source_row
 from renamed
 where version_rank = 1 and not is_deleted

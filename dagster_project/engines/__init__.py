@@ -1,0 +1,1 @@
+"""Moving the ingested raw tables to another engine (PostgreSQL, Spark) so the same dbt project builds there."""
