@@ -37,7 +37,7 @@ team_reps as (
 company as (
     select
         'company' as scope,
-        cast(null as varchar) as team_id,
+        cast(null as {{ type_text() }}) as team_id,
         coalesce(r.month, d.month) as month,
         coalesce(r.reps, 0) as reps,
         coalesce(d.bookings, 0) as bookings,
