@@ -105,7 +105,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _clean_dbt_run_targets() -> None:
-    """dagster-dbt leaves target/<asset>-<run id>/ folders behind at every run (PITFALLS 12)."""
+    """dagster-dbt leaves target/<asset>-<run id>/ folders behind at every run (docs/pitfalls.md 12)."""
     from dagster_project.settings import DBT_PROJECT_DIR
 
     for folder in (DBT_PROJECT_DIR / "target").glob("*-*-*"):

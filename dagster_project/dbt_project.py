@@ -1,4 +1,4 @@
-"""The dbt project handle, kept in its own module so tools can prepare it (PITFALLS 4).
+"""The dbt project handle, kept in its own module so tools can prepare it (docs/pitfalls.md 4).
 
 dagster-dbt needs `target/manifest.json` at import time, and a manifest older than the project makes dbt events
 refer to nodes Dagster does not know. `DbtProject.prepare_if_dev()` only parses under `dagster dev`, so here we
@@ -34,7 +34,7 @@ def manifest_is_stale(project: DbtProject) -> bool:
 
 
 def parse_project(project: DbtProject) -> None:
-    """`dbt parse` with this interpreter's dbt: the default preparer looks for `dbt` on PATH (PITFALLS 5)."""
+    """`dbt parse` with this interpreter's dbt: the default preparer looks for `dbt` on PATH (docs/pitfalls.md 5)."""
     result = subprocess.run(
         [DBT_EXECUTABLE, "parse", "--quiet", "--profiles-dir", str(project.profiles_dir)],
         cwd=project.project_dir,

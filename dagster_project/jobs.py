@@ -1,4 +1,4 @@
-"""Jobs and schedules. Runs execute in one process: DuckDB admits one writer at a time (PITFALLS 7)."""
+"""Jobs and schedules. Runs execute in one process: DuckDB admits one writer at a time (docs/pitfalls.md 7)."""
 
 import dagster as dg
 

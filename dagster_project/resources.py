@@ -1,5 +1,5 @@
 """Configured resources: the DuckDB warehouse and the dbt CLI. Nothing holds a connection between steps,
-because DuckDB admits a single writer and dbt opens the file from another process (PITFALLS 7)."""
+because DuckDB admits a single writer and dbt opens the file from another process (docs/pitfalls.md 7)."""
 
 from __future__ import annotations
 

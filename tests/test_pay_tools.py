@@ -191,7 +191,7 @@ def test_explain_reports_a_missing_warehouse_or_mart(tmp_path: Path) -> None:
 
 def test_explain_releases_the_file(warehouse: Path) -> None:
     explain_pay(warehouse, "R1", "2025-06")
-    con = duckdb.connect(str(warehouse))  # a writer can open it again (PITFALLS 7)
+    con = duckdb.connect(str(warehouse))  # a writer can open it again (docs/pitfalls.md 7)
     con.close()
 
 

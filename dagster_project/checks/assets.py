@@ -2,7 +2,7 @@
 
 Each suite in `expectations/<model>.json` guards the model of the same name. Blocking checks stop every
 downstream asset of the run (nothing is published past a failing gate). The DataFrame is read with a
-read-only DuckDB connection that is closed before validating (PITFALLS 3 and 7).
+read-only DuckDB connection that is closed before validating (docs/pitfalls.md 3 and 7).
 """
 
 from __future__ import annotations

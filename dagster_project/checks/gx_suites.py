@@ -1,7 +1,7 @@
 """Great Expectations 1.x quality gates over warehouse tables, reported as Dagster asset checks.
 
 Why this module exists instead of ``dagster-ge``: that integration needs great-expectations < 1.0 and pandas
-< 3, and GX 1.24.1 cannot validate DuckDB through its SQL datasource (PITFALLS.md items 2 and 3). So the
+< 3, and GX 1.24.1 cannot validate DuckDB through its SQL datasource (docs/pitfalls.md 2 and 3). So the
 suites committed in ``expectations/<model>.json`` (GX's own serialised ``ExpectationSuite`` format) are
 validated against a pandas DataFrame read from DuckDB, through GX's fluent API, and the outcome is turned
 into an ``AssetCheckResult``.
@@ -240,7 +240,7 @@ def validate_table(
     """Read ``table`` (optionally filtered by the SQL predicate ``where``) from DuckDB and validate it.
 
     The connection is read-only and closed before GX runs: DuckDB allows one writer process and any open
-    connection blocks it (PITFALLS.md item 7). ``suite_name`` defaults to the table name without its schema.
+    connection blocks it (docs/pitfalls.md 7). ``suite_name`` defaults to the table name without its schema.
     """
     import duckdb
 

@@ -1,7 +1,7 @@
 """The dashboard's figures, read from the published marts (schema `marts`) only.
 
 Every number on a page comes from one query here, so a test can recompute it from the marts with its own SQL.
-The connection is read-only and opened after dbt has finished (DuckDB admits one writer; PITFALLS 7). No query
+The connection is read-only and opened after dbt has finished (DuckDB admits one writer; docs/pitfalls.md 7). No query
 selects a salary or pay column: pay stays in `spm export-statements`.
 """
 

@@ -6,7 +6,7 @@
   deterministic.
 
 Both open the DuckDB file read-only and close it before returning (an open connection blocks dbt's writer,
-PITFALLS 7).
+docs/pitfalls.md 7).
 """
 
 from __future__ import annotations
