@@ -39,6 +39,7 @@ _FAMILIES = {
     "HUGEINT": "integer",
     "DECIMAL": "decimal",
     "DOUBLE": "double",
+    "DOUBLE PRECISION": "double",  # the spelling the dbt contracts use (valid on DuckDB and PostgreSQL)
     "FLOAT": "double",
     "TIMESTAMP": "timestamp",
     "TIMESTAMP WITH TIME ZONE": "timestamp",
