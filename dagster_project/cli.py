@@ -32,6 +32,9 @@ from typing import TYPE_CHECKING
 from dagster_project.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE, Settings
 
 if TYPE_CHECKING:
+    import dagster as dg
+
+    from dagster_project.assets.publication import PublicationAssets
     from dagster_project.summary import CheckTally
 
 log = logging.getLogger("spm")
@@ -114,15 +117,20 @@ def _clean_dbt_run_targets() -> None:
 
 
 def execute_job(  # type: ignore[no-untyped-def]
-    job_name: str, settings: Settings, run_config_extra: dict[str, object] | None = None, **kwargs: object
+    job: dg.UnresolvedAssetJobDefinition,
+    settings: Settings,
+    run_config_extra: dict[str, object] | None = None,
+    **kwargs: object,
 ):
-    """Run a job of the Definitions in this process, quietly (our own progress lines are on stderr)."""
+    """Run a job of the Definitions (a handle from dagster_project.jobs) in this process, quietly (our own progress
+    lines are on stderr). The handle, not its name, is what callers pass, so a renamed job fails at import."""
     import dagster as dg
 
     from dagster_project.definitions import defs
     from dagster_project.resources import build_resources
 
-    job = defs.resolve_job_def(job_name)
+    job_name = job.name
+    resolved = defs.resolve_job_def(job_name)
     # Dagster's console logger would repeat every failure as a traceback; failures are reported by failed_steps.
     run_config: dict[str, object] = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     run_config.update(run_config_extra or {})
@@ -135,7 +143,7 @@ def execute_job(  # type: ignore[no-untyped-def]
         contextlib.redirect_stdout(sys.stdout if verbose else run_log),
         dg.DagsterInstance.ephemeral() as instance,
     ):
-        result = job.execute_in_process(
+        result = resolved.execute_in_process(
             instance=instance,
             resources=build_resources(settings),
             run_config=run_config,
@@ -193,14 +201,18 @@ def failed_steps(result) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return _run_job("build_warehouse", args)
+    from dagster_project.jobs import build_warehouse_job
+
+    return _run_job(build_warehouse_job, args)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    return _run_job("ingest_extracts", args)
+    from dagster_project.jobs import ingest_job
+
+    return _run_job(ingest_job, args)
 
 
-def _run_job(job_name: str, args: argparse.Namespace) -> int:
+def _run_job(job: dg.UnresolvedAssetJobDefinition, args: argparse.Namespace) -> int:
     settings = _apply_settings_options(args)
     if not settings.landing_dir.is_dir() or not any(settings.landing_dir.iterdir()):
         log.error("no extracts in %s: run `spm generate --out %s` or set SPM_LANDING_DIR",
@@ -210,7 +222,7 @@ def _run_job(job_name: str, args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     log.info("spm %s: %s -> %s", args.command, settings.landing_dir, settings.warehouse)
-    result = execute_job(job_name, settings)
+    result = execute_job(job, settings)
     checks = tally_checks(result)
     elapsed = time.perf_counter() - started
     failures = failed_steps(result)
@@ -241,14 +253,12 @@ def _write_run_dashboard(settings: Settings) -> None:
     """After a good build, the as-of month's dashboard (dbt is done, so a read-only connection is safe)."""
     import duckdb
 
+    from dagster_project import db
     from dagster_project.dashboard import DashboardError, write_dashboard
 
     try:
-        con = duckdb.connect(str(settings.warehouse), read_only=True)
-        try:
+        with db.connect(settings.warehouse) as con:
             as_of = con.execute("select as_of_date from marts.mart_data_freshness").fetchone()[0]
-        finally:
-            con.close()
         index = write_dashboard(settings.warehouse, f"{as_of:%Y-%m}")
     except (DashboardError, duckdb.Error) as error:
         log.error("dashboard not written: %s", error)
@@ -260,21 +270,23 @@ def _publication_run(
     args: argparse.Namespace,
     period: str,
     partition: str,
-    jobs: tuple[str, str],
-    publish_op: str,
+    jobs: tuple[dg.UnresolvedAssetJobDefinition, dg.UnresolvedAssetJobDefinition],
+    publication: PublicationAssets,
     render: Callable[[Path, str, bool], str],
 ) -> int:
     """Build (unless --no-build), stage the period, run its blocking gates and, with --publish, freeze it."""
+    from dagster_project.jobs import build_warehouse_job
+
     settings = _apply_settings_options(args)
     if not args.no_build:
-        status = _run_job("build_warehouse", args)
+        status = _run_job(build_warehouse_job, args)
         if status != 0:
             log.error("the warehouse build failed: %s not evaluated", period)
             return status
     dry_run_job, publish_job = jobs
     job = publish_job if args.publish else dry_run_job
     log.info("spm %s %s: %s", args.command, period, "stage, gate and publish" if args.publish else "stage and gate")
-    run_config = {"ops": {publish_op: {"config": {"reason": args.reason}}}} if args.publish else {}
+    run_config = {"ops": {publication.publish_op: {"config": {"reason": args.reason}}}} if args.publish else {}
     result = execute_job(job, settings, partition_key=partition, run_config_extra=run_config)
     gate_failures = [e for e in result.get_asset_check_evaluations() if not e.passed]
     for evaluation in gate_failures:
@@ -297,8 +309,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     except publish.PublishError as error:
         log.error("%s", error)
         return 2
-    jobs = ("quarterly_evaluation", "publish_quarterly_evaluation")
-    return _publication_run(args, args.quarter, partition, jobs, "publish__quarterly_evaluation", render_quarter)
+    from dagster_project.assets.publication import evaluation
+    from dagster_project.jobs import publish_quarterly_evaluation_job, quarterly_evaluation_job
+
+    jobs = (quarterly_evaluation_job, publish_quarterly_evaluation_job)
+    return _publication_run(args, args.quarter, partition, jobs, evaluation, render_quarter)
 
 
 def cmd_pay(args: argparse.Namespace) -> int:
@@ -310,9 +325,12 @@ def cmd_pay(args: argparse.Namespace) -> int:
     except ValueError as error:
         log.error("%s", error)
         return 2
-    jobs = ("pay_statements", "publish_pay_statements")
+    from dagster_project.assets.publication import pay
+    from dagster_project.jobs import pay_statements_job, publish_pay_statements_job
+
+    jobs = (pay_statements_job, publish_pay_statements_job)
     month = f"{first_day:%Y-%m}"
-    return _publication_run(args, month, f"{month}-01", jobs, "publish__pay_statement", render_pay_month)
+    return _publication_run(args, month, f"{month}-01", jobs, pay, render_pay_month)
 
 
 def cmd_explain_pay(args: argparse.Namespace) -> int:
@@ -362,7 +380,9 @@ def cmd_serve_bi(args: argparse.Namespace) -> int:
         log.error("no PostgreSQL database: pass --url or set SPM_BI_POSTGRES_URL")
         return 2
     if not args.no_build:
-        status = _run_job("build_warehouse", args)
+        from dagster_project.jobs import build_warehouse_job
+
+        status = _run_job(build_warehouse_job, args)
         if status != 0:
             log.error("the warehouse build failed: nothing published, BI keeps the previous marts")
             return status

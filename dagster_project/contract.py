@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project import db
 from dagster_project.settings import REPO_ROOT
 
 CONTRACT_FILE = REPO_ROOT / "contract" / "published_marts.json"
@@ -81,8 +82,7 @@ def check_warehouse(
     contract = load_contract() if contract is None else contract
     names = tuple(tables or contract)
     problems: list[str] = []
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
+    with db.connect(warehouse) as con:
         for table in names:
             if table not in contract:
                 problems.append(f"{table}: not in the contract ({CONTRACT_FILE.name})")
@@ -101,8 +101,6 @@ def check_warehouse(
             ]
             if mistyped:
                 problems.append(f"{table}: mistyped columns {'; '.join(mistyped)}")
-    finally:
-        con.close()
     return ContractResult(names, tuple(problems))
 
 
@@ -124,10 +122,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the problems and the tally; 0 when every checked table is complete, 1 otherwise."""
-    if not args.warehouse.exists():
-        print(f"{args.warehouse}: no such warehouse file", file=sys.stderr)
+    try:
+        result = check_warehouse(args.warehouse, args.tables)
+    except FileNotFoundError as error:
+        print(error, file=sys.stderr)
         return 1
-    result = check_warehouse(args.warehouse, args.tables)
     print(result.report())
     return 0 if result.ok else 1
 

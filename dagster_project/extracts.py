@@ -368,10 +368,3 @@ EXTRACTS: tuple[Extract, ...] = (
 
 BY_NAME: dict[str, Extract] = {e.name: e for e in EXTRACTS}
 
-
-def get(system: str, entity: str) -> Extract:
-    """The extract for `<system>/<entity>`, or a KeyError naming what exists."""
-    try:
-        return BY_NAME[f"{system}__{entity}"]
-    except KeyError:
-        raise KeyError(f"unknown extract {system}/{entity}; known: {', '.join(sorted(BY_NAME))}") from None

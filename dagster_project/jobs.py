@@ -4,6 +4,7 @@ import dagster as dg
 
 from dagster_project.assets.publication import evaluation, pay
 from dagster_project.partitions import monthly_partitions, quarterly_partitions
+from dagster_project.settings import company_timezone
 
 build_warehouse_job = dg.define_asset_job(
     name="build_warehouse",
@@ -63,7 +64,7 @@ monthly_build_schedule = dg.ScheduleDefinition(
     name="monthly_build",
     job=build_warehouse_job,
     cron_schedule="0 6 2 * *",
-    execution_timezone="Asia/Shanghai",
+    execution_timezone=company_timezone(),
     description="Rebuild after the month-end extracts land (2nd of each month, 06:00 company time).",
 )
 

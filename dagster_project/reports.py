@@ -6,15 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-
-from dagster_project import publish
+from dagster_project import db, publish
 
 
 def render_quarter(warehouse: Path, quarter: str, published_now: bool) -> str:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        spec = publish.EVALUATION
+    spec = publish.EVALUATION
+    with db.connect(warehouse) as con:
         c = spec.candidate_table
         total, graded, eligible = con.execute(
             f"select count(*), count(*) filter (where is_graded), count(*) filter (where is_eligible) from {c}"
@@ -60,15 +57,12 @@ def render_quarter(warehouse: Path, quarter: str, published_now: bool) -> str:
                 lines.append(f"  changes in version {latest} against version {latest - 1}:")
                 lines += [f"    {line}" for line in publish.readable_changes(changes)[:40]]
         return "\n".join(lines)
-    finally:
-        con.close()
 
 
 def render_pay_month(warehouse: Path, month: str, published_now: bool) -> str:
     """Statements staged for the month, pay by line, versions, and changes against the latest version."""
     spec = publish.PAY
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
+    with db.connect(warehouse) as con:
         c = spec.candidate_table
         statements, lineage_missing = con.execute(
             f"select count(*) filter (where line = 'total_pay'), count(*) filter (where lineage_rows = 0) from {c}"
@@ -89,5 +83,3 @@ def render_pay_month(warehouse: Path, month: str, published_now: bool) -> str:
         if not published_now:
             lines.append(publish.compare_with_published(con, spec, month).describe())
         return "\n".join(lines)
-    finally:
-        con.close()

@@ -11,6 +11,7 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource
 
+from dagster_project import db
 from dagster_project.dbt_project import DBT_EXECUTABLE, dbt_project
 from dagster_project.settings import Settings
 
@@ -31,13 +32,9 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A short-lived connection, closed on exit so dbt can take the write lock afterwards."""
-        self.warehouse.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.warehouse), read_only=read_only)
-        try:
+        """A short-lived connection (db.connect), closed on exit so dbt can take the write lock afterwards."""
+        with db.connect(self.warehouse, read_only=read_only) as con:
             yield con
-        finally:
-            con.close()
 
 
 def build_resources(settings: Settings | None = None) -> dict[str, object]:

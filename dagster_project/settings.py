@@ -18,6 +18,14 @@ EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 DEFAULT_LANDING = "data/landing"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+"""The company's time zone unless SPM_TIMEZONE says otherwise. dbt_project.yml repeats it as the default of its
+`timezone` var only for a bare `dbt build`: every run through spm or Dagster exports SPM_TIMEZONE first."""
+
+
+def company_timezone() -> str:
+    """The time zone business dates are read in (SPM_TIMEZONE, else DEFAULT_TIMEZONE): ingest, the schedules and
+    dbt (through the exported variable) must agree, so this is the one place that reads it."""
+    return os.environ.get("SPM_TIMEZONE", DEFAULT_TIMEZONE)
 
 
 @dataclass(frozen=True)
@@ -34,7 +42,7 @@ class Settings:
             landing_dir=Path(os.environ.get("SPM_LANDING_DIR", DEFAULT_LANDING)).resolve(),
             warehouse=Path(os.environ.get("SPM_WAREHOUSE", DEFAULT_WAREHOUSE)).resolve(),
             as_of=as_of,
-            timezone=os.environ.get("SPM_TIMEZONE", DEFAULT_TIMEZONE),
+            timezone=company_timezone(),
         )
 
     def export(self) -> None:

@@ -3,11 +3,11 @@ checks passed. Read with a read-only connection after the run, when no step hold
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
+from dagster_project import db
+from dagster_project.ingest.load import quarantine_summary
 
 LAYERS = ("raw", "staging", "intermediate", "marts", "config")
 
@@ -25,7 +25,9 @@ class WarehouseSummary:
     as_of: str | None
     layers: dict[str, tuple[int, int]]
     files: dict[str, int]
+    #: (extract, reason class, rows) as ingest.load.quarantine_summary classes them
     quarantine: list[tuple[str, str, int]]
+    quarantined_rows: int
 
     def render(self, checks: CheckTally) -> str:
         lines = [f"Warehouse: {self.warehouse}" + (f"  (as of {self.as_of})" if self.as_of else "")]
@@ -34,8 +36,7 @@ class WarehouseSummary:
         if self.files:
             done = ", ".join(f"{n} {status}" for status, n in sorted(self.files.items()))
             lines.append(f"  files        this run: {done}")
-        quarantined = sum(n for _, _, n in self.quarantine)
-        lines.append(f"  quarantined  {quarantined:,} rows in raw._quarantine")
+        lines.append(f"  quarantined  {self.quarantined_rows:,} rows in raw._quarantine")
         for extract, reason, n in self.quarantine:
             lines.append(f"               {extract:<26} {reason:<36} {n:>6,}")
         lines.append(
@@ -46,48 +47,36 @@ class WarehouseSummary:
         return "\n".join(lines)
 
 
-def _connect_read_only(warehouse: Path, attempts: int = 10) -> duckdb.DuckDBPyConnection:
-    """A child process (dbt) may still be releasing the write lock right after a failed step."""
-    for attempt in range(attempts):
-        try:
-            return duckdb.connect(str(warehouse), read_only=True)
-        except duckdb.IOException:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.5)
-    raise AssertionError("unreachable")
-
-
 def summarize(warehouse: Path, load_id: str | None = None) -> WarehouseSummary:
-    con = _connect_read_only(warehouse)
-    try:
-        tables = con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_schema in (select unnest(?)) order by 1, 2",
-            [list(LAYERS)],
-        ).fetchall()
+    """Read the summary of a built (or half-built) warehouse.
+
+    A dbt child may still be releasing the write lock right after a failed step, hence the lock retries. The
+    quarantine is classed by ingest's own rule (ingest.load.quarantine_summary) over the whole raw._quarantine,
+    and its row total is counted apart, because a row with several reasons counts once in each of its classes.
+    """
+    with db.connect(warehouse, lock_attempts=10) as con:
+        present = db.tables_in(con)
+        tables = sorted(t for t in present if t.split(".", 1)[0] in LAYERS)
         layers: dict[str, tuple[int, int]] = {}
-        for schema, table in tables:
-            n = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+        for table in tables:
+            n = con.execute(f"select count(*) from {db.qualified(table)}").fetchone()[0]
+            schema = table.split(".", 1)[0]
             count, rows = layers.get(schema, (0, 0))
             layers[schema] = (count + 1, rows + int(n))
         layers = {layer: layers[layer] for layer in LAYERS if layer in layers}
         files: dict[str, int] = {}
-        if load_id and ("raw", "_load_log") in tables:
+        if load_id and "raw._load_log" in present:
             files = dict(
                 con.execute(
                     "select status, count(*) from raw._load_log where load_id = ? group by status", [load_id]
                 ).fetchall()
             )
         quarantine: list[tuple[str, str, int]] = []
-        if ("raw", "_quarantine") in tables:
-            quarantine = con.execute(
-                "select extract, split_part(reason, ':', 1) as reason_class, count(*) "
-                "from raw._quarantine group by 1, 2 order by 1, 2"
-            ).fetchall()
+        quarantined_rows = 0
+        if "raw._quarantine" in present:
+            quarantine = quarantine_summary(con)
+            quarantined_rows = int(con.execute("select count(*) from raw._quarantine").fetchone()[0])
         as_of = None
-        if ("intermediate", "int_run_as_of") in tables:
+        if "intermediate.int_run_as_of" in present:
             as_of = str(con.execute("select as_of_date from intermediate.int_run_as_of").fetchone()[0])
-        return WarehouseSummary(warehouse, as_of, layers, files, quarantine)
-    finally:
-        con.close()
+        return WarehouseSummary(warehouse, as_of, layers, files, quarantine, quarantined_rows)

@@ -11,8 +11,12 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    import dagster as dg
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
@@ -44,11 +48,17 @@ def settings_for(landing: Path, warehouse: Path, as_of: str | None = None):  # t
 
 
 def build(  # type: ignore[no-untyped-def]
-    landing: Path, warehouse: Path, job: str = "build_warehouse", as_of: str | None = None, **kwargs: object
+    landing: Path,
+    warehouse: Path,
+    job: dg.UnresolvedAssetJobDefinition | None = None,
+    as_of: str | None = None,
+    **kwargs: object,
 ):
+    """Run `job` (a handle from dagster_project.jobs; default build_warehouse) as `spm` does, in process."""
     from dagster_project.cli import execute_job
+    from dagster_project.jobs import build_warehouse_job
 
-    return execute_job(job, settings_for(landing, warehouse, as_of), **kwargs)
+    return execute_job(job or build_warehouse_job, settings_for(landing, warehouse, as_of), **kwargs)
 
 
 @pytest.fixture(scope="session")

@@ -192,10 +192,12 @@ def _pair(summary) -> tuple[int, int]:  # type: ignore[no-untyped-def]
 def test_the_serve_bi_job_publishes_after_a_good_build_and_not_after_a_failed_one(
     postgres_url: str, built_warehouse: BuiltWarehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from dagster_project.jobs import serve_bi_job  # Dagster and dagster-dbt load only for this test
+
     url = fresh_database(postgres_url, "bi_job")
     monkeypatch.setenv("SPM_BI_POSTGRES_URL", url)
     good = built_warehouse.copy_to(tmp_path / "good")
-    result = build(good.landing, good.warehouse, job="serve_bi")
+    result = build(good.landing, good.warehouse, job=serve_bi_job)
     assert result.success
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert "bi/postgres_marts" in materialized
@@ -205,7 +207,7 @@ def test_the_serve_bi_job_publishes_after_a_good_build_and_not_after_a_failed_on
     shutil.copytree(built_warehouse.landing, broken)
     fx = next((broken / "finance" / "fx_rate").glob("*.csv"))
     fx.write_text("\n".join(line for line in fx.read_text().splitlines() if not line.startswith("2025-03,USD")) + "\n")
-    result = build(broken, tmp_path / "broken.duckdb", job="serve_bi")
+    result = build(broken, tmp_path / "broken.duckdb", job=serve_bi_job)
     assert not result.success
     assert "bi/postgres_marts" not in {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert publication_id(url) == published

@@ -42,3 +42,22 @@ def test_failed_nodes_quote_dbt_messages() -> None:
         {"unique_id": "model.x.b", "status": "success", "message": None},
     ]}
     assert failed_nodes(results) == ["test.x.not_null_a: fail: Got 3 results, configured to fail"]
+
+
+def test_the_jobs_and_ops_the_cli_runs_are_the_ones_the_definitions_hold() -> None:
+    """The CLI passes job handles and the publish op of each publication (no names as strings): each must resolve
+    in the one Definitions, and the publish op must be a node of its publish job, or `--publish --reason` would
+    configure an op that does not run."""
+    from dagster_project import jobs
+    from dagster_project.assets.publication import evaluation, pay
+    from dagster_project.definitions import defs
+
+    for job in (jobs.build_warehouse_job, jobs.ingest_job, jobs.serve_bi_job):
+        assert defs.resolve_job_def(job.name).name == job.name
+    for publication, dry_run, publish_job in (
+        (evaluation, jobs.quarterly_evaluation_job, jobs.publish_quarterly_evaluation_job),
+        (pay, jobs.pay_statements_job, jobs.publish_pay_statements_job),
+    ):
+        assert publication.publish_op in defs.resolve_job_def(publish_job.name).graph.node_dict
+        assert publication.publish_op not in defs.resolve_job_def(dry_run.name).graph.node_dict
+    assert (evaluation.publish_op, pay.publish_op) == ("publish__quarterly_evaluation", "publish__pay_statement")

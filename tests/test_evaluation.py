@@ -10,6 +10,8 @@ import pytest
 from conftest import BuiltWarehouse, build
 
 from dagster_project import cli, publish
+from dagster_project.assets.publication import evaluation
+from dagster_project.jobs import publish_quarterly_evaluation_job
 
 pytestmark = pytest.mark.integration
 
@@ -17,9 +19,9 @@ QUARTER = "2025Q3"
 
 
 def _publish(copy: BuiltWarehouse, reason: str | None = None):  # type: ignore[no-untyped-def]
-    run_config = {"ops": {"publish__quarterly_evaluation": {"config": {"reason": reason}}}}
+    run_config = {"ops": {evaluation.publish_op: {"config": {"reason": reason}}}}
     return build(
-        copy.landing, copy.warehouse, job="publish_quarterly_evaluation",
+        copy.landing, copy.warehouse, job=publish_quarterly_evaluation_job,
         partition_key=publish.partition_from_quarter(QUARTER), run_config_extra=run_config,
     )
 

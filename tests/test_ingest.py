@@ -21,6 +21,7 @@ from dagster_project.ingest import (
     ingest_extract,
     quarantine_summary,
 )
+from dagster_project.summary import CheckTally, summarize
 
 pytestmark = pytest.mark.unit
 
@@ -272,7 +273,7 @@ def test_crlf_file_and_blank_lines_keep_row_numbers(landing: Path, con) -> None:
     ]
 
 
-def test_range_month_cycle_and_enum_rules(landing: Path, con) -> None:
+def test_range_month_cycle_and_enum_rules(landing: Path, con, tmp_path: Path) -> None:
     land(
         landing,
         "finance/fx_rate/fx_rate_20250131.csv",
@@ -300,7 +301,7 @@ def test_range_month_cycle_and_enum_rules(landing: Path, con) -> None:
         ("surveys__review_360", 4, "unknown value in reviewer_type: boss; out of range in score: 6"),
     ]
     assert rows(con, "SELECT review_id, submitted_at FROM raw.surveys__review_360") == [("R1", None)]
-    assert quarantine_summary(con) == [
+    classes = [
         ("finance__fx_rate", "unparsable month in rate_month", 1),
         ("finance__fx_rate", "unparsable timestamp in updated_at", 1),
         ("surveys__review_360", "out of range in score", 2),
@@ -308,6 +309,14 @@ def test_range_month_cycle_and_enum_rules(landing: Path, con) -> None:
         ("surveys__review_360", "unknown value in reviewer_type", 1),
         ("surveys__review_360", "unparsable cycle in cycle", 1),
     ]
+    assert quarantine_summary(con) == classes
+
+    # `spm run`'s closing summary classes the quarantine by the same rule (each reason of a row counts), and
+    # counts the rows themselves once: 5 rows, 7 reasons.
+    con.close()
+    summary = summarize(tmp_path / "warehouse.duckdb")
+    assert (summary.quarantine, summary.quarantined_rows) == (classes, 5)
+    assert "quarantined  5 rows in raw._quarantine" in summary.render(CheckTally())
 
 
 # --------------------------------------------------------------------------------------------- idempotence

@@ -11,18 +11,10 @@ import pytest
 
 from dagster_project.checks import gx_suites
 from dagster_project.checks.gx_suites import SuiteOutcome, validate_dataframe
+from dagster_project.pay.common import LINES
 
 pytestmark = pytest.mark.unit
 
-LINES = [
-    "base_salary",
-    "base_performance_pay",
-    "performance_bonus",
-    "capability_bonus",
-    "csat_bonus",
-    "clawback",
-    "total_pay",
-]
 SUITES = ["mart_pay_statement", "mart_pay_statement__total_pay", "mart_pay_statement__coverage"]
 
 

@@ -19,18 +19,10 @@ import pandas as pd
 import pytest
 
 from dagster_project.pay import StatementNotFoundError, explain_pay, export_statements, parse_month
+from dagster_project.pay.common import LINES
 
 pytestmark = pytest.mark.unit
 
-LINES = [
-    "base_salary",
-    "base_performance_pay",
-    "performance_bonus",
-    "capability_bonus",
-    "csat_bonus",
-    "clawback",
-    "total_pay",
-]
 
 STATEMENT_DDL = """
 create table marts.mart_pay_statement (
@@ -208,11 +200,11 @@ def test_export_writes_csv_xlsx_and_html_per_rep(warehouse: Path, tmp_path: Path
     ]
     paths = [p for p in paths if p.suffix != ".html"]
     rows = list(csv.DictReader(io.StringIO(paths[0].read_text(encoding="utf-8"))))
-    assert [r["line"] for r in rows] == LINES
+    assert [r["line"] for r in rows] == list(LINES)
     assert [r["amount"] for r in rows] == list(AMOUNTS.values())
     assert {r["currency"] for r in rows} == {"CNY"} and {r["month"] for r in rows} == {"2025-06"}
     sheet = pd.read_excel(paths[1])
-    assert list(sheet["line"]) == LINES
+    assert list(sheet["line"]) == list(LINES)
     assert [Decimal(str(a)).quantize(Decimal("0.01")) for a in sheet["amount"]] == [
         Decimal(a) for a in AMOUNTS.values()
     ]
@@ -224,7 +216,7 @@ def test_export_html_statement_shows_every_line_and_its_source(warehouse: Path, 
 
     page = export_statements(warehouse, "2025-06", tmp_path / "out")[1].read_text(encoding="utf-8")
     lines = re.findall(r'data-line="([a-z_]+)">\s*<td>[^<]*</td><td class="n">([^<]*)</td>', page)
-    assert [name for name, _ in lines] == LINES
+    assert [name for name, _ in lines] == list(LINES)
     assert [amount for _, amount in lines] == [f"{Decimal(a):,.2f}" for a in AMOUNTS.values()]
     assert "Pay statement 2025-06 — R1" in page and "draft, not published" in page
     assert "<script" not in page and "http" not in page  # self-contained, nothing to fetch

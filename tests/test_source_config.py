@@ -11,6 +11,7 @@ import pytest
 from dagster_project.extracts import BY_NAME
 from dagster_project.ingest.header import HeaderProblem, normalize, resolve_header
 from dagster_project.ingest.load import ingest_extract
+from dagster_project.settings import DEFAULT_TIMEZONE
 from dagster_project.source_config import SourceConfigError, load_source_config
 
 
@@ -64,7 +65,7 @@ def _load(tmp_path: Path, system: str, entity: str, text: str) -> duckdb.DuckDBP
     (folder / f"{entity}_20250131.csv").write_text(text)
     con = duckdb.connect()
     ingest_extract(con, BY_NAME[f"{system}__{entity}"], tmp_path / "landing", "L1", datetime(2025, 2, 1),
-                   timezone="Asia/Shanghai")
+                   timezone=DEFAULT_TIMEZONE)
     return con
 
 

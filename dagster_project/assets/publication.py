@@ -37,6 +37,11 @@ class PublicationAssets:
     def published_key(self) -> dg.AssetKey:
         return self.published.key
 
+    @property
+    def publish_op(self) -> str:
+        """The op of the publish asset: where a publish job's run config puts the reason (`ops: {op: {config}}`)."""
+        return self.published.op.name
+
 
 def build_publication_assets(
     spec: publish.Publication,

@@ -24,6 +24,7 @@ import duckdb
 import psycopg
 from psycopg import sql
 
+from dagster_project import db
 from dagster_project.bi import access
 from dagster_project.bi.types import postgres_type
 
@@ -100,11 +101,8 @@ def publish_marts(
 ) -> PublishSummary:
     """Copy DuckDB `marts` of `warehouse` into PostgreSQL `marts` at `url` (atomic swap, roles and grants)."""
     started = time.perf_counter()
-    if not warehouse.is_file():
-        raise FileNotFoundError(f"no warehouse at {warehouse}: build it first with `spm run`")
     summary = PublishSummary(publication_id=str(uuid.uuid4()), target=redact(url))
-    duck = duckdb.connect(str(warehouse), read_only=True)
-    try:
+    with db.connect(warehouse) as duck:
         specs = read_specs(duck)
         access.check_declaration({s.name: [c for c, _ in s.columns] for s in specs})
         with psycopg.connect(url, autocommit=True) as pg:
@@ -115,8 +113,6 @@ def publish_marts(
                 _swap(pg, specs)
             finally:
                 pg.execute("select pg_advisory_unlock(%s)", [_PUBLISH_LOCK])
-    finally:
-        duck.close()
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -32,6 +32,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dagster_project import db
 from dagster_project.settings import EXPECTATIONS_DIR
 
 if TYPE_CHECKING:
@@ -166,11 +167,6 @@ def suite_path(name: str, directory: Path = EXPECTATIONS_DIR) -> Path:
     return Path(directory) / f"{name}.json"
 
 
-def available_suites(directory: Path = EXPECTATIONS_DIR) -> list[str]:
-    """Names of the committed suites, so Dagster can create one check per guarded model."""
-    return sorted(path.stem for path in Path(directory).glob("*.json"))
-
-
 def load_suite(name: str, directory: Path = EXPECTATIONS_DIR) -> dict[str, Any]:
     """Read ``expectations/<name>.json`` as a dict, checking the parts this module relies on.
 
@@ -242,19 +238,11 @@ def validate_table(
     The connection is read-only and closed before GX runs: DuckDB allows one writer process and any open
     connection blocks it (docs/pitfalls.md 7). ``suite_name`` defaults to the table name without its schema.
     """
-    import duckdb
-
-    warehouse = Path(warehouse)
-    if not warehouse.is_file():
-        raise FileNotFoundError(f"warehouse {warehouse} does not exist")
-    query = f"select * from {_quote_table(table)}"
+    query = f"select * from {db.qualified(table)}"
     if where:
         query += f" where {where}"
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
+    with db.connect(warehouse) as con:
         df = con.execute(query).df()
-    finally:
-        con.close()
     return validate_dataframe(df, suite_name or table.rsplit(".", 1)[-1], directory=directory)
 
 
@@ -405,14 +393,6 @@ def _failure(item: dict[str, Any], df: pd.DataFrame) -> FailedExpectation:
 
 
 # --- small helpers -----------------------------------------------------------------------------------------
-
-
-def _quote_table(table: str) -> str:
-    """Quote ``schema.table`` as identifiers so a table name can never smuggle SQL in."""
-    parts = table.split(".")
-    if not all(parts):
-        raise ValueError(f"not a table name: {table!r}")
-    return ".".join('"' + part.replace('"', '""') + '"' for part in parts)
 
 
 def _exception_message(info: Any) -> str | None:

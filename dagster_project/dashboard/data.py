@@ -16,6 +16,8 @@ from typing import Any
 
 import duckdb
 
+from dagster_project import db
+
 ATTAINMENT_BUCKETS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2)  # lower edges; the last bucket is open (>= 120 %)
 BONUS_THRESHOLD = 0.8  # attainment below 80 % earns no performance bonus (policy_payout_tiers)
 LEADERBOARD_SIZE = 10
@@ -427,35 +429,38 @@ def _page(con: duckdb.DuckDBPyConnection, scope: Scope, title: str, month: dt.da
 def load_dashboard(warehouse: Path, month_text: str) -> DashboardData:
     """All pages of one month. Raises DashboardError when the warehouse or the month has no data."""
     month = parse_month(month_text)
-    if not warehouse.exists():
-        raise DashboardError(f"warehouse {warehouse} does not exist: run `spm run` first")
-    quarter, quarter_start = _quarter_of(month)
-    con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        try:
-            freshness = _one(con, "select * from marts.mart_data_freshness")
-            months = _one(con, "select min(month) as first, max(month) as last, "
-                               "count(*) filter (where month = ?) as reps from marts.mart_rep_monthly_kpis", [month])
-        except duckdb.CatalogException as error:
-            raise DashboardError(f"{warehouse} has no dashboard marts ({error}): run `spm run`") from error
-        if not months["reps"]:
-            raise DashboardError(f"no rep has KPIs for {month:%Y-%m} in {warehouse} "
-                                 f"(months with data: {months['first']} .. {months['last']})")
-        company = _page(con, Scope("company"), "Company", month, quarter, quarter_start)
-        teams = [
-            _page(con, Scope("team", t["team_id"]), f"Team {t['team_name'] or t['team_id']}", month, quarter,
-                  quarter_start)
-            for t in _rows(con, "select team_id, team_name from marts.mart_team_monthly_kpis where month = ? "
-                                "order by team_id", [month])
-        ]
-        reps = []
-        for team in teams:
-            for rep in team.tables["reps"]:
-                scope = Scope("rep", rep["employee_id"], team.scope.key)
-                page = _page(con, scope, f"{rep['full_name'] or rep['employee_id']} ({rep['employee_id']})", month,
-                             quarter, quarter_start)
-                page.tables["peers"] = _peer_comparison(rep, team.tables["reps"])
-                reps.append(page)
-    finally:
-        con.close()
+        with db.connect(warehouse) as con:
+            return _load_pages(con, warehouse, month)
+    except FileNotFoundError as error:  # only db.connect raises it: DuckDB's own errors are duckdb.Error
+        raise DashboardError(str(error)) from None
+
+
+def _load_pages(con: duckdb.DuckDBPyConnection, warehouse: Path, month: dt.date) -> DashboardData:
+    """The company, team and rep pages of a month, read over one open read-only connection."""
+    quarter, quarter_start = _quarter_of(month)
+    try:
+        freshness = _one(con, "select * from marts.mart_data_freshness")
+        months = _one(con, "select min(month) as first, max(month) as last, "
+                           "count(*) filter (where month = ?) as reps from marts.mart_rep_monthly_kpis", [month])
+    except duckdb.CatalogException as error:
+        raise DashboardError(f"{warehouse} has no dashboard marts ({error}): run `spm run`") from error
+    if not months["reps"]:
+        raise DashboardError(f"no rep has KPIs for {month:%Y-%m} in {warehouse} "
+                             f"(months with data: {months['first']} .. {months['last']})")
+    company = _page(con, Scope("company"), "Company", month, quarter, quarter_start)
+    teams = [
+        _page(con, Scope("team", t["team_id"]), f"Team {t['team_name'] or t['team_id']}", month, quarter,
+              quarter_start)
+        for t in _rows(con, "select team_id, team_name from marts.mart_team_monthly_kpis where month = ? "
+                            "order by team_id", [month])
+    ]
+    reps = []
+    for team in teams:
+        for rep in team.tables["reps"]:
+            scope = Scope("rep", rep["employee_id"], team.scope.key)
+            page = _page(con, scope, f"{rep['full_name'] or rep['employee_id']} ({rep['employee_id']})", month,
+                         quarter, quarter_start)
+            page.tables["peers"] = _peer_comparison(rep, team.tables["reps"])
+            reps.append(page)
     return DashboardData(month, quarter, freshness, company, teams, reps)

@@ -18,6 +18,9 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project import db
+from dagster_project.db import ident
+
 RAW_SCHEMA = "raw"
 _BATCH_ROWS = 50_000
 
@@ -34,10 +37,6 @@ _PG_TYPES = {
     "TIMESTAMP": "timestamp",
     "TIMESTAMP WITH TIME ZONE": "timestamptz",
 }
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def pg_type(duckdb_type: str) -> str:
@@ -69,43 +68,37 @@ def copy_raw_to_postgres(warehouse: Path, url: str) -> dict[str, int]:
     """Replace PostgreSQL's `raw` schema with the warehouse's raw tables (COPY, one transaction); rows per table."""
     import psycopg
 
-    con = duckdb.connect(str(warehouse), read_only=True)
     counts: dict[str, int] = {}
-    try:
+    with db.connect(warehouse) as con:
         tables = raw_tables(con)
         with psycopg.connect(url) as pg, pg.cursor() as cur:
             cur.execute(f"drop schema if exists {RAW_SCHEMA} cascade")
             cur.execute(f"create schema {RAW_SCHEMA}")
             for table, columns in tables.items():
-                target = f"{RAW_SCHEMA}.{_ident(table)}"
-                ddl = ", ".join(f"{_ident(c)} {pg_type(t)}" for c, t in columns)
+                target = f"{RAW_SCHEMA}.{ident(table)}"
+                ddl = ", ".join(f"{ident(c)} {pg_type(t)}" for c, t in columns)
                 cur.execute(f"create table {target} ({ddl})")
-                names = ", ".join(_ident(c) for c, _ in columns)
-                result = con.execute(f"select {names} from {RAW_SCHEMA}.{_ident(table)}")
+                names = ", ".join(ident(c) for c, _ in columns)
+                result = con.execute(f"select {names} from {RAW_SCHEMA}.{ident(table)}")
                 counts[table] = 0
                 with cur.copy(f"copy {target} ({names}) from stdin") as copy:
                     while batch := result.fetchmany(_BATCH_ROWS):
                         for row in batch:
                             copy.write_row(row)
                         counts[table] += len(batch)
-    finally:
-        con.close()
     return counts
 
 
 def export_raw_to_parquet(warehouse: Path, out_dir: Path) -> dict[str, Path]:
     """Write each raw table to `<out_dir>/<table>/part-0.parquet` (for Spark or any lake engine); {table: folder}."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(warehouse), read_only=True)
     files: dict[str, Path] = {}
-    try:
+    with db.connect(warehouse) as con:
         for table in raw_tables(con):
             folder = out_dir.resolve() / table  # a table location is a folder (Spark, Hive, Delta)
             folder.mkdir(exist_ok=True)
-            con.execute(f"copy {RAW_SCHEMA}.{_ident(table)} to '{folder / 'part-0.parquet'}' (format parquet)")
+            con.execute(f"copy {RAW_SCHEMA}.{ident(table)} to '{folder / 'part-0.parquet'}' (format parquet)")
             files[table] = folder
-    finally:
-        con.close()
     return files
 
 

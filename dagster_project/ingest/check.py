@@ -12,11 +12,11 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.db import ident
 from dagster_project.extracts import EXTRACTS, Extract
 from dagster_project.ingest.header import HeaderProblem, resolve_header
 from dagster_project.ingest.landing import IngestError, extract_files, read_csv_header
 from dagster_project.ingest.load import ingest_extract, raw_table
-from dagster_project.ingest.sql import ident
 from dagster_project.source_config import SourceConfig
 
 

@@ -13,8 +13,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
+from dagster_project.db import ident
 from dagster_project.extracts import Extract
-from dagster_project.ingest.sql import ident, lit
+from dagster_project.ingest.sql import lit
 from dagster_project.source_config import SourceConfig
 
 FALLBACKS: dict[str, str] = {

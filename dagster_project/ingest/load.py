@@ -7,7 +7,6 @@ records, validating, numbering and inserting — so a million-row file costs sec
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.db import ident
 from dagster_project.extracts import EXTRACTS, Extract
 from dagster_project.ingest.header import HeaderMap, HeaderProblem, configure, projections, resolve_header
 from dagster_project.ingest.landing import (
@@ -25,8 +25,8 @@ from dagster_project.ingest.landing import (
     scan_file,
     unknown_entries,
 )
-from dagster_project.ingest.sql import csv_line_expr, ident, reason_expr
-from dagster_project.settings import DEFAULT_TIMEZONE
+from dagster_project.ingest.sql import csv_line_expr, reason_expr
+from dagster_project.settings import company_timezone
 from dagster_project.source_config import SourceConfig, load_source_config
 
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -417,7 +417,7 @@ def ingest_extract(
         raise IngestError(f"landing folder {landing_dir} does not exist")
     loaded_at = _naive_utc(loaded_at)
     config = config or load_source_config()
-    timezone = timezone or os.environ.get("SPM_TIMEZONE", DEFAULT_TIMEZONE)
+    timezone = timezone or company_timezone()
     ensure_raw_schema(con)
     write_picklists(con, config)
     files = extract_files(landing_dir, extract)

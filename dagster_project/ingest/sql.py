@@ -1,4 +1,4 @@
-"""SQL text generated from the contract: identifier quoting, the row-validation predicate and CSV re-assembly.
+"""SQL text generated from the contract: the row-validation predicate and CSV re-assembly.
 
 The validation is one expression per file so DuckDB checks every row of every column in a single vectorised
 pass; Python only writes the SQL. Every check of a row is evaluated (not the first failing one), so the
@@ -18,11 +18,6 @@ from dagster_project.extracts import (
     Column,
     Extract,
 )
-
-
-def ident(name: str) -> str:
-    """A quoted SQL identifier: Salesforce names are mixed case (`StageName`) and must keep their case."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def lit(text: str) -> str:

@@ -1,4 +1,5 @@
-"""Shared reading of the pay marts: month parsing, read-only access, typed rows (DECIMAL stays Decimal)."""
+"""Shared reading of the pay marts: the pay lines, month parsing, read-only access, typed rows (DECIMAL stays
+Decimal). Table names come from publish.PAY, the one Python description of the pay publication."""
 
 from __future__ import annotations
 
@@ -11,8 +12,13 @@ from typing import Any
 
 import duckdb
 
-STATEMENT_TABLE = "marts.mart_pay_statement"
-LINEAGE_TABLE = "marts.audit_payout_lineage"
+from dagster_project import db
+from dagster_project.publish import PAY
+
+STATEMENT_TABLE = PAY.draft_table
+((LINEAGE_TABLE, LINEAGE_VERSIONS_TABLE),) = PAY.companions
+#: The lines of a statement in statement order (line_order 1..7), the total last. dbt keeps the list in
+#: its own SQL (macros/pay.sql as of this writing; SQL cannot import Python); the tests import this one.
 LINES = (
     "base_salary",
     "base_performance_pay",
@@ -43,42 +49,25 @@ def parse_month(month: str | date) -> date:
 @contextmanager
 def read_only(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the warehouse, closed on exit; clear errors for a missing file or table."""
-    warehouse = Path(warehouse)
-    if not warehouse.is_file():
-        raise FileNotFoundError(f"warehouse {warehouse} does not exist: build it first with `spm run`")
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        tables = {
-            f"{schema}.{name}"
-            for schema, name in con.execute(
-                "select table_schema, table_name from information_schema.tables where table_schema = 'marts'"
-            ).fetchall()
-        }
+    with db.connect(warehouse) as con:
+        tables = db.tables_in(con)
         for table in (STATEMENT_TABLE, LINEAGE_TABLE):
             if table not in tables:
                 raise FileNotFoundError(f"{warehouse} has no table {table}: build the pay marts first (`spm run`)")
         yield con
-    finally:
-        con.close()
 
 
 def statement_sources(con: duckdb.DuckDBPyConnection, month: date) -> tuple[str, str, str]:
     """What to read for a month: its latest PUBLISHED version (statements and lineage frozen together) when the
     month has been published, else the current draft marts. Returns (statements, lineage, label) where the first
     two are SQL relations."""
-    published = {
-        f"{schema}.{name}"
-        for schema, name in con.execute(
-            "select table_schema, table_name from information_schema.tables where table_schema = 'publish'"
-        ).fetchall()
-    }
-    if "publish.pay_publications" in published:
-        sql = "select max(version) from publish.pay_publications where month = ?"
+    if PAY.publications_table in db.tables_in(con, "publish"):
+        sql = f"select max(version) from {PAY.publications_table} where {PAY.period_column} = ?"
         version = con.execute(sql, [month]).fetchone()[0]
         if version is not None:
             return (
-                f"(select * from publish.pay_statement_versions where version = {int(version)})",
-                f"(select * from publish.payout_lineage_versions where version = {int(version)})",
+                f"(select * from {PAY.versions_table} where version = {int(version)})",
+                f"(select * from {LINEAGE_VERSIONS_TABLE} where version = {int(version)})",
                 f"published version {int(version)}",
             )
     return STATEMENT_TABLE, LINEAGE_TABLE, "draft, not published"

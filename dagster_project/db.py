@@ -1,0 +1,77 @@
+"""How every module opens the warehouse file and names things in it: one connection helper, one quoter.
+
+Why one place: DuckDB admits a single writer process and any open connection from another process blocks it
+(docs/pitfalls.md 7), so every reader must open late, close early and say plainly when the file is missing. Written
+once here, a rule about connections (a retry, a message) changes for the CLI reports, the pay tools, the dashboard,
+the GX reads, the contract check, the BI copy and the engine loaders together. Only duckdb is imported, so light
+commands (`spm explain-pay`, `spm check-contract`) stay light.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+LOCK_RETRY_SECONDS = 0.5
+
+
+def ident(name: str) -> str:
+    """A quoted SQL identifier: source names are mixed case (`StageName`) and must keep their case, and a quote
+    inside a name is doubled, so no name can smuggle SQL in."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def qualified(table: str) -> str:
+    """`schema.table` (or a bare `table`) quoted part by part; an empty part is a ValueError, not SQL."""
+    parts = table.split(".")
+    if not all(parts):
+        raise ValueError(f"not a table name: {table!r}")
+    return ".".join(ident(part) for part in parts)
+
+
+@contextmanager
+def connect(
+    warehouse: Path | str, *, read_only: bool = True, lock_attempts: int = 1
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived connection to the warehouse file, closed on exit so dbt can take the write lock afterwards.
+
+    Read-only (the default) needs the file: a missing one is a FileNotFoundError that says to build first, rather
+    than DuckDB's IO error. A writer creates the file and its folder. `lock_attempts` > 1 retries every
+    LOCK_RETRY_SECONDS while another process (a dbt child releasing its lock after a failed step) still holds it;
+    the last failure is raised, never swallowed.
+    """
+    path = Path(warehouse)
+    if read_only and not path.is_file():
+        raise FileNotFoundError(f"warehouse {path} does not exist: build it first with `spm run`")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = _open(path, read_only, max(1, lock_attempts))
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _open(path: Path, read_only: bool, attempts: int) -> duckdb.DuckDBPyConnection:
+    for attempt in range(1, attempts + 1):
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException:
+            if attempt == attempts:
+                raise
+            time.sleep(LOCK_RETRY_SECONDS)
+    raise AssertionError("unreachable: the loop returns or raises")
+
+
+def tables_in(con: duckdb.DuckDBPyConnection, schema: str | None = None) -> set[str]:
+    """`schema.table` names present (of one schema, or all): how a reader checks what a build left behind."""
+    rows = con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where ?::varchar is null or table_schema = ?::varchar",
+        [schema, schema],
+    ).fetchall()
+    return {f"{s}.{t}" for s, t in rows}
