@@ -1,0 +1,111 @@
+"""The Python side of docs/architecture.md, "What each folder may import", checked on the source text (ast).
+
+Why a test: the rules are what keep the light commands light (`spm explain-pay`, `spm check-contract` and the
+pay, dashboard and report modules must work without importing Dagster, ~4 s with dagster-dbt) and the Dagster
+layer the only place that knows about assets and jobs. A module-level import that breaks a rule fails here, with
+the file and the import named.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+PACKAGE = Path(__file__).resolve().parent.parent / "dagster_project"
+
+#: Depend on nothing else of the package: the facts every other module reads (paths and time zone, the landing
+#: contract, the source configuration, the connection helper and quoter, the publication tables).
+FOUNDATION = {"settings", "extracts", "source_config", "db", "publish"}
+#: The orchestration layer: the only modules that may import dagster or dagster_dbt at module level.
+DAGSTER_LAYER = {"assets", "jobs", "definitions", "resources", "partitions", "progress", "dbt_project", "checks.assets"}
+ORCHESTRATION_LIBRARIES = {"dagster", "dagster_dbt", "dagster_webserver"}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _in(module: str, names: set[str]) -> bool:
+    return any(module == name or module.startswith(name + ".") for name in names)
+
+
+def _module_level_imports(path: Path) -> list[str]:
+    """Absolute module names imported at module level (not inside a function, so not lazy), `TYPE_CHECKING`
+    blocks left out because they never run."""
+    imported: list[str] = []
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            continue
+        for child in ast.walk(node) if not isinstance(node, ast.FunctionDef | ast.ClassDef) else ():
+            if isinstance(child, ast.Import):
+                imported += [alias.name for alias in child.names]
+            elif isinstance(child, ast.ImportFrom) and child.module and child.level == 0:
+                imported.append(child.module)
+                if child.module == "dagster_project":
+                    imported += [f"dagster_project.{alias.name}" for alias in child.names]
+    return imported
+
+
+def _project_imports(path: Path) -> set[str]:
+    return {
+        name.removeprefix("dagster_project.")
+        for name in _module_level_imports(path)
+        if name.startswith("dagster_project.")
+    }
+
+
+MODULES = {_module_name(path): path for path in sorted(PACKAGE.rglob("*.py")) if _module_name(path)}
+
+
+def test_the_package_is_read() -> None:
+    assert {"cli", "db", "publish", "ingest.load", "pay.common", "assets.publication"} <= set(MODULES)
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if _in(m, FOUNDATION)))
+def test_foundation_modules_import_only_the_foundation(module: str) -> None:
+    outside = {name for name in _project_imports(MODULES[module]) if not _in(name, FOUNDATION)}
+    assert not outside, f"{module} imports {sorted(outside)}: the foundation must not depend on other layers"
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if not _in(m, DAGSTER_LAYER) and m != "cli"))
+def test_plain_python_modules_import_no_orchestration(module: str) -> None:
+    imports = _module_level_imports(MODULES[module])
+    orchestration = {n for n in imports if n.split(".")[0] in ORCHESTRATION_LIBRARIES}
+    project = [n.removeprefix("dagster_project.") for n in imports if n.startswith("dagster_project.")]
+    dagster_layer = {f"dagster_project.{n}" for n in project if _in(n, DAGSTER_LAYER)}
+    assert not orchestration | dagster_layer, (
+        f"{module} imports {sorted(orchestration | dagster_layer)} at module level: only the Dagster layer may "
+        "(import it inside the function that needs it, as gx_suites.asset_check_result does)"
+    )
+
+
+def test_the_generator_is_reached_only_from_the_cli() -> None:
+    users = sorted(m for m, path in MODULES.items() if not _in(m, {"generator"}) and any(
+        _in(name, {"generator"}) for name in _project_imports(path)
+    ))
+    assert users == [], f"{users} import the generator: synthetic data must stay out of the product's code paths"
+
+
+def test_the_cli_imports_only_settings_at_start() -> None:
+    """`spm --help` and every argument error answer without loading Dagster, dbt or GX: commands import lazily."""
+    assert _project_imports(MODULES["cli"]) == {"settings"}
+    third_party = {n.split(".")[0] for n in _module_level_imports(MODULES["cli"]) if not n.startswith("dagster_")}
+    assert not third_party & {"dagster", "duckdb", "pandas", "great_expectations", "psycopg"}
+
+
+def test_every_module_that_opens_the_warehouse_does_it_through_db_connect() -> None:
+    """One connection helper (db.connect): `duckdb.connect(` may appear only there, and for in-memory scratch
+    databases (`duckdb.connect(":memory:")`) that never touch the warehouse file."""
+    offenders = []
+    for module, path in MODULES.items():
+        if module == "db" or _in(module, {"generator"}):
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if "duckdb.connect(" in line and 'duckdb.connect(":memory:")' not in line:
+                offenders.append(f"{module}:{number}: {line.strip()}")
+    assert offenders == []
