@@ -39,7 +39,7 @@ def _build_ingest_asset(extract: Extract) -> dg.AssetsDefinition:
                 loaded_at=datetime.now(UTC).replace(tzinfo=None),
                 log=lambda message: report(context, f"{extract.name}: {message}", detail=True),
             )
-            total = con.execute(f'select count(*) from raw."{extract.name}"').fetchone()[0]
+            total = con.execute(f"select count(*) from {ingest.raw_table(extract)}").fetchone()[0]
         report(
             context,
             f"{extract.name}: {result.files_loaded} file(s) loaded, {result.files_skipped} skipped, "

@@ -151,9 +151,7 @@ def _copy_table(
     duck: duckdb.DuckDBPyConnection, pg: psycopg.Connection, spec: TableSpec, table: sql.Composable
 ) -> int:
     names = [c for c, _ in spec.columns]
-    select = "select {} from {}.{}".format(
-        ", ".join(f'"{c}"' for c in names), TARGET_SCHEMA, f'"{spec.name}"'
-    )
+    select = f"select {', '.join(db.ident(c) for c in names)} from {db.ident(TARGET_SCHEMA)}.{db.ident(spec.name)}"
     result = duck.execute(select)
     copied = 0
     with pg.cursor() as cur, cur.copy(
