@@ -15,18 +15,13 @@ from typing import Any
 
 import yaml
 
+from dagster_project.extracts import STAGES
+
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "source_config.yml"
 
-FUNNEL_STEPS = (
-    "Prospecting",
-    "Qualification",
-    "Needs Analysis",
-    "Proposal",
-    "Negotiation",
-    "Closed Won",
-    "Closed Lost",
-)
-"""The warehouse's funnel steps (metrics.md); an org's stages each count as one of them."""
+FUNNEL_STEPS = STAGES
+"""The warehouse's funnel steps (metrics.md): the StageName values of the landing contract, so an org's stages each
+count as one of them."""
 
 _MERGED_PER_KEY = ("aliases", "custom_fields")
 
