@@ -59,8 +59,8 @@ def summarize(warehouse: Path, load_id: str | None = None) -> WarehouseSummary:
         tables = sorted(t for t in present if t.split(".", 1)[0] in LAYERS)
         layers: dict[str, tuple[int, int]] = {}
         for table in tables:
-            n = con.execute(f"select count(*) from {db.qualified(table)}").fetchone()[0]
-            schema = table.split(".", 1)[0]
+            schema, name = table.split(".", 1)  # layer schemas have no dot; a table name may
+            n = con.execute(f"select count(*) from {db.ident(schema)}.{db.ident(name)}").fetchone()[0]
             count, rows = layers.get(schema, (0, 0))
             layers[schema] = (count + 1, rows + int(n))
         layers = {layer: layers[layer] for layer in LAYERS if layer in layers}
