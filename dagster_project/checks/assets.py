@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.checks.gx_suites import asset_check_result, validate_table
+from dagster_project.checks.gx_suites import asset_check_result, suite_path, validate_table
 from dagster_project.resources import WarehouseResource
-from dagster_project.settings import EXPECTATIONS_DIR
 
 #: model -> schema of the marts guarded after every build; a suite file must exist for each.
 GUARDED_MODELS: dict[str, str] = {
@@ -21,8 +20,8 @@ GUARDED_MODELS: dict[str, str] = {
 
 def build_gx_check(asset: dg.AssetKey, table: str, suite: str) -> dg.AssetChecksDefinition:
     """A blocking check `gx_<suite>` on `asset` that validates `table` with expectations/<suite>.json."""
-    if not (EXPECTATIONS_DIR / f"{suite}.json").exists():
-        raise FileNotFoundError(f"no Great Expectations suite {suite}.json in {EXPECTATIONS_DIR}")
+    if not suite_path(suite).is_file():
+        raise FileNotFoundError(f"no Great Expectations suite {suite_path(suite)}")
 
     @dg.asset_check(
         asset=asset,
