@@ -12,7 +12,7 @@
     ('learning', 'learning_hours', 'null'),
 ] -%}
 with kpis as (
-    select * from {{ ref('mart_rep_quarterly_kpis') }}
+    select * from {{ ref('int_rep_quarterly_kpis') }}
 ),
 
 policy as (

@@ -13,7 +13,7 @@ eligibility as (
 
 kpis as (
     select employee_id, quarter, quarter_start, team_id, bookings, attainment, retention_is_final
-    from {{ ref('mart_rep_quarterly_kpis') }}
+    from {{ ref('int_rep_quarterly_kpis') }}
 ),
 
 as_of as (

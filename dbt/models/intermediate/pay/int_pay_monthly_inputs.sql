@@ -22,7 +22,7 @@ with rep_months as (
 ),
 
 kpis as (
-    select * from {{ ref('mart_rep_monthly_kpis') }}
+    select * from {{ ref('int_rep_monthly_kpis') }}
 ),
 
 component_policy as (
@@ -39,7 +39,7 @@ pay_mix as (
 
 published_quarters as (
     select employee_id, quarter, quarter_end, version, qualitative_score, satisfaction_actual, policy_version
-    from {{ ref('mart_quarterly_evaluation') }}
+    from {{ ref('int_quarterly_evaluation_versions') }}
     where status = 'published' and is_latest
 ),
 
