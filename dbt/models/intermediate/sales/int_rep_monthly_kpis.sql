@@ -60,7 +60,7 @@ final as (
             as existing_customer_bookings,
         cast(coalesce(b.strategic_bookings, 0) as decimal(38, 8)) as strategic_bookings,
         cast(t.revenue_target as decimal(18, 2)) as revenue_target,
-        {{ safe_ratio('coalesce(b.bookings, 0)', 't.revenue_target') }} as attainment,
+        {{ attainment('coalesce(b.bookings, 0)', 't.revenue_target') }} as attainment,
         g.growth_mom,
         g.growth_yoy,
         {{ safe_ratio('coalesce(b.strategic_bookings, 0)', 'b.bookings') }} as strategic_share,

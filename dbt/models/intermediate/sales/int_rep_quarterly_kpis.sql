@@ -61,7 +61,7 @@ final as (
         cast(s.bookings as decimal(38, 8)) as bookings,
         cast(s.new_customer_bookings as decimal(38, 8)) as new_customer_bookings,
         cast(s.revenue_target as decimal(18, 2)) as revenue_target,
-        {{ safe_ratio('s.bookings', 's.revenue_target') }} as attainment,
+        {{ attainment('s.bookings', 's.revenue_target') }} as attainment,
         cast(g.bookings_previous_year as decimal(38, 8)) as bookings_previous_year,
         g.growth_yoy,
         g.growth_qoq,
