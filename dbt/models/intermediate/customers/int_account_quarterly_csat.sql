@@ -54,7 +54,7 @@ final as (
         s.last_survey_date
     from scored s
     left join accounts a on a.account_id = s.account_id
-    {#- The policy in force on the quarter's last day (the quarter of the answers). -#}
+    -- the policy in force on the quarter's last day (the quarter of the answers)
     inner join policy p
         on {{ policy_in_force('p', last_day_of_month(add_months(quarter_start('s.last_survey_date'), 2))) }}
 )
