@@ -97,6 +97,12 @@ def make_warehouse(path: Path) -> Path:
         "insert into marts.audit_payout_lineage values ('R1', date '2025-06-01', 'clawback', "
         "'finance__invoice', 'CRN-1', 'finance/invoice/invoice_20250630.csv', 'ffff', 3, 'clawback_credit_note')"
     )
+    # The pay mix policy (dbt seed) the explanation reads its factor cap from: 1.2 until May, 1.5 from June.
+    con.execute("create schema config")
+    con.execute("create table config.policy_pay_mix (score_cap_ratio decimal(9,4), effective_from date, "
+                "effective_to date)")
+    con.execute("insert into config.policy_pay_mix values (1.2, '2000-01-01', '2025-05-31'), "
+                "(1.5, '2025-06-01', '9999-12-31')")
     con.close()
     return path
 
@@ -158,6 +164,7 @@ def test_explain_derives_every_line(warehouse: Path) -> None:
     for line, amount in AMOUNTS.items():
         assert f"  {line:<20} {Decimal(amount):>14,.2f}" in text, line
     assert "0.5 x V 4000.1 x payout factor 1.3" in text
+    assert "factor clamp(score / 100, 0, 1.5) = 1.2" in text  # the cap of the policy in force in June
     assert "no_published_quarter: no published quarter before the month yet: new-hire default" in text
     assert "bonus 3900.00 -> 2700.00" in text
     assert "finance__invoice" in text and "CRN-1" in text and "row 3" in text

@@ -20,9 +20,13 @@ from dagster_project.resources import WarehouseResource
 
 class WarehouseTranslator(DagsterDbtTranslator):
     """Keys and groups that read like the warehouse: `raw/<system>__<entity>` for sources (the ingest assets),
-    `<schema>/<model>` for models, and the dbt folder (staging, intermediate, marts) as the group."""
+    `<schema>/<model>` for models, and the dbt folder (staging, intermediate, marts) as the group. A source that
+    names its asset in `meta: {dagster: {asset_key: [...]}}` (the publications, written by the publish assets)
+    keeps that key, so the graph draws publish -> the models that read it."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source" and source_asset_key(dbt_resource_props) is not None:
+            return super().get_asset_key(dbt_resource_props)
         if dbt_resource_props["resource_type"] == "source":
             return dg.AssetKey(["raw", f"{dbt_resource_props['source_name']}__{dbt_resource_props['name']}"])
         schema = dbt_resource_props.get("config", {}).get("schema") or "main"
@@ -35,7 +39,16 @@ class WarehouseTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
-translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+def source_asset_key(dbt_resource_props: Mapping[str, Any]) -> list[str] | None:
+    """The asset key a source declares for itself (meta.dagster.asset_key), if any."""
+    meta = dbt_resource_props.get("meta") or dbt_resource_props.get("config", {}).get("meta") or {}
+    return (meta.get("dagster") or {}).get("asset_key")
+
+
+# Several publication tables (versions, publications) are written by one publish asset: their sources share its key.
+translator = WarehouseTranslator(
+    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_duplicate_source_asset_keys=True)
+)
 
 
 def dbt_build_args(select: str | None = None, dbt_vars: Mapping[str, str] | None = None) -> list[str]:

@@ -23,6 +23,9 @@ from dagster_project.pay.common import (
     statement_sources,
 )
 
+# The pay mix policy (dbt seed policy_pay_mix, in the config schema): the source of the factor cap the text states.
+PAY_MIX_POLICY_TABLE = "config.policy_pay_mix"
+
 _REASONS = {
     "no_revenue_target": "no revenue target for the month: no payout factor, no bonus",
     "below_threshold": "attainment below the 80% threshold: payout factor 0",
@@ -97,7 +100,7 @@ def _inputs(statement: dict[str, Any]) -> list[str]:
         f"{_num(s['collection_score'], 4)} (rate {_num(s['collection_rate'], 4)} / target "
         f"{_num(s['collection_target'], 4)})"
         + (f"; left out: {s['left_out_components']}" if s["left_out_components"] else "")
-        + f" -> factor clamp(score / 100, 0, 1.2) = {_num(s['quantitative_factor'], 6)}",
+        + f" -> factor clamp(score / 100, 0, {_num(s['score_cap_ratio'])}) = {_num(s['quantitative_factor'], 6)}",
     ]
     if s["evaluation_quarter"]:
         out.append(
@@ -126,6 +129,22 @@ def _sources(line: str, rows: list[dict[str, Any]]) -> list[str]:
             f"{r['source_file']} (sha256 {sha}...) row {r['source_row']}"
         )
     return out
+
+
+def _score_cap_ratio(con: Any, first_day: date) -> Decimal:
+    """The factor cap of the pay mix policy in force on the month's last day: the value the statement's SQL used
+    (int_pay_monthly_inputs joins policy_pay_mix the same way), so the text never states a cap the policy lacks."""
+    found = con.execute(
+        f"select score_cap_ratio from {PAY_MIX_POLICY_TABLE} where last_day(cast(? as date)) between effective_from "
+        "and effective_to",
+        [first_day],
+    ).fetchall()
+    if len(found) != 1:
+        raise ValueError(
+            f"{PAY_MIX_POLICY_TABLE} has {len(found)} rows in force in {first_day:%Y-%m}, not one: "
+            "the statement's factor cap cannot be explained"
+        )
+    return found[0][0]
 
 
 def explain_pay(warehouse: Path, employee_id: str, month: str | date) -> str:
@@ -162,8 +181,9 @@ def explain_pay(warehouse: Path, employee_id: str, month: str | date) -> str:
             "order by line, source_table, source_id",
             [employee_id, first_day],
         )
+        score_cap_ratio = _score_cap_ratio(con, first_day)
 
-    statement = rows[0]
+    statement = {**rows[0], "score_cap_ratio": score_cap_ratio}
     by_line = {r["line"]: r for r in rows}
     clawback = by_line.get("clawback")
     if clawback is not None:

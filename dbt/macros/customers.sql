@@ -1,24 +1,27 @@
-{#- Customer formulas of docs/metrics.md written once (development, retention, satisfaction, lifetime value), and the
-    generic test of the customer models. -#}
+{#- Customer formulas of docs/metrics.md written once (development, retention, satisfaction, lifetime value); their
+    generic test is tests/generic/reported_rows.sql. -#}
+
+{#- The values of these rules are policy (seed policy_customers, effective-dated with a policy_version); the
+    macros take the policy row's column, so the rule is written here once and its value there once. -#}
 
 {#- Retention: a start customer that is uncovered on the quarter's last day is lost when nothing comes back in the
-    days after its coverage end up to and including the same day this many calendar months later. -#}
-{% macro churn_window_end(coverage_end) -%}
-    {{ add_months(coverage_end, 6) }}
+    days after its coverage end up to and including the same day `months` calendar months later (policy 6). -#}
+{% macro churn_window_end(coverage_end, months) -%}
+    {{ add_months(coverage_end, months) }}
 {%- endmacro %}
 
-{#- Renewal: a new contract starting at most this many days after the ending one (31 days is too late). -#}
-{% macro renewal_deadline(ending_date) -%}
-    {{ add_days(ending_date, 30) }}
+{#- Renewal: a new contract starting at most `days` days after the ending one (policy 30; 31 days is too late). -#}
+{% macro renewal_deadline(ending_date, days) -%}
+    {{ add_days(ending_date, days) }}
 {%- endmacro %}
 
-{#- Satisfaction thresholds (seed: < 80 at risk, >= 90 referral-eligible). -#}
-{% macro csat_is_at_risk(score) -%}
-    ({{ score }} < 80)
+{#- Satisfaction thresholds (policy: below 80 at risk, from 90 referral-eligible). -#}
+{% macro csat_is_at_risk(score, at_risk_below) -%}
+    ({{ score }} < {{ at_risk_below }})
 {%- endmacro %}
 
-{% macro csat_is_referral_candidate(score) -%}
-    ({{ score }} >= 90)
+{% macro csat_is_referral_candidate(score, referral_from) -%}
+    ({{ score }} >= {{ referral_from }})
 {%- endmacro %}
 
 {#- Covered days to years (a year is 365.25 days on average). -#}
@@ -26,10 +29,3 @@
     (cast({{ days }} as {{ type_double() }}) / 365.25)
 {%- endmacro %}
 
-
-{#- Reports the rows matching `condition` (a rule that must never hold). -#}
-{% test customers_reported_rows(model, condition) %}
-select *
-from {{ model }}
-where {{ condition }}
-{% endtest %}

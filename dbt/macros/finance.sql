@@ -1,4 +1,5 @@
-{#- Collection formulas of docs/metrics.md written once, and the generic tests of the finance models. -#}
+{#- Collection formulas of docs/metrics.md written once (the generic test of the finance
+    models is tests/generic/reported_rows.sql). -#}
 
 {#- AR aging bucket (docs/metrics.md, Collection): a negative open balance is an overpayment (credit_balance);
     otherwise by days past due: not_due (<= 0), 1-30, 31-60, 61-90, over_90. -#}
@@ -12,13 +13,3 @@
         else 'over_90'
     end
 {%- endmacro %}
-
-{#- Reports the rows matching `condition`, one failure per distinct `report_by` combination with its row count,
-    so the test output lists what is wrong (unknown customers, unknown invoices, unmapped payment terms). -#}
-{% test finance_reported_rows(model, condition, report_by) %}
-select
-    {% for column in report_by %}{{ column }}, {% endfor %}count(*) as row_count
-from {{ model }}
-where {{ condition }}
-group by {{ report_by | join(', ') }}
-{% endtest %}

@@ -65,10 +65,31 @@
     end
 {%- endmacro %}
 
-{#- The pay statement's lines in statement order (the mart's accepted values and the explain/export order). -#}
+{#- The pay statement's lines in statement order, written once: int_pay_statement_lines builds one row per entry and
+    the data tests count them. Each entry is (line, amount column, reason, share of the basis, basis, factor) of
+    int_pay_statement_lines' inputs: amount = round(share x basis x factor) for the four variable lines;
+    base_salary, clawback and total_pay are not a share of a basis. -#}
+{% macro pay_line_specs() -%}
+    {{ return([
+        ('base_salary', 'base_salary_amount', 'cast(null as ' ~ type_text() ~ ')', 'null', 'null', 'null'),
+        ('base_performance_pay', 'base_performance_pay_amount', 'base_performance_pay_reason',
+            'base_performance_share', "'target_variable_pay'", 'quantitative_factor'),
+        ('performance_bonus', 'performance_bonus_amount', 'performance_bonus_reason',
+            'performance_bonus_share', "'target_variable_pay'", 'payout_factor'),
+        ('capability_bonus', 'capability_bonus_amount', 'capability_bonus_reason',
+            'capability_share', "'target_variable_pay'", 'capability_factor'),
+        ('csat_bonus', 'csat_bonus_amount', 'csat_bonus_reason',
+            'csat_bonus_rate', "'base_salary'", 'case when is_csat_bonus_eligible then 1 else 0 end'),
+        ('clawback', 'clawback_amount', 'clawback_reason', 'null', 'null', 'null'),
+        ('total_pay', 'total_pay_amount', 'cast(null as ' ~ type_text() ~ ')', 'null', 'null', 'null'),
+    ]) }}
+{%- endmacro %}
+
+{#- The line names alone, in statement order (the mart's accepted values and the explain/export order). -#}
 {% macro pay_lines() -%}
-    {{ return(['base_salary', 'base_performance_pay', 'performance_bonus', 'capability_bonus', 'csat_bonus',
-               'clawback', 'total_pay']) }}
+    {%- set names = [] -%}
+    {%- for spec in pay_line_specs() -%}{%- do names.append(spec[0]) -%}{%- endfor -%}
+    {{ return(names) }}
 {%- endmacro %}
 
 {#- Payout factor of policy_payout_tiers for an attainment, from the tier rows in force on a date (scoring.sql's

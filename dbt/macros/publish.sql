@@ -8,8 +8,7 @@
         ('team_id', 'varchar'), ('job_level', 'varchar'), ('hire_date', 'date'), ('is_eligible', 'boolean'),
         ('ineligible_reason', 'varchar'), ('is_graded', 'boolean'),
     ] -%}
-    {%- for c in ['attainment', 'growth', 'collection', 'retention', 'satisfaction', 'new_customers', 'review_360',
-                  'collaboration', 'learning'] -%}
+    {%- for c in scorecard_component_names() -%}
         {%- do cols.extend([(c ~ '_actual', type_double()), (c ~ '_target', type_double()), (c ~ '_score', type_double()),
                             (c ~ '_weight', type_double())]) -%}
     {%- endfor -%}

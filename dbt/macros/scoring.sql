@@ -56,3 +56,57 @@
         else 'B'
     end
 {%- endmacro %}
+
+{#- The scorecard's components in scorecard order (docs/evaluation.md, Components), each with the KPI columns that
+    give its actual and its KPI target (`null` where the target is a policy value of policy_evaluation_components).
+    Written once: the quarterly scoring (int_evaluation_components), the grading table's wide columns
+    (int_quarterly_evaluation, publish.sql's evaluation_columns) and the monthly pay score read them. `prefix` is
+    put before each column name ('k.' for a table alias). -#}
+{% macro scorecard_components(prefix='') -%}
+    {%- set components = [
+        ('attainment', '{p}bookings', '{p}revenue_target'),
+        ('growth', '1 + {p}growth_yoy', 'null'),
+        ('collection', '{p}collection_rate', '{p}collection_target'),
+        ('retention', '{p}retention_rate', 'null'),
+        ('satisfaction', '{p}csat_score', 'null'),
+        ('new_customers', '{p}new_customers_weighted', '{p}new_customers_target'),
+        ('review_360', '{p}review_360_score', 'null'),
+        ('collaboration', '{p}collaboration_score', 'null'),
+        ('learning', '{p}learning_hours', 'null'),
+    ] -%}
+    {%- set out = [] -%}
+    {%- for name, actual, target in components -%}
+        {%- do out.append((name, actual | replace('{p}', prefix), target | replace('{p}', prefix))) -%}
+    {%- endfor -%}
+    {{ return(out) }}
+{%- endmacro %}
+
+{#- The component names alone, in scorecard order. -#}
+{% macro scorecard_component_names() -%}
+    {%- set names = [] -%}
+    {%- for name, actual, target in scorecard_components() -%}{%- do names.append(name) -%}{%- endfor -%}
+    {{ return(names) }}
+{%- endmacro %}
+
+{#- The components of the monthly quantitative pay score (docs/pay.md): those with a monthly KPI and target. -#}
+{% macro monthly_pay_components(prefix='') -%}
+    {%- set monthly = ['attainment', 'new_customers', 'collection'] -%}
+    {%- set out = [] -%}
+    {%- for c in scorecard_components(prefix) if c[0] in monthly -%}{%- do out.append(c) -%}{%- endfor -%}
+    {{ return(out) }}
+{%- endmacro %}
+
+{#- Rank among the graded reps of a period (docs/evaluation.md, Ranking), written once for the quarter and the
+    year: composite score desc, then attainment (none last), bookings, employee_id; null when not graded. Expects
+    the columns is_graded, composite_score, attainment, bookings and employee_id. -#}
+{% macro grading_rank(period) -%}
+    case when is_graded then row_number() over (
+        partition by {{ period }}, is_graded
+        order by composite_score desc, coalesce(attainment, -1) desc, bookings desc, employee_id
+    ) end
+{%- endmacro %}
+
+{#- The number of graded reps of the period (the n of the grade shares). -#}
+{% macro graded_reps(period) -%}
+    sum(case when is_graded then 1 else 0 end) over (partition by {{ period }})
+{%- endmacro %}

@@ -1,11 +1,11 @@
 {#- Retention (docs/metrics.md) per start customer and quarter. A start customer is an account covered on the quarter's
     first day, credited to its current owner; its coverage end is the end of the span that includes that day.
-    It comes back when, after the coverage end up to and including the same day 6 calendar months later (and not
+    It comes back when, after the coverage end up to and including the same day 6 calendar months later (policy_customers, in force on the quarter's last day) (and not
     after the as-of date), it has a won opportunity (CloseDate) or a new contract (StartDate, not Draft).
     churned: not covered on the quarter's last day, no comeback, and the window has fully passed by the as-of date.
     pending: the same, but the window ends after the as-of date (not proven yet).
     Renewal: had a contract ending in the quarter (renewal base); renewed when also covered on the last day and a
-    new contract (started after the ending one, ending later) starts at most 30 days after that ending. -#}
+    new contract (started after the ending one, ending later) starts at most 30 days after that ending (policy_customers). -#}
 with as_of as (
     select as_of_date from {{ ref('int_run_as_of') }}
 ),
@@ -26,6 +26,10 @@ accounts as (
     select account_id, owner_employee_id from {{ ref('int_accounts_owned') }}
 ),
 
+policy as (
+    select churn_window_months, renewal_window_days, effective_from, effective_to from {{ ref('policy_customers') }}
+),
+
 won_opportunities as (
     select account_id, close_date
     from {{ ref('int_opportunities_converted') }}
@@ -41,10 +45,12 @@ start_customers as (
         a.owner_employee_id as employee_id,
         s.span_start as coverage_start,
         s.span_end as coverage_end,
-        {{ churn_window_end('s.span_end') }} as churn_window_end
+        {{ churn_window_end('s.span_end', 'p.churn_window_months') }} as churn_window_end,
+        p.renewal_window_days
     from quarters q
     inner join spans s on q.quarter_start between s.span_start and s.span_end
     inner join accounts a on a.account_id = s.account_id
+    inner join policy p on {{ policy_in_force('p', 'q.quarter_end') }}
 ),
 
 covered_last_day as (
@@ -74,7 +80,7 @@ first_comebacks as (
 ),
 
 ending_contracts as (
-    select sc.account_id, sc.quarter, e.contract_id, e.start_date, e.end_date
+    select sc.account_id, sc.quarter, e.contract_id, e.start_date, e.end_date, sc.renewal_window_days
     from start_customers sc
     inner join contracts e
         on e.account_id = sc.account_id
@@ -93,7 +99,7 @@ renewal_contracts as (
         and n.contract_id <> e.contract_id
         and n.start_date > e.start_date
         and n.end_date > e.end_date
-        and n.start_date <= {{ renewal_deadline('e.end_date') }}
+        and n.start_date <= {{ renewal_deadline('e.end_date', 'e.renewal_window_days') }}
 ),
 
 flagged as (

@@ -1,6 +1,6 @@
-{#- Satisfaction per account and quarter (docs/metrics.md): mean overall_score of the account's responses, at risk below
-    80, referral candidate from 90; is_latest_quarter marks the account's latest quarter with answers (the one the
-    at-risk and referral lists use). employee_id is the account's current owner (null for an unknown account). -#}
+{#- Satisfaction per account and quarter (docs/metrics.md): mean overall_score of the account's responses, at risk
+    below 80, referral candidate from 90 (policy_customers, in force on the quarter's last day); is_latest_quarter
+    marks the account's latest quarter with answers (the one the at-risk and referral lists use). employee_id is the account's current owner (null for an unknown account). -#}
 with responses as (
     select * from {{ ref('int_csat_responses_counted') }}
     where account_id is not null
@@ -8,6 +8,10 @@ with responses as (
 
 accounts as (
     select account_id, owner_employee_id from {{ ref('int_accounts_owned') }}
+),
+
+policy as (
+    select csat_at_risk_below, csat_referral_from, effective_from, effective_to from {{ ref('policy_customers') }}
 ),
 
 totals as (
@@ -43,13 +47,16 @@ final as (
         s.csat_score,
         cast(s.csat_responses as integer) as csat_responses,
         cast(s.csat_score_sum as decimal(18, 2)) as csat_score_sum,
-        {{ csat_is_at_risk('s.csat_score') }} as at_risk,
-        {{ csat_is_referral_candidate('s.csat_score') }} as referral_candidate,
+        {{ csat_is_at_risk('s.csat_score', 'p.csat_at_risk_below') }} as at_risk,
+        {{ csat_is_referral_candidate('s.csat_score', 'p.csat_referral_from') }} as referral_candidate,
         s.recency_rank = 1 as is_latest_quarter,
         s.first_survey_date,
         s.last_survey_date
     from scored s
     left join accounts a on a.account_id = s.account_id
+    -- the policy in force on the quarter's last day (the quarter of the answers)
+    inner join policy p
+        on {{ policy_in_force('p', last_day_of_month(add_months(quarter_start('s.last_survey_date'), 2))) }}
 )
 
 select * from final

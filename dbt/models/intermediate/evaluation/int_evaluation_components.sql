@@ -1,18 +1,8 @@
 {#- One row per rep, quarter and scorecard component: actual, target, score and the weight used after
     rescaling (0 when left out). Policy rows are those in force on the quarter's last day. -#}
-{%- set components = [
-    ('attainment', 'bookings', 'revenue_target'),
-    ('growth', '1 + growth_yoy', 'null'),
-    ('collection', 'collection_rate', 'collection_target'),
-    ('retention', 'retention_rate', 'null'),
-    ('satisfaction', 'csat_score', 'null'),
-    ('new_customers', 'new_customers_weighted', 'new_customers_target'),
-    ('review_360', 'review_360_score', 'null'),
-    ('collaboration', 'collaboration_score', 'null'),
-    ('learning', 'learning_hours', 'null'),
-] -%}
+{%- set components = scorecard_components() -%}
 with kpis as (
-    select * from {{ ref('mart_rep_quarterly_kpis') }}
+    select * from {{ ref('int_rep_quarterly_kpis') }}
 ),
 
 policy as (

@@ -2,7 +2,7 @@
     last day employed), hired at least min_tenure_days before the quarter's last day, not terminated before
     it. Reasons in that precedence: terminated, not_sales_role, new_hire. -#}
 with kpis as (
-    select employee_id, quarter, quarter_end, job_level from {{ ref('mart_rep_quarterly_kpis') }}
+    select employee_id, quarter, quarter_end, job_level from {{ ref('int_rep_quarterly_kpis') }}
 ),
 
 employees as (

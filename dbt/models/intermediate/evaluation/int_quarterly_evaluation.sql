@@ -1,8 +1,7 @@
 {#- The grading table of every quarter as computed from the current data (the draft). Publishing freezes a
-    quarter's rows as a version (see marts/evaluation). Rank among graded reps company-wide: composite desc,
-    then attainment, bookings, employee_id; top floor(a_share x n) A, bottom floor(c_share x n) C. -#}
-{%- set components = ['attainment', 'growth', 'collection', 'retention', 'satisfaction', 'new_customers',
-    'review_360', 'collaboration', 'learning'] -%}
+    quarter's rows as a version (see marts/evaluation). Rank among graded reps company-wide (grading_rank of
+    scoring.sql: composite desc, then attainment, bookings, employee_id); top floor(a_share x n) A, bottom floor(c_share x n) C. -#}
+{%- set components = scorecard_component_names() -%}
 with components as (
     select * from {{ ref('int_evaluation_components') }}
 ),
@@ -13,7 +12,7 @@ eligibility as (
 
 kpis as (
     select employee_id, quarter, quarter_start, team_id, bookings, attainment, retention_is_final
-    from {{ ref('mart_rep_quarterly_kpis') }}
+    from {{ ref('int_rep_quarterly_kpis') }}
 ),
 
 as_of as (
@@ -65,11 +64,8 @@ graded as (
 ranked as (
     select
         g.*,
-        case when is_graded then row_number() over (
-            partition by quarter, is_graded
-            order by composite_score desc, coalesce(attainment, -1) desc, bookings desc, employee_id
-        ) end as rank,
-        sum(case when is_graded then 1 else 0 end) over (partition by quarter) as graded_reps
+        {{ grading_rank('quarter') }} as rank,
+        {{ graded_reps('quarter') }} as graded_reps
     from graded g
 ),
 

@@ -4,8 +4,9 @@
     - credit_note: a non-void credit note (CRN) on an invoice of the deal (invoice.opportunity_id), on its
       invoice_date; it removes its gross amount. A credit note dated after its invoice was written off removes
       nothing more (that receivable is already gone).
-    - write_off_180d: an invoice of the deal still open 180 days after its due date is written off on
-      due_date + 180 days (when that is on or before the as-of date); it removes the open balance of that day:
+    - write_off_180d: an invoice of the deal still open 180 days (policy_clawback.write_off_days, the row in
+      force on the due date) after its due date is written off on due_date + 180 days (when that is on or before
+      the as-of date); it removes the open balance of that day:
       gross amount - credit notes dated up to then - payments dated up to then (reversals negative).
     Receivable is gross (with tax) and bookings are net, in the deal's terms: the removed share of the deal is
     removed receivable x (invoice net / invoice gross) / deal amount (document currency, all at the invoice
@@ -42,13 +43,18 @@ as_of as (
     select as_of_date from {{ ref('int_run_as_of') }}
 ),
 
+clawback_policy as (
+    select write_off_days, effective_from, effective_to from {{ ref('policy_clawback') }}
+),
+
 write_off_dates as (
     select
         i.invoice_id,
-        {{ add_days('i.due_date', 180) }} as write_off_date
+        {{ add_days('i.due_date', 'p.write_off_days') }} as write_off_date
     from invoices i
     cross join as_of a
-    where {{ add_days('i.due_date', 180) }} <= a.as_of_date
+    inner join clawback_policy p on {{ policy_in_force('p', 'i.due_date') }}
+    where {{ add_days('i.due_date', 'p.write_off_days') }} <= a.as_of_date
 ),
 
 credit_note_events as (

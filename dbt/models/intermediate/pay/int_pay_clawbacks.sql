@@ -79,8 +79,8 @@ recomputed as (
 factors as (
     select
         r.*,
-        {{ pay_divide('r.bookings_before', 'r.original_revenue_target') }} as attainment_before,
-        {{ pay_divide('r.bookings_after', 'r.original_revenue_target') }} as attainment_after
+        {{ attainment('r.bookings_before', 'r.original_revenue_target', exact=true) }} as attainment_before,
+        {{ attainment('r.bookings_after', 'r.original_revenue_target', exact=true) }} as attainment_after
     from recomputed r
 ),
 

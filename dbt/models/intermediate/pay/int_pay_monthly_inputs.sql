@@ -12,17 +12,13 @@
       ended before the month (status published, is_latest); the new-hire factor 1.0 when there is none.
     - csat_bonus = 0.05 x base_salary when that quarter's csat_score (satisfaction_actual) >= 90.
     Money stays DECIMAL (pay.sql); each amount is rounded to 0.01 half away from zero only as a line. -#}
-{%- set components = [
-    ('attainment', 'k.bookings', 'k.revenue_target'),
-    ('new_customers', 'k.new_customers_weighted', 'k.new_customers_target'),
-    ('collection', 'k.collection_rate', 'k.collection_target'),
-] -%}
+{%- set components = monthly_pay_components('k.') -%}
 with rep_months as (
     select * from {{ ref('int_pay_rep_months') }}
 ),
 
 kpis as (
-    select * from {{ ref('mart_rep_monthly_kpis') }}
+    select * from {{ ref('int_rep_monthly_kpis') }}
 ),
 
 component_policy as (
@@ -39,7 +35,7 @@ pay_mix as (
 
 published_quarters as (
     select employee_id, quarter, quarter_end, version, qualitative_score, satisfaction_actual, policy_version
-    from {{ ref('mart_quarterly_evaluation') }}
+    from {{ ref('int_quarterly_evaluation_versions') }}
     where status = 'published' and is_latest
 ),
 
@@ -79,9 +75,9 @@ quantitative as (
         employee_id,
         month,
         {{ rescaled_weighted_score('weight', 'score', 'is_included') }} as quantitative_score,
-        max(case when component = 'attainment' then score end) as attainment_score,
-        max(case when component = 'new_customers' then score end) as new_customers_score,
-        max(case when component = 'collection' then score end) as collection_score,
+        {% for name, actual, target in components %}
+        max(case when component = '{{ name }}' then score end) as {{ name }}_score,
+        {% endfor %}
         {{ dbt.listagg("case when not is_included then component end", "','", "order by component") }}
             as left_out_components,
         max(policy_version) as component_policy_version
@@ -128,7 +124,7 @@ inputs as (
         {{ pay_divide('r.base_salary_full * r.days_employed', 'r.days_in_month') }} as base_salary_exact,
         cast(coalesce(k.bookings, 0) as decimal(38, 8)) as bookings,
         cast(k.revenue_target as decimal(18, 2)) as revenue_target,
-        {{ pay_divide('coalesce(k.bookings, 0)', 'k.revenue_target') }} as attainment,
+        {{ attainment('coalesce(k.bookings, 0)', 'k.revenue_target', exact=true) }} as attainment,
         cast(k.new_customers_weighted as decimal(18, 4)) as new_customers_weighted,
         cast(k.new_customers_target as decimal(18, 2)) as new_customers_target,
         k.receivable_due,

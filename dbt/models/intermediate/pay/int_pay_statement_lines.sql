@@ -1,21 +1,8 @@
 {#- The pay statement as lines: one row per rep, month and line (base_salary, base_performance_pay,
     performance_bonus, capability_bonus, csat_bonus, clawback, total_pay), each carrying the statement's inputs.
     total_pay is the sum of the six rounded lines (rounding happens at the line level only). -#}
-{#- (line, amount, reason, share of the basis, basis, factor): amount = round(share x basis x factor) for the
-    four variable lines; base_salary, clawback and total_pay are not a share of a basis. -#}
-{%- set lines = [
-    ('base_salary', 'base_salary_amount', 'cast(null as ' ~ type_text() ~ ')', 'null', 'null', 'null'),
-    ('base_performance_pay', 'base_performance_pay_amount', 'base_performance_pay_reason',
-        'base_performance_share', "'target_variable_pay'", 'quantitative_factor'),
-    ('performance_bonus', 'performance_bonus_amount', 'performance_bonus_reason',
-        'performance_bonus_share', "'target_variable_pay'", 'payout_factor'),
-    ('capability_bonus', 'capability_bonus_amount', 'capability_bonus_reason',
-        'capability_share', "'target_variable_pay'", 'capability_factor'),
-    ('csat_bonus', 'csat_bonus_amount', 'csat_bonus_reason',
-        'csat_bonus_rate', "'base_salary'", 'case when is_csat_bonus_eligible then 1 else 0 end'),
-    ('clawback', 'clawback_amount', 'clawback_reason', 'null', 'null', 'null'),
-    ('total_pay', 'total_pay_amount', 'cast(null as ' ~ type_text() ~ ')', 'null', 'null', 'null'),
-] -%}
+{#- The lines, their amounts, reasons, shares, bases and factors: pay_line_specs of pay.sql. -#}
+{%- set lines = pay_line_specs() -%}
 with inputs as (
     select * from {{ ref('int_pay_monthly_inputs') }}
 ),
@@ -55,9 +42,9 @@ statements as (
 totals as (
     select
         s.*,
-        cast(s.base_salary_amount + s.base_performance_pay_amount + s.performance_bonus_amount
-            + s.capability_bonus_amount + s.csat_bonus_amount + s.clawback_amount as decimal(18, 2))
-            as total_pay_amount
+        {# total_pay = the sum of every other line, in statement order. #}
+        cast({% for line in lines if line[0] != 'total_pay' %}s.{{ line[1] }}{{ ' + ' if not loop.last }}{% endfor %}
+            as decimal(18, 2)) as total_pay_amount
     from statements s
 )
 

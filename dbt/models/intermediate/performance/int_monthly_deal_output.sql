@@ -10,7 +10,7 @@ with credits as (
 ),
 
 rep_months as (
-    select employee_id, month, team_id from {{ ref('mart_rep_monthly_kpis') }}
+    select employee_id, month, team_id from {{ ref('int_rep_monthly_kpis') }}
 ),
 
 company_deals as (

@@ -51,7 +51,7 @@ policy as (
 scored as (
     select
         y.*,
-        {{ safe_ratio('y.bookings', 'y.revenue_target') }} as attainment,
+        {{ attainment('y.bookings', 'y.revenue_target') }} as attainment,
         {{ growth('y.bookings', 'coalesce(y.bookings_previous_year, 0)') }} as growth_yoy,
         cast(p.industry_growth as {{ type_double() }}) as industry_growth,
         p.a_share,
@@ -65,11 +65,8 @@ scored as (
 ranked as (
     select
         s.*,
-        case when is_graded then row_number() over (
-            partition by year, is_graded
-            order by composite_score desc, coalesce(attainment, -1) desc, bookings desc, employee_id
-        ) end as rank,
-        sum(case when is_graded then 1 else 0 end) over (partition by year) as graded_reps
+        {{ grading_rank('year') }} as rank,
+        {{ graded_reps('year') }} as graded_reps
     from scored s
 )
 

@@ -55,7 +55,7 @@ final as (
         cast(coalesce(b.bookings, 0) as decimal(38, 8)) as bookings,
         cast(coalesce(b.new_customer_bookings, 0) as decimal(38, 8)) as new_customer_bookings,
         cast(p.revenue_target as decimal(18, 2)) as revenue_target,
-        {{ safe_ratio('coalesce(b.bookings, 0)', 'p.revenue_target') }} as attainment,
+        {{ attainment('coalesce(b.bookings, 0)', 'p.revenue_target') }} as attainment,
         {{ safe_ratio('coalesce(b.strategic_bookings, 0)', 'b.bookings') }} as strategic_share,
         cast(coalesce(p.new_customers_weighted, 0) as decimal(18, 4)) as new_customers_weighted,
         cast(p.new_customers_target as decimal(18, 2)) as new_customers_target,

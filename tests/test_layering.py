@@ -1,0 +1,182 @@
+"""The dbt layers point only down, and every read of a landed or published table goes through source().
+
+Read from the dbt manifest of a fresh `dbt parse` (into its own target folder, so a dbt run elsewhere cannot race it):
+- staging models read only sources and seeds;
+- intermediate models read staging, intermediate and seeds, never a mart;
+- no model names a `raw.` or `publish.` table in its SQL: those are dbt sources (models/staging/_sources.yml,
+  models/staging/publish/_publish__sources.yml), so lineage and the Dagster asset graph see every read;
+- the publication sources carry the asset key of the Dagster publish asset that writes them, so the graph draws
+  draft -> candidate -> publish -> the models that read publications, without a cycle.
+
+The checks are pure functions over the manifest, proven on a deliberately broken manifest as well as the real one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from dagster_project.dbt_project import DBT_EXECUTABLE
+from dagster_project.settings import DBT_PROJECT_DIR
+
+# A schema-qualified name of a landed or published table: `raw.crm__account`, `publish . pay_publications`.
+_DIRECT_READ = re.compile(r"\b(raw|publish)\s*\.\s*\"?\w+\"?", re.IGNORECASE)
+_JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
+_SQL_LINE_COMMENT = re.compile(r"--[^\n]*")
+_SQL_BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+@pytest.fixture(scope="session")
+def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The manifest of a `dbt parse` of the project as it is now (not a possibly stale target/manifest.json)."""
+    target = tmp_path_factory.mktemp("dbt_target")
+    result = subprocess.run(
+        [DBT_EXECUTABLE, "parse", "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)],
+        cwd=DBT_PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, f"dbt parse failed:\n{result.stdout}{result.stderr}"
+    return json.loads((target / "manifest.json").read_text())
+
+
+def layer(node: Mapping[str, Any]) -> str:
+    """The layer of a node: `source`, `seed`, or the model's first folder under models/ (staging, intermediate,
+    marts)."""
+    if node["resource_type"] in ("source", "seed"):
+        return node["resource_type"]
+    fqn = node["fqn"]
+    return fqn[1] if len(fqn) > 2 else "models"
+
+
+# Which layers each model layer may read (ref or source).
+ALLOWED_READS = {
+    "staging": {"source", "seed"},
+    "intermediate": {"staging", "intermediate", "seed"},
+    "marts": {"staging", "intermediate", "marts", "seed"},
+}
+
+
+def layering_violations(manifest: Mapping[str, Any]) -> list[str]:
+    """`model -> dependency` for every read a model's layer may not make (ALLOWED_READS)."""
+    nodes = {**manifest["nodes"], **manifest["sources"]}
+    problems = []
+    for unique_id, node in sorted(manifest["nodes"].items()):
+        if node["resource_type"] != "model":
+            continue
+        allowed = ALLOWED_READS.get(layer(node))
+        assert allowed is not None, f"{unique_id} is in no known layer: {node['fqn']}"
+        for dependency in node["depends_on"]["nodes"]:
+            dep_layer = layer(nodes[dependency])
+            if dep_layer not in allowed:
+                problems.append(f"{node['name']} ({layer(node)}) reads {dependency} ({dep_layer})")
+    return problems
+
+
+def direct_table_reads(manifest: Mapping[str, Any]) -> list[str]:
+    """`model: text` for every `raw.` / `publish.` table a model's SQL names itself instead of through source()."""
+    problems = []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model":
+            continue
+        code = _JINJA_COMMENT.sub("", node["raw_code"])
+        code = _SQL_BLOCK_COMMENT.sub("", _SQL_LINE_COMMENT.sub("", code))
+        problems += [f"{node['name']}: {m.group(0)}" for m in _DIRECT_READ.finditer(code)]
+    return sorted(problems)
+
+
+def _model(name: str, folder: str, depends_on: list[str], raw_code: str = "select 1") -> dict[str, Any]:
+    return {
+        "resource_type": "model",
+        "name": name,
+        "fqn": ["sales_performance", folder, name],
+        "depends_on": {"nodes": depends_on},
+        "raw_code": raw_code,
+    }
+
+
+BROKEN_MANIFEST = {
+    "nodes": {
+        "model.p.stg_a": _model("stg_a", "staging", ["source.p.raw.a", "model.p.int_b"]),
+        "model.p.int_b": _model("int_b", "intermediate", ["model.p.mart_c"]),
+        "model.p.mart_c": _model(
+            "mart_c", "marts", [], "{# publish.ok_in_a_comment #} select * from publish.evaluation_publications\n"
+            "union all select * from RAW . crm__account -- raw.ok_in_a_comment"
+        ),
+    },
+    "sources": {"source.p.raw.a": {"resource_type": "source"}},
+}
+
+
+@pytest.mark.unit
+def test_the_checks_catch_each_kind_of_violation() -> None:
+    """A staging model reading an int model, an int model reading a mart, and a mart reading publish./raw. tables by
+    name are all reported; comments are not."""
+    assert layering_violations(BROKEN_MANIFEST) == [
+        "int_b (intermediate) reads model.p.mart_c (marts)",
+        "stg_a (staging) reads model.p.int_b (intermediate)",
+    ]
+    assert direct_table_reads(BROKEN_MANIFEST) == [
+        "mart_c: RAW . crm__account",
+        "mart_c: publish.evaluation_publications",
+    ]
+
+
+@pytest.mark.unit
+def test_no_model_reads_against_the_layers(manifest: dict[str, Any]) -> None:
+    assert layering_violations(manifest) == []
+
+
+@pytest.mark.unit
+def test_no_model_names_a_raw_or_publish_table_outside_source(manifest: dict[str, Any]) -> None:
+    assert direct_table_reads(manifest) == []
+
+
+@pytest.mark.unit
+def test_publication_sources_are_the_publish_assets(manifest: dict[str, Any]) -> None:
+    """Every source in the publish schema names the Dagster asset that writes it, and that asset exists."""
+    from dagster_project.assets.publication import evaluation, pay
+
+    publish_assets = {tuple(evaluation.published_key.path), tuple(pay.published_key.path)}
+    sources = [s for s in manifest["sources"].values() if s["schema"] == "publish"]
+    assert sources, "no publish source declared"
+    for source in sources:
+        key = tuple(source["meta"]["dagster"]["asset_key"])
+        assert key in publish_assets, f"{source['unique_id']} names {key}, not a publish asset"
+    read = {s["name"] for s in sources}
+    assert {"evaluation_publications", "quarterly_evaluation_versions"} <= read
+
+
+@pytest.mark.unit
+def test_the_asset_graph_runs_draft_to_publish_to_marts_without_a_cycle() -> None:
+    """The graph the UI draws: the grading draft feeds the candidate, the publish asset feeds the staging views of
+    the publications, and the published grading table reads them; the whole graph sorts (no cycle) and every job,
+    the implicit all-assets job included, resolves."""
+    import dagster as dg
+
+    from dagster_project.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    key = dg.AssetKey
+
+    def parents(path: str) -> set[str]:
+        return {k.to_user_string() for k in graph.get(key(path.split("/"))).parent_keys}
+
+    assert "intermediate/int_quarterly_evaluation" in parents("publish/quarterly_evaluation_candidate")
+    assert parents("publish/quarterly_evaluation") == {"publish/quarterly_evaluation_candidate"}
+    assert parents("staging/stg_publish__evaluation_publications") == {"publish/quarterly_evaluation"}
+    assert parents("staging/stg_publish__quarterly_evaluation_versions") == {"publish/quarterly_evaluation"}
+    assert "staging/stg_publish__quarterly_evaluation_versions" in parents(
+        "intermediate/int_quarterly_evaluation_versions"
+    )
+    assert parents("marts/mart_quarterly_evaluation") == {"intermediate/int_quarterly_evaluation_versions"}
+    assert graph.toposorted_asset_keys_by_level  # raises on a cycle
+    for job in defs.resolve_all_job_defs():
+        assert job.graph.nodes, job.name
+
