@@ -114,7 +114,9 @@ def add_payment_oddities(pay: Payments, inv: Invoices, accts: Accounts,
 
 def delete_records(table: Table, recs: np.ndarray, when: np.ndarray) -> Table:
     """Add a deleted version of each record: its latest version, flagged, stamped at `when` (or a day after its
-    latest change if that is later); records that would be deleted after the last delivery are left alone."""
+    latest change if that is later); records that would be deleted after the last delivery are left alone.
+
+    `table` grows in place (and is returned, finalized): the generator holds one copy of its largest tables."""
     if not len(recs):
         return table
     last = np.flatnonzero(np.append(table.rec[1:] != table.rec[:-1], True))
@@ -128,7 +130,7 @@ def delete_records(table: Table, recs: np.ndarray, when: np.ndarray) -> Table:
     cols = dict(dead.cols)
     cols[table.extract.deleted_flag] = np.ones(keep.sum(), bool)
     dead = Table(table.extract, cols, dead.rec, stamp[keep], table.decimals)
-    return table.concat(dead).finalize()
+    return table.append(dead).finalize()
 
 
 def _values(table: Table, name: str, rows: np.ndarray) -> np.ndarray:

@@ -48,14 +48,18 @@ class Coded:
     """
 
     def __init__(self, values: np.ndarray, codes: np.ndarray) -> None:
+        codes = np.asarray(codes)
+        if len(codes) and (codes.min() < 0 or codes.max() >= len(values)):
+            raise IndexError("codes outside the values")
         self.values = values
-        self.codes = np.asarray(codes).astype(code_dtype(len(values)), copy=False)
+        self.codes = codes.astype(code_dtype(len(values)), copy=False)
 
     @classmethod
     def with_missing(cls, values: np.ndarray, codes: np.ndarray, missing: str = "") -> Coded:
         """Codes < 0 read as `missing` (the empty string, a null in the CSV)."""
         extended = np.append(values, np.array([missing], dtype=values.dtype))
-        return cls(extended, np.where(np.asarray(codes) >= 0, codes, len(values)))
+        codes = np.asarray(codes, np.int64)  # np.where would wrap len(values) silently into a narrower type
+        return cls(extended, np.where(codes >= 0, codes, len(values)))
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -127,13 +131,19 @@ class Table:
             self.decimals,
         )
 
-    def concat(self, other: Table) -> Table:
-        """Rows of both tables (used to add deletes and deliberate oddities to a built table)."""
-        cols = {k: _concat(v, other.cols[k]) for k, v in self.cols.items()}
-        return Table(
-            self.extract, cols, np.concatenate([self.rec, other.rec]), np.concatenate([self.stamp, other.stamp]),
-            self.decimals,
-        )
+    def append(self, other: Table) -> Table:
+        """Add the rows of `other` (deletes, deliberate oddities) to this table, in place; returns this table.
+
+        Column by column, so a large table is never held twice while it grows by a few rows.
+        """
+        stamp_name = self.extract.change_stamp
+        for name in list(self.cols):
+            if name != stamp_name:
+                self.cols[name] = _concat(self.cols[name], other.cols[name])
+        self.rec = np.concatenate([self.rec, other.rec])
+        self.stamp = np.concatenate([self.stamp, other.stamp])
+        self.cols[stamp_name] = self.stamp
+        return self
 
     def finalize(self) -> Table:
         """Sort by (record, stamp) and make each record's stamps strictly increasing; returns this table, reordered.
