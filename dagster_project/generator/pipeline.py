@@ -496,7 +496,8 @@ def split_table(deals: Deals, staff: Staff, rng: np.random.Generator) -> Table:
 
 def contract_table(contracts: Contracts, accts: Accounts, staff: Staff, rng: np.random.Generator) -> Table:
     """Contract versions: Draft right after the win, Activated on StartDate, then Expired the day after EndDate or
-    Terminated (EndDate moved to the termination date); abandoned drafts and future starts stay Draft."""
+    Terminated (EndDate moved to the termination date); abandoned drafts and future starts stay Draft. Versions
+    stamped after the last delivery are left out, as they are in every other extract."""
     c = contracts
     n = len(c.acc)
     draft_sec = c.won_sec + rng.integers(60, 3600, n)
@@ -518,6 +519,10 @@ def contract_table(contracts: Contracts, accts: Accounts, staff: Staff, rng: np.
     st = np.concatenate([p[1] for p in parts])
     status = np.concatenate([np.full(len(p[0]), p[2]) for p in parts])
     end = np.concatenate([p[3] for p in parts])
+    # a deal won late on the data's last evening (see `build_deals`) is drafted after the extract was cut: that
+    # contract is not in the CRM yet (seen at scale 10, seed 42; smaller runs never had one)
+    keep = st <= END_SEC
+    idx, st, status, end = idx[keep], st[keep], status[keep], end[keep]
     status_text = np.array(["Draft", "Activated", "Expired", "Terminated"], dtype=object)
     cols = {
         "Id": sf_ids(CONTRACT, rank)[idx],
