@@ -525,12 +525,16 @@ def contract_table(contracts: Contracts, accts: Accounts, staff: Staff, rng: np.
     idx, st, status, end = idx[keep], st[keep], status[keep], end[keep]
     status_text = np.array(["Draft", "Activated", "Expired", "Terminated"], dtype=object)
     cols = {
-        "Id": sf_ids(CONTRACT, rank)[idx],
-        "AccountId": accts.ids[c.acc[idx]].astype(object),
-        "OwnerId": staff.user_id[c.owner[idx]],
+        "Id": Derived(_contract_ids, rank[idx]),
+        "AccountId": Coded(accts.ids, c.acc[idx]),
+        "OwnerId": Coded(staff.user_id, c.owner[idx]),
         "StartDate": c.start[idx],
         "EndDate": end,
-        "Status": status_text[status],
+        "Status": Coded(status_text, status),
         "ContractTerm": np.full(len(idx), 12, np.int64),
     }
     return Table(BY_NAME["crm__contract"], cols, rank[idx], st).finalize()
+
+
+def _contract_ids(seq: np.ndarray) -> np.ndarray:
+    return sf_ids(CONTRACT, seq)
