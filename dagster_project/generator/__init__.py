@@ -6,6 +6,11 @@ values, plus the mess real extracts have (see `mess`). Scale 1 is about 100 reps
 opportunities, a million tasks, about 55,000 invoices and as many payments over 2023-01-01..2025-12-31; fractions
 of a scale keep the minimums grading needs (20 reps, 3 teams, 60 accounts).
 
+Streaming: the small entities everything hangs off (organisation, accounts, deals, contracts, invoices, payments)
+are drawn first and kept; then each extract's table is built, given its deletes, written a batch of rows at a time
+and dropped before the next is built, and its large text columns are held coded (see `table`). Scale 10 (ten million
+tasks) thus peaks well under 2 GB, where holding every table at once needed about 15 GB.
+
 Determinism: the same (scale, seed) gives byte-identical files. Each part draws from its own
 `numpy.random.default_rng([seed, stream])`, so changing one module never shifts another's numbers; nothing reads
 the clock, and no ordering depends on sets, dict hashing or `hash()`.
@@ -35,6 +40,12 @@ _STREAMS = {
     "leads": 9, "tasks": 10, "invoices": 11, "payments": 12, "invoice_versions": 13, "targets": 14, "csat": 15,
     "reviews": 16, "training": 17, "mess": 18, "events": 19,
 }
+#: the order of the returned counts (and of the progress lines before the generator streamed)
+_EXTRACT_ORDER = (
+    "crm__account", "crm__opportunity", "crm__opportunity_history", "crm__contract", "crm__lead", "crm__task",
+    "crm__event", "crm__opportunity_split", "finance__invoice", "finance__payment", "finance__fx_rate",
+    "hr__employee", "hr__training", "planning__target", "surveys__csat_response", "surveys__review_360",
+)
 
 
 def generate(
@@ -61,8 +72,6 @@ def generate(
     deals, contracts = pipeline.build_deals(accts, staff, rates, rng("deals"))
     deals = mess.add_orphan_deal(deals, accts, staff)
     pipeline.assign_ids(deals)
-    stage_rows = pipeline.stage_rows(deals, rng("stages"))
-    opp_table, history = pipeline.opportunity_tables(deals, staff, stage_rows, rng("stages"))
     active = ~contracts.abandoned
     segments = accounts.coverage_segments(
         contracts.acc[active], contracts.start[active], contracts.final_end[active], contracts.won_sec[active]
@@ -72,37 +81,50 @@ def generate(
     inv = finance.build_invoices(deals, accts, staff, rng("invoices"))
     pay = finance.build_payments(inv, accts, rng("payments"))
     pay, dup = mess.add_payment_oddities(pay, inv, accts, rng("mess"))
-    pay_table, pay_ids = finance.payment_table(pay, rng("payments"))
     say(f"finance: {len(inv.doc_id):,} invoices and credit notes, {len(pay.inv):,} payments")
 
-    tables: dict[str, Table] = {
-        "crm__account": accounts.account_table(accts, staff, segments, rng("account_versions")),
-        "crm__opportunity": opp_table,
-        "crm__opportunity_history": history,
-        "crm__contract": pipeline.contract_table(contracts, accts, staff, rng("contracts")),
-        "crm__lead": activity.lead_table(accts, deals, staff, len(accts) / len(staff.reps), rng("leads")),
-        "crm__task": activity.task_table(accts, deals, staff, max(2_000, round(1_000_000 * scale)), rng("tasks")),
-        "crm__event": activity.event_table(accts, staff, max(200, round(60_000 * scale)), rng("events")),
-        "crm__opportunity_split": pipeline.split_table(deals, staff, rng("splits")),
-        "finance__invoice": finance.invoice_table(inv, pay, accts, deals, rng("invoice_versions")),
-        "finance__payment": pay_table,
-        "finance__fx_rate": fx.fx_table(rates),
-        "hr__employee": staff.table,
-        "hr__training": people.training_table(staff, rng("training")),
-        "planning__target": planning.target_table(staff, deals, accts, rng("targets")),
-        "surveys__csat_response": surveys.csat_table(accts, staff, segments, rng("csat")),
-        "surveys__review_360": surveys.review_table(accts, staff, rng("reviews")),
-    }
-    tables = mess.apply_deletes(tables, deals, accts, pay_ids, dup, rng("mess"))
-
     counts: dict[str, int] = {}
-    for name, table in tables.items():
+
+    def write(table: Table) -> None:
+        """Write one extract's deliveries; the caller drops the table right after, so at most one large table
+        is held at a time (with the small entities everything else is derived from)."""
+        name = table.extract.name
         mode: Mode = "history" if name == "hr__employee" else "single" if name == "finance__fx_rate" else "changes"
         rows, files = write_extract(out_dir, table, mode)
         counts[name] = rows
         say(f"{name}: {rows:,} rows in {files} files")
+
+    # the tables with deletes first, in the order their deletes draw from the "mess" stream (mess.DELETE_ORDER)
+    deletes = mess.Deletes(rng("mess"))
+    stage_rows = pipeline.stage_rows(deals, rng("stages"))
+    opp_table, history = pipeline.opportunity_tables(deals, staff, stage_rows, rng("stages"))
+    del stage_rows
+    write(deletes.opportunities(opp_table, deals))
+    del opp_table
+    write(history)
+    del history
+    n_tasks = max(2_000, round(1_000_000 * scale))
+    write(deletes.tasks(activity.task_table(accts, deals, staff, n_tasks, rng("tasks"))))
+    write(deletes.account(accounts.account_table(accts, staff, segments, rng("account_versions")), deals, accts))
+    write(deletes.contract(pipeline.contract_table(contracts, accts, staff, rng("contracts"))))
+    del contracts
+    write(deletes.invoice(finance.invoice_table(inv, pay, accts, deals, rng("invoice_versions"))))
+    pay_table, pay_ids = finance.payment_table(pay, rng("payments"))
+    write(deletes.payment(pay_table, pay_ids, dup))
+    del pay_table, pay_ids, inv, pay
+
+    # the rest draw from streams of their own, so their order is free
+    write(activity.lead_table(accts, deals, staff, len(accts) / len(staff.reps), rng("leads")))
+    write(activity.event_table(accts, staff, max(200, round(60_000 * scale)), rng("events")))
+    write(pipeline.split_table(deals, staff, rng("splits")))
+    write(fx.fx_table(rates))
+    write(staff.table)
+    write(people.training_table(staff, rng("training")))
+    write(planning.target_table(staff, deals, accts, rng("targets")))
+    write(surveys.csat_table(accts, staff, segments, rng("csat")))
+    write(surveys.review_table(accts, staff, rng("reviews")))
+
     bad = mess.inject_malformed(out_dir)
     copy = mess.redeliver(out_dir)
     say(f"mess: {bad} malformed lines, re-delivered {copy.name}")
-    return counts
-
+    return {name: counts[name] for name in _EXTRACT_ORDER}

@@ -21,7 +21,7 @@ from .accounts import Accounts
 from .ids import EVENT, LEAD, TASK, sf_ids
 from .people import Staff
 from .pipeline import ACQUISITION, SOURCES, Deals
-from .table import Table
+from .table import Coded, Derived, Table
 from .timeline import DAY, END, END_SEC, NA, SPAN_MONTHS, START, month_start, stamp_on, to_workday
 
 LEAD_STATUS = np.array(["Open", "Working", "Qualified", "Unqualified", "Converted"], dtype=object)
@@ -116,7 +116,12 @@ def lead_table(accts: Accounts, deals: Deals, staff: Staff, scale_accounts_per_r
 
 
 def task_table(accts: Accounts, deals: Deals, staff: Staff, n_tasks: int, rng: np.random.Generator) -> Table:
-    """About `n_tasks` activities over the reps' employed working days."""
+    """About `n_tasks` activities over the reps' employed working days.
+
+    The largest extract (ten million rows at scale 10): text columns are held coded and every per-row array is
+    dropped as soon as it is used, so its peak stays a few hundred bytes a row. The draws are the whole-table
+    draws they always were (chunking them would change the numbers numpy's generator hands out).
+    """
     reps = staff.reps
     lo = np.maximum(staff.hire[reps], START)
     hi = np.where(staff.term[reps] != NA, np.minimum(staff.term[reps], END), END)
@@ -127,6 +132,7 @@ def task_table(accts: Accounts, deals: Deals, staff: Staff, n_tasks: int, rng: n
     r_lo, r_hi = np.repeat(lo, counts), np.repeat(hi, counts)
     act = to_workday(r_lo + np.floor(rng.random(len(rep)) * (r_hi - r_lo + 1)).astype(np.int64))
     act = np.clip(act, r_lo, r_hi)
+    del r_lo, r_hi
     n = len(rep)
 
     # an account of the rep that existed on the day (three tries, else an internal task without account)
@@ -140,6 +146,7 @@ def task_table(accts: Accounts, deals: Deals, staff: Staff, n_tasks: int, rng: n
         cand = by_owner[first[todo] + np.floor(rng.random(len(todo)) * count[todo]).astype(np.int64)]
         ok = accts.created[cand] <= act[todo]
         acc[todo[ok]] = cand[ok]
+    del first, count, todo, cand, ok
     has_acc = acc >= 0
 
     # WhatId: the account's latest deal created by then, if it was still open on the day
@@ -151,38 +158,52 @@ def task_table(accts: Accounts, deals: Deals, staff: Staff, n_tasks: int, rng: n
     cand = live[np.maximum(pos, 0)]
     on_deal = (has_acc & (pos >= 0) & (deals.acc[cand] == acc) & (deals.close_day[cand] >= act)
                & (rng.random(n) < 0.7))
-    account_id = np.where(has_acc, accts.ids[np.maximum(acc, 0)], "").astype(object)
-    what = np.where(on_deal, deals.ids[cand], account_id).astype(object)
+    del pos
+    # account ids, then deal ids, then "" (no account): one dictionary for AccountId and WhatId
+    ids = np.concatenate([accts.ids, deals.ids, np.array([""], dtype=accts.ids.dtype)])
+    account_code = np.where(has_acc, acc, len(ids) - 1)
+    del acc
+    account_id = Coded(ids, account_code)
+    what = Coded(ids, np.where(on_deal, len(accts) + cand, account_code))
+    del account_code, cand, on_deal, has_acc
 
-    ttype = rng.choice(len(TASK_TYPES), n, p=TASK_P)
+    ttype = rng.choice(len(TASK_TYPES), n, p=TASK_P).astype(np.int8)
     recent = act > END - 7
     status = np.where(recent, rng.choice(3, n, p=[0.5, 0.35, 0.15]), rng.choice(3, n, p=[0.94, 0.03, 0.03]))
-    type_text = np.array(TASK_TYPES, dtype=object)[ttype]
+    status = status.astype(np.int8)
+    del recent
+    # subjects: one flat list, each type's options in a run starting at `offset`
+    options = [np.array(SUBJECTS[name], dtype=object) for name in TASK_TYPES]
+    offset = np.cumsum([0] + [len(o) for o in options[:-1]])
+    n_options = np.array([len(o) for o in options], np.int64)
     subj_pick = rng.random(n)
-    subject = np.empty(n, dtype=object)
-    for t, name in enumerate(TASK_TYPES):
-        mask = ttype == t
-        options = np.array(SUBJECTS[name], dtype=object)
-        subject[mask] = options[np.floor(subj_pick[mask] * len(options)).astype(np.int64)]
+    subject = Coded(np.concatenate(options), offset[ttype] + np.floor(subj_pick * n_options[ttype]).astype(np.int64))
+    del subj_pick
     completed = status == 0
     duration = np.where(
         (ttype == 0) & completed, np.clip(np.round(rng.lognormal(np.log(300), 0.7, n)), 20, 3600), NA
     ).astype(np.int64)
+    del completed
     stamp = stamp_on(act, rng)
     rank = np.empty(n, np.int64)
     rank[np.lexsort((np.arange(n), stamp))] = np.arange(n)
     cols = {
-        "Id": sf_ids(TASK, rank),
-        "OwnerId": staff.user_id[rep],
+        "Id": Derived(_task_ids, rank),
+        "OwnerId": Coded(staff.user_id, rep),
         "AccountId": account_id,
         "WhatId": what,
-        "Type": type_text,
+        "Type": Coded(np.array(TASK_TYPES, dtype=object), ttype),
         "Subject": subject,
         "ActivityDate": act,
-        "Status": np.array(["Completed", "Not Started", "In Progress"], dtype=object)[status],
+        "Status": Coded(np.array(["Completed", "Not Started", "In Progress"], dtype=object), status),
         "CallDurationInSeconds": duration,
     }
+    del rep, act, account_id, what, ttype, status, subject, duration
     return Table(BY_NAME["crm__task"], cols, rank, stamp).finalize()
+
+
+def _task_ids(seq: np.ndarray) -> np.ndarray:
+    return sf_ids(TASK, seq)
 
 
 EVENT_TYPES = ("Meeting", "Visit", "Demo")

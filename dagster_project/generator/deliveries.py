@@ -9,7 +9,9 @@ its row with the latest change stamp. The generator therefore writes, per extrac
   a month without changes still gets a header-only file, so every folder has the same 13 deliveries;
 - `finance/fx_rate`: a single full file of all months, dated 20251231.
 Every change stamp in a file is on or before the file's date. Rows are written in record order (ids are issued in
-creation order, so files read naturally). Text is produced here, per file, by `table.format_column`.
+creation order, so files read naturally). Text is produced here by `table.format_column`, `BATCH_ROWS` rows at a
+time and appended to the open file, so a file of millions of rows never exists as Python strings all at once; the
+bytes do not depend on the batch size.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from .timeline import COMPANY_UTC_OFFSET, DAY, DELIVERY_MONTHS, END_SEC, FULL_CU
 
 Mode = Literal["changes", "history", "single"]
 FULL_DATE = "20241231"
+#: Rows formatted per batch: 100,000 rows of ~15 columns peaked at ~175 MB of Python strings, 20,000 at ~35 MB, in
+#: the same time (5,000 was slower).
+BATCH_ROWS = 20_000
 
 
 def _date_text(day: int) -> str:
@@ -61,24 +66,28 @@ def deliveries(table: Table, mode: Mode) -> Iterator[tuple[str, np.ndarray]]:
         yield date, rows
 
 
-def write_csv(path: Path, table: Table, rows: np.ndarray) -> int:
+def write_csv(path: Path, table: Table, rows: np.ndarray, batch_rows: int = BATCH_ROWS) -> int:
     """Write `rows` of `table` as an RFC 4180 CSV with the contract's column order; returns the row count."""
+    if batch_rows < 1:
+        raise ValueError("batch_rows must be positive")
     path.parent.mkdir(parents=True, exist_ok=True)
     names = table.extract.generated_names
-    columns = [format_column(table, c, rows) for c in names]
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(names)
-        writer.writerows(zip(*columns, strict=True))
+        for start in range(0, len(rows), batch_rows):
+            batch = rows[start : start + batch_rows]
+            columns = [format_column(table, c, batch) for c in names]
+            writer.writerows(zip(*columns, strict=True))
     return len(rows)
 
 
-def write_extract(out_dir: Path, table: Table, mode: Mode = "changes") -> tuple[int, int]:
+def write_extract(out_dir: Path, table: Table, mode: Mode = "changes", batch_rows: int = BATCH_ROWS) -> tuple[int, int]:
     """Write every delivery of one extract; returns (rows written, files written)."""
     e = table.extract
     folder = out_dir / e.system / e.entity
     rows_written = files = 0
     for date, rows in deliveries(table, mode):
-        rows_written += write_csv(folder / f"{e.entity}_{date}.csv", table, rows)
+        rows_written += write_csv(folder / f"{e.entity}_{date}.csv", table, rows, batch_rows)
         files += 1
     return rows_written, files

@@ -26,7 +26,7 @@ from .fx import CURRENCIES
 from .ids import seq_ids
 from .people import Staff
 from .pipeline import Deals
-from .table import Table
+from .table import Coded, Table
 from .timeline import DAY, END, END_SEC, NA, stamp_on
 
 METHODS = np.array(["Bank Transfer", "Bank Acceptance Bill", "Alipay", "Cheque"], dtype=object)
@@ -247,24 +247,23 @@ def invoice_table(inv: Invoices, pay: Payments, accts: Accounts, deals: Deals, r
     )
     keep = sec <= END_SEC
     i, sec, status = i[keep], sec[keep], status[keep]
-    orig = inv.original[i]
-    opp = inv.opp[i]
+    # text as codes into the per-document values (a million versions at scale 10)
     cols = {
-        "invoice_id": inv.doc_id[i],
-        "invoice_number": inv.number[i],
-        "document_type": np.where(inv.is_crn[i], "CRN", "INV").astype(object),
-        "original_invoice_id": np.where(orig >= 0, inv.doc_id[np.maximum(orig, 0)], "").astype(object),
-        "customer_number": accts.number[inv.acc[i]],
-        "opportunity_id": deals.ids[opp].astype(object),
-        "salesperson_employee_id": inv.salesperson[i],
+        "invoice_id": Coded(inv.doc_id, i),
+        "invoice_number": Coded(inv.number, i),
+        "document_type": Coded(np.array(["INV", "CRN"], dtype=object), inv.is_crn[i].astype(np.int8)),
+        "original_invoice_id": Coded.with_missing(inv.doc_id, inv.original[i]),
+        "customer_number": Coded(accts.number, inv.acc[i]),
+        "opportunity_id": Coded(deals.ids, inv.opp[i]),
+        "salesperson_employee_id": Coded(inv.salesperson, i),
         "invoice_date": inv.day[i],
         "due_date": inv.day[i] + inv.terms[i],
         "payment_terms_days": inv.terms[i],
-        "currency": np.array(CURRENCIES, dtype=object)[inv.currency[i]],
+        "currency": Coded(np.array(CURRENCIES, dtype=object), inv.currency[i]),
         "net_amount": inv.net[i],
         "tax_amount": inv.tax[i],
         "gross_amount": inv.gross[i],
-        "status": np.array(["OPEN", "PARTIAL", "PAID", "VOID"], dtype=object)[status],
+        "status": Coded(np.array(["OPEN", "PARTIAL", "PAID", "VOID"], dtype=object), status),
     }
     return Table(BY_NAME["finance__invoice"], cols, i, sec).finalize()
 

@@ -43,7 +43,7 @@ from .finance import Invoices, Payments
 from .ids import ACCOUNT, OPPORTUNITY, TASK, sf_ids
 from .people import Staff
 from .pipeline import ACQUISITION, LOST, WON, Deals
-from .table import Table
+from .table import Table, materialize
 from .timeline import DAY, END_SEC, FULL_CUTOFF_SEC, day
 
 ORPHAN_INVOICE_ID = "INV-9999999"
@@ -114,7 +114,9 @@ def add_payment_oddities(pay: Payments, inv: Invoices, accts: Accounts,
 
 def delete_records(table: Table, recs: np.ndarray, when: np.ndarray) -> Table:
     """Add a deleted version of each record: its latest version, flagged, stamped at `when` (or a day after its
-    latest change if that is later); records that would be deleted after the last delivery are left alone."""
+    latest change if that is later); records that would be deleted after the last delivery are left alone.
+
+    `table` grows in place (and is returned, finalized): the generator holds one copy of its largest tables."""
     if not len(recs):
         return table
     last = np.flatnonzero(np.append(table.rec[1:] != table.rec[:-1], True))
@@ -128,7 +130,12 @@ def delete_records(table: Table, recs: np.ndarray, when: np.ndarray) -> Table:
     cols = dict(dead.cols)
     cols[table.extract.deleted_flag] = np.ones(keep.sum(), bool)
     dead = Table(table.extract, cols, dead.rec, stamp[keep], table.decimals)
-    return table.concat(dead).finalize()
+    return table.append(dead).finalize()
+
+
+def _values(table: Table, name: str, rows: np.ndarray) -> np.ndarray:
+    """Plain values of column `name` at `rows` (text columns may be held coded: see `table`)."""
+    return materialize(table.cols[name][rows])
 
 
 def _last_rows(table: Table) -> np.ndarray:
@@ -139,55 +146,88 @@ def _in_2025(rng: np.random.Generator, n: int, first: str = "2025-02-01", last: 
     return (rng.integers(day(first), day(last) + 1, n)) * DAY + 4 * 3600
 
 
-def apply_deletes(tables: dict[str, Table], deals: Deals, accts: Accounts, pay_ids: np.ndarray, dup: int,
-                  rng: np.random.Generator) -> dict[str, Table]:
-    """Add the deletes listed in the module docstring to the built tables."""
-    out = dict(tables)
+#: The order in which the deletes draw from the one "mess" random stream. The draws depend on each table, so the
+#: tables must be built, given their deletes and written in this order for the output to stay the same.
+DELETE_ORDER = (
+    "crm__opportunity", "crm__task", "crm__account", "crm__contract", "finance__invoice", "finance__payment",
+)
 
-    opp = out["crm__opportunity"]
-    last = _last_rows(opp)
-    cand = opp.rec[last[(opp.cols["StageName"][last] == "Closed Lost") & (opp.stamp[last] <= FULL_CUTOFF_SEC)]]
-    cand = cand[deals.outcome[cand] == LOST]
-    k = min(len(cand), max(2, round(0.002 * len(deals))))
-    out["crm__opportunity"] = delete_records(opp, np.sort(rng.choice(cand, k, replace=False)), _in_2025(rng, k))
 
-    task = out["crm__task"]
-    last = _last_rows(task)
-    cand = last[(task.cols["ActivityDate"][last] <= day("2025-06-30")) & (task.stamp[last] > FULL_CUTOFF_SEC)]
-    k = min(len(cand), max(3, round(0.001 * len(task))))
-    rows = np.sort(rng.choice(cand, k, replace=False))
-    out["crm__task"] = delete_records(task, task.rec[rows], task.stamp[rows] + rng.integers(7, 57, k) * DAY)
+class Deletes:
+    """Adds the deletes listed in the module docstring to each table as it is built, so no table waits in memory
+    for another; refuses a table out of `DELETE_ORDER` (it would silently change every later delete)."""
 
-    acc = out["crm__account"]
-    last = _last_rows(acc)
-    never_won = np.setdiff1d(np.arange(len(accts)), deals.acc[deals.booked & (deals.acc >= 0)])
-    prospects = acc.rec[last[(acc.cols["Type"][last] == "Prospect") & (acc.stamp[last] < day("2025-05-01") * DAY)]]
-    pool = np.intersect1d(never_won, prospects)
-    if len(pool):
-        pick = np.array([pool[int(rng.integers(0, len(pool)))]])
-        out["crm__account"] = delete_records(acc, pick, np.array([day("2025-06-12") * DAY + 2 * 3600]))
+    def __init__(self, rng: np.random.Generator) -> None:
+        self._rng = rng
+        self._done = 0
 
-    con = out["crm__contract"]
-    last = _last_rows(con)
-    status = con.cols["Status"][last]
-    draft = last[(status == "Draft") & (con.cols["StartDate"][last] <= day("2025-06-30"))]
-    pool = draft if len(draft) else last[status == "Expired"]
-    if len(pool):
-        row = pool[int(rng.integers(0, len(pool)))]
-        out["crm__contract"] = delete_records(con, con.rec[[row]], np.array([day("2025-09-09") * DAY + 2 * 3600]))
+    def _turn(self, table: Table) -> None:
+        expected = DELETE_ORDER[self._done] if self._done < len(DELETE_ORDER) else None
+        if table.extract.name != expected:
+            raise ValueError(f"deletes for {table.extract.name} out of order: {expected} is next")
+        self._done += 1
 
-    inv = out["finance__invoice"]
-    last = _last_rows(inv)
-    voided = last[(inv.cols["status"][last] == "VOID") & (inv.stamp[last] < day("2025-08-01") * DAY)]
-    if len(voided):
-        row = voided[int(rng.integers(0, len(voided)))]
+    def opportunities(self, opp: Table, deals: Deals) -> Table:
+        """Deals lost before 2025, deleted during 2025."""
+        self._turn(opp)
+        rng = self._rng
+        last = _last_rows(opp)
+        cand = opp.rec[last[(_values(opp, "StageName", last) == "Closed Lost") & (opp.stamp[last] <= FULL_CUTOFF_SEC)]]
+        cand = cand[deals.outcome[cand] == LOST]
+        k = min(len(cand), max(2, round(0.002 * len(deals))))
+        return delete_records(opp, np.sort(rng.choice(cand, k, replace=False)), _in_2025(rng, k))
+
+    def tasks(self, task: Table) -> Table:
+        """Tasks of the first half of 2025, deleted 1-8 weeks after they happened."""
+        self._turn(task)
+        rng = self._rng
+        last = _last_rows(task)
+        cand = last[(_values(task, "ActivityDate", last) <= day("2025-06-30")) & (task.stamp[last] > FULL_CUTOFF_SEC)]
+        k = min(len(cand), max(3, round(0.001 * len(task))))
+        rows = np.sort(rng.choice(cand, k, replace=False))
+        return delete_records(task, task.rec[rows], task.stamp[rows] + rng.integers(7, 57, k) * DAY)
+
+    def account(self, acc: Table, deals: Deals, accts: Accounts) -> Table:
+        """One prospect account that never won a deal, deleted in June 2025."""
+        self._turn(acc)
+        last = _last_rows(acc)
+        never_won = np.setdiff1d(np.arange(len(accts)), deals.acc[deals.booked & (deals.acc >= 0)])
+        early = acc.stamp[last] < day("2025-05-01") * DAY
+        prospects = acc.rec[last[(_values(acc, "Type", last) == "Prospect") & early]]
+        pool = np.intersect1d(never_won, prospects)
+        if not len(pool):
+            return acc
+        pick = np.array([pool[int(self._rng.integers(0, len(pool)))]])
+        return delete_records(acc, pick, np.array([day("2025-06-12") * DAY + 2 * 3600]))
+
+    def contract(self, con: Table) -> Table:
+        """One Draft contract never activated (else an expired one), deleted in September 2025."""
+        self._turn(con)
+        last = _last_rows(con)
+        status = _values(con, "Status", last)
+        draft = last[(status == "Draft") & (_values(con, "StartDate", last) <= day("2025-06-30"))]
+        pool = draft if len(draft) else last[status == "Expired"]
+        if not len(pool):
+            return con
+        row = pool[int(self._rng.integers(0, len(pool)))]
+        return delete_records(con, con.rec[[row]], np.array([day("2025-09-09") * DAY + 2 * 3600]))
+
+    def invoice(self, inv: Table) -> Table:
+        """One VOID invoice, deleted a month or more after it was voided."""
+        self._turn(inv)
+        last = _last_rows(inv)
+        voided = last[(_values(inv, "status", last) == "VOID") & (inv.stamp[last] < day("2025-08-01") * DAY)]
+        if not len(voided):
+            return inv
+        row = voided[int(self._rng.integers(0, len(voided)))]
         when = max(int(inv.stamp[row]) + 30 * DAY, day("2025-01-15") * DAY)
-        out["finance__invoice"] = delete_records(inv, inv.rec[[row]], np.array([when]))
+        return delete_records(inv, inv.rec[[row]], np.array([when]))
 
-    pay = out["finance__payment"]
-    rec = pay.rec[np.flatnonzero(pay.cols["payment_id"] == pay_ids[dup])]
-    out["finance__payment"] = delete_records(pay, rec, pay.stamp[pay.rec == rec[0]] + rng.integers(10, 26) * DAY)
-    return out
+    def payment(self, pay: Table, pay_ids: np.ndarray, dup: int) -> Table:
+        """The duplicate posting (`add_payment_oddities`), deleted 10-25 days later."""
+        self._turn(pay)
+        rec = pay.rec[np.flatnonzero(materialize(pay.cols["payment_id"]) == pay_ids[dup])]
+        return delete_records(pay, rec, pay.stamp[pay.rec == rec[0]] + self._rng.integers(10, 26) * DAY)
 
 
 def inject_malformed(out_dir: Path) -> int:

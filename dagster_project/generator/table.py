@@ -3,7 +3,13 @@
 A `Table` holds every version of every record of one extract as typed numpy columns (ints for dates, timestamps and
 amounts, str for text), plus the record number (`rec`, all versions of one record share it and files are sorted by
 it) and the change stamp. Deliveries are cut from it by stamp; values are only turned into text for the rows of the
-file being written, which keeps memory low at scale 1 (a million tasks) and makes the text format a single concern.
+file being written, a batch of rows at a time, which keeps memory low and makes the text format a single concern.
+
+Text columns of the large extracts (ten million tasks at scale 10) are not held as strings: an 18-character id costs
+72 bytes a row as numpy text and more as Python objects. They are held lazily instead, and turned into the very same
+strings only for the rows being written:
+- `Coded`: positions into a small array of values (an owner's user id, an account's id, a task type);
+- `Derived`: the argument of a pure function that makes the text (`sf_ids` of a sequence number).
 
 Typed conventions, by the `kind` of the column in `extracts.py`:
 - date: int64 days since epoch, `timeline.NA` for empty;
@@ -16,7 +22,9 @@ Typed conventions, by the `kind` of the column in `extracts.py`:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 import numpy as np
 
@@ -25,12 +33,75 @@ from dagster_project.extracts import Extract
 from .timeline import NA
 
 
+def code_dtype(n_values: int) -> type[np.signedinteger]:
+    """The smallest signed integer type that can index `n_values` values (codes are per row, so width matters)."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_values <= np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
+class Coded:
+    """A column stored as `codes`, positions into `values`; it reads as `values[codes]`.
+
+    Taking rows keeps the same `values` object, so two slices of one column concatenate without materializing.
+    """
+
+    def __init__(self, values: np.ndarray, codes: np.ndarray) -> None:
+        codes = np.asarray(codes)
+        if len(codes) and (codes.min() < 0 or codes.max() >= len(values)):
+            raise IndexError("codes outside the values")
+        self.values = values
+        self.codes = codes.astype(code_dtype(len(values)), copy=False)
+
+    @classmethod
+    def with_missing(cls, values: np.ndarray, codes: np.ndarray, missing: str = "") -> Coded:
+        """Codes < 0 read as `missing` (the empty string, a null in the CSV)."""
+        extended = np.append(values, np.array([missing], dtype=values.dtype))
+        codes = np.asarray(codes, np.int64)  # np.where would wrap len(values) silently into a narrower type
+        return cls(extended, np.where(codes >= 0, codes, len(values)))
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, idx: np.ndarray) -> Coded:
+        return Coded(self.values, self.codes[idx])
+
+    def materialize(self) -> np.ndarray:
+        return self.values[self.codes]
+
+
+class Derived:
+    """A column computed per row by a pure, vectorised `fn` from `arg`; it reads as `fn(arg)`."""
+
+    def __init__(self, fn: Callable[[np.ndarray], np.ndarray], arg: np.ndarray) -> None:
+        self.fn = fn
+        self.arg = arg
+
+    def __len__(self) -> int:
+        return len(self.arg)
+
+    def __getitem__(self, idx: np.ndarray) -> Derived:
+        return Derived(self.fn, self.arg[idx])
+
+    def materialize(self) -> np.ndarray:
+        return self.fn(self.arg)
+
+
+Column: TypeAlias = np.ndarray | Coded | Derived
+
+
+def materialize(column: Column) -> np.ndarray:
+    """The plain numpy values of a column, whichever way it is held."""
+    return column if isinstance(column, np.ndarray) else column.materialize()
+
+
 @dataclass
 class Table:
     """All versions of all records of one extract, typed; `stamp` (seconds UTC) is the change stamp."""
 
     extract: Extract
-    cols: dict[str, np.ndarray]
+    cols: dict[str, Column]
     rec: np.ndarray
     stamp: np.ndarray
     decimals: dict[str, int] = field(default_factory=dict)
@@ -60,40 +131,62 @@ class Table:
             self.decimals,
         )
 
-    def concat(self, other: Table) -> Table:
-        """Rows of both tables (used to add deletes and deliberate oddities to a built table)."""
-        cols = {k: _concat(v, other.cols[k]) for k, v in self.cols.items()}
-        return Table(
-            self.extract, cols, np.concatenate([self.rec, other.rec]), np.concatenate([self.stamp, other.stamp]),
-            self.decimals,
-        )
+    def append(self, other: Table) -> Table:
+        """Add the rows of `other` (deletes, deliberate oddities) to this table, in place; returns this table.
+
+        Column by column, so a large table is never held twice while it grows by a few rows.
+        """
+        stamp_name = self.extract.change_stamp
+        for name in list(self.cols):
+            if name != stamp_name:
+                self.cols[name] = _concat(self.cols[name], other.cols[name])
+        self.rec = np.concatenate([self.rec, other.rec])
+        self.stamp = np.concatenate([self.stamp, other.stamp])
+        self.cols[stamp_name] = self.stamp
+        return self
 
     def finalize(self) -> Table:
-        """Sort by (record, stamp) and make each record's stamps strictly increasing.
+        """Sort by (record, stamp) and make each record's stamps strictly increasing; returns this table, reordered.
 
         Two versions of one record may be drawn on the same second (two payments posted on one day); the ingest
         orders versions by stamp, so ties are broken here by bumping the later one a second, never by dropping it.
+        The table is reordered in place, one column at a time, so sorting ten million rows never holds two copies
+        of the whole table.
         """
         order = np.lexsort((self.stamp, self.rec))
-        t = self.take(order)
-        n = len(t)
-        if n == 0:
-            return t
+        stamp_name = self.extract.change_stamp
+        for name in list(self.cols):
+            if name != stamp_name:
+                self.cols[name] = self.cols[name][order]
+        self.rec = self.rec[order]
+        self.stamp = self.stamp[order]
+        del order
+        self.cols[stamp_name] = self.stamp
+        n = len(self)
+        same_rec = self.rec[1:] == self.rec[:-1]
+        if n == 0 or not (same_rec & (self.stamp[1:] <= self.stamp[:-1])).any():
+            return self  # already strictly increasing within every record: the bump below would change nothing
+        del same_rec
         first = np.ones(n, bool)
-        first[1:] = t.rec[1:] != t.rec[:-1]
+        first[1:] = self.rec[1:] != self.rec[:-1]
         group_start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
         pos = np.arange(n) - group_start
-        shifted = t.stamp - pos
+        shifted = self.stamp - pos
         # cumulative max within each group: offset groups so a max never leaks across a group boundary
         base = shifted.min()
         key = np.cumsum(first) * (shifted.max() - base + 1) + (shifted - base)
         bumped = np.maximum.accumulate(key) - np.cumsum(first) * (shifted.max() - base + 1) + base + pos
-        t.stamp = bumped
-        t.cols[t.extract.change_stamp] = bumped
-        return t
+        self.stamp = bumped
+        self.cols[stamp_name] = bumped
+        return self
 
 
-def _concat(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _concat(a: Column, b: Column) -> Column:
+    if isinstance(a, Coded) and isinstance(b, Coded) and a.values is b.values:
+        return Coded(a.values, np.concatenate([a.codes, b.codes]))
+    if isinstance(a, Derived) and isinstance(b, Derived) and a.fn is b.fn:
+        return Derived(a.fn, np.concatenate([a.arg, b.arg]))
+    a, b = materialize(a), materialize(b)
     if a.dtype.kind == "U" or b.dtype.kind == "U":
         return np.concatenate([a.astype(str), b.astype(str)])
     return np.concatenate([a, b])
@@ -118,7 +211,7 @@ def _fixed(units: np.ndarray, decimals: int) -> np.ndarray:
 
 def format_column(table: Table, name: str, idx: np.ndarray) -> list[str]:
     """Text of column `name` for rows `idx`, following the conventions in the module docstring."""
-    values = table.cols[name][idx]
+    values = materialize(table.cols[name][idx])
     if not len(values):
         return []
     if values.dtype.kind in "UO":
