@@ -110,3 +110,12 @@
 {% macro graded_reps(period) -%}
     sum(case when is_graded then 1 else 0 end) over (partition by {{ period }})
 {%- endmacro %}
+
+{#- Every row of `relation` with its rank and the period's number of graded reps (the grading's ranked step). -#}
+{% macro ranked_for_grading(relation, period) -%}
+    select
+        {{ relation }}.*,
+        {{ grading_rank(period) }} as rank,
+        {{ graded_reps(period) }} as graded_reps
+    from {{ relation }}
+{%- endmacro %}

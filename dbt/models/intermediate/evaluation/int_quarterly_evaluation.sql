@@ -62,11 +62,7 @@ graded as (
 ),
 
 ranked as (
-    select
-        g.*,
-        {{ grading_rank('quarter') }} as rank,
-        {{ graded_reps('quarter') }} as graded_reps
-    from graded g
+    {{ ranked_for_grading('graded', 'quarter') }}
 ),
 
 with_grades as (

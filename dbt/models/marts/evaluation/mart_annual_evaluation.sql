@@ -63,11 +63,7 @@ scored as (
 ),
 
 ranked as (
-    select
-        s.*,
-        {{ grading_rank('year') }} as rank,
-        {{ graded_reps('year') }} as graded_reps
-    from scored s
+    {{ ranked_for_grading('scored', 'year') }}
 )
 
 select
