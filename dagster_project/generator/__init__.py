@@ -9,7 +9,7 @@ of a scale keep the minimums grading needs (20 reps, 3 teams, 60 accounts).
 Streaming: the small entities everything hangs off (organisation, accounts, deals, contracts, invoices, payments)
 are drawn first and kept; then each extract's table is built, given its deletes, written a batch of rows at a time
 and dropped before the next is built, and its large text columns are held coded (see `table`). Scale 10 (ten million
-tasks) thus peaks well under 2 GB, where holding every table at once needed about 15 GB.
+tasks) thus peaked at 1.5 GB, where holding every table at once needed 1.6 GB at scale 1 and 7 GB at scale 5.
 
 Determinism: the same (scale, seed) gives byte-identical files. Each part draws from its own
 `numpy.random.default_rng([seed, stream])`, so changing one module never shifts another's numbers; nothing reads
