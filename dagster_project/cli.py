@@ -193,7 +193,29 @@ def failed_steps(result) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return _run_job("build_warehouse", args)
+    """Build, unless nothing changed since the last successful run (decided before Dagster and dbt are imported)."""
+    from dagster_project import run_state  # standard library only
+    from dagster_project.settings import REPO_ROOT
+
+    settings = _apply_settings_options(args)
+    if not settings.landing_dir.is_dir() or not any(settings.landing_dir.iterdir()):
+        return _run_job("build_warehouse", args)  # says what is missing
+    record = run_state.read_record(settings.warehouse)
+    source_config = Path(os.environ["SPM_SOURCE_CONFIG"]) if os.environ.get("SPM_SOURCE_CONFIG") else None
+    state = run_state.current_state(settings.landing_dir, REPO_ROOT, source_config, record)
+    comparison = run_state.compare(state, record, settings.warehouse)
+    rebuild = args.force or getattr(args, "full_refresh", False)
+    if comparison.unchanged and not rebuild:
+        run_state.refresh_landing_stats(settings.warehouse, comparison.record or {}, state)
+        print(run_state.render_unchanged(comparison, settings.warehouse, state.scan_seconds))
+        return 0
+    log.info("building: %s", "forced (--force)" if rebuild else "; ".join(comparison.changes))
+    run_state.forget(settings.warehouse)
+    started = time.perf_counter()
+    status = _run_job("build_warehouse", args)
+    if status == 0:
+        run_state.write_record(settings.warehouse, state, time.perf_counter() - started)
+    return status
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -414,8 +436,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="build the warehouse from the landing folder", description="Ingest every "
                          "extract, run dbt build (models and tests) and the quality gates; print a summary. "
-                         "Exits non-zero when anything failed.")
+                         "When no landing file, dbt project file, setting or the warehouse changed since the last "
+                         "successful run, says so and builds nothing. Exits non-zero when anything failed.")
     _add_settings_options(run)
+    run.add_argument("--force", action="store_true", help="build even when nothing changed since the last "
+                     "successful run (landing files, dbt project, code, settings and warehouse all as recorded)")
     run.set_defaults(func=cmd_run)
 
     ingest = sub.add_parser("ingest", help="only load landing files into raw", description="Load new landing "
