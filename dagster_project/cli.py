@@ -105,12 +105,20 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _clean_dbt_run_targets() -> None:
-    """dagster-dbt leaves target/<asset>-<run id>/ folders behind at every run (docs/pitfalls.md 12)."""
+    """dagster-dbt leaves target/<asset>-<run id>/ folders behind at every run (docs/pitfalls.md 12).
+
+    The newest run's run_results.json (dbt's timing of every node) is kept as target/run_results.json first, so
+    where a build's time went can still be read (bench/benchmark.py prints the slowest nodes).
+    """
     from dagster_project.settings import DBT_PROJECT_DIR
 
-    for folder in (DBT_PROJECT_DIR / "target").glob("*-*-*"):
-        if folder.is_dir():
-            shutil.rmtree(folder, ignore_errors=True)
+    target = DBT_PROJECT_DIR / "target"
+    folders = [folder for folder in target.glob("*-*-*") if folder.is_dir()]
+    results = [folder / "run_results.json" for folder in folders if (folder / "run_results.json").is_file()]
+    if results:
+        shutil.copyfile(max(results, key=lambda path: path.stat().st_mtime_ns), target / "run_results.json")
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def execute_job(  # type: ignore[no-untyped-def]
@@ -202,7 +210,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _run_job("build_warehouse", args)  # says what is missing
     record = run_state.read_record(settings.warehouse)
     source_config = Path(os.environ["SPM_SOURCE_CONFIG"]) if os.environ.get("SPM_SOURCE_CONFIG") else None
-    state = run_state.current_state(settings.landing_dir, REPO_ROOT, source_config, record)
+    fingerprint = run_state.run_settings(
+        settings.as_of, settings.timezone, os.environ["SPM_REPORTING_CURRENCY"], source_config
+    )
+    state = run_state.current_state(settings.landing_dir, REPO_ROOT, fingerprint, record)
     comparison = run_state.compare(state, record, settings.warehouse)
     rebuild = args.force or getattr(args, "full_refresh", False)
     if comparison.unchanged and not rebuild:

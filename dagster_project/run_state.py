@@ -39,9 +39,6 @@ DBT_INPUTS = (
 )
 """What `dbt build` reads from the project folder (never target/, logs/ or dbt_packages/)."""
 
-_SETTINGS_ENV = ("SPM_AS_OF", "SPM_TIMEZONE", "SPM_REPORTING_CURRENCY")
-"""Environment the dbt project reads besides the warehouse path (see `env_var(...)` in dbt/)."""
-
 _CHUNK = 8 << 20
 
 
@@ -124,11 +121,20 @@ def build_inputs(repo_root: Path) -> dict[str, str]:
     return inputs
 
 
-def run_settings(source_config: Path | None) -> dict[str, str]:
-    """The settings a build's results depend on, as text; the source configuration by content, not by path."""
-    settings = {name: os.environ.get(name, "") for name in _SETTINGS_ENV}
-    settings["source_config"] = sha256_file(source_config) if source_config else "built-in"
-    return settings
+def run_settings(
+    as_of: str | None, timezone: str, reporting_currency: str, source_config: Path | None
+) -> dict[str, str]:
+    """The resolved settings a build's results depend on, as text; the source configuration by content, not path.
+
+    Resolved values, not raw environment variables: an unset SPM_TIMEZONE and SPM_TIMEZONE=Asia/Shanghai build
+    the same warehouse, so they must compare equal.
+    """
+    return {
+        "as_of": as_of or "latest business date seen",
+        "timezone": timezone,
+        "reporting_currency": reporting_currency,
+        "source_config": sha256_file(source_config) if source_config else "built-in",
+    }
 
 
 def _warehouse_stat(warehouse: Path) -> dict[str, int] | None:
@@ -187,12 +193,13 @@ def _recorded_landing(record: Mapping[str, object] | None) -> dict[str, LandingF
 
 
 def current_state(
-    landing_dir: Path, repo_root: Path, source_config: Path | None, record: Mapping[str, object] | None
+    landing_dir: Path, repo_root: Path, settings: dict[str, str], record: Mapping[str, object] | None
 ) -> RunState:
-    """Scan the landing folder (reusing the record's hashes where the stat matches) and hash the build inputs."""
+    """Scan the landing folder (reusing the record's hashes where the stat matches) and hash the build inputs;
+    `settings` comes from `run_settings`."""
     started = time.perf_counter()
     landing = scan_landing(landing_dir, _recorded_landing(record))
-    state = RunState(landing, build_inputs(repo_root), run_settings(source_config))
+    state = RunState(landing, build_inputs(repo_root), settings)
     state.scan_seconds = time.perf_counter() - started
     return state
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from dagster_project import cli, run_state
-from dagster_project.settings import DBT_PROJECT_DIR
+from dagster_project.settings import DBT_PROJECT_DIR, DEFAULT_TIMEZONE
+from dagster_project.source_config import load_source_config
 from tests.conftest import table_digest
 
 SKIPPED = "Nothing changed since the last successful run"
@@ -66,6 +67,15 @@ def site(landing: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Si
     yield site
 
 
+def _compare(landing: Path, warehouse: Path) -> run_state.Comparison:
+    """What `spm run` with default settings would find, without running it."""
+    record = run_state.read_record(warehouse)
+    fingerprint = run_state.run_settings(None, DEFAULT_TIMEZONE, load_source_config().reporting_currency, None)
+    return run_state.compare(
+        run_state.current_state(landing, DBT_PROJECT_DIR.parent, fingerprint, record), record, warehouse
+    )
+
+
 def _recorded_at(site: Site) -> str:
     record = run_state.read_record(site.warehouse)
     assert record is not None
@@ -85,7 +95,7 @@ def test_nothing_new_is_skipped_without_importing_dagster_or_dbt(site: Site) -> 
         env=env, capture_output=True, text=True, check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert SKIPPED in done.stdout
+    assert SKIPPED in done.stdout, [line for line in done.stderr.splitlines() if "building:" in line]
     files = sum(1 for p in site.landing.rglob("*") if p.is_file())
     assert f"{files} landing files" in done.stdout
     assert "dbt project files (models, macros, seeds" in done.stdout
@@ -151,18 +161,13 @@ def test_another_writer_of_the_warehouse_makes_the_record_stale(site: Site, tmp_
     shutil.copy2(site.warehouse, warehouse)
     shutil.copy2(run_state.record_path(site.warehouse), run_state.record_path(warehouse))
 
-    def comparison() -> run_state.Comparison:
-        record = run_state.read_record(warehouse)
-        state = run_state.current_state(site.landing, DBT_PROJECT_DIR.parent, None, record)
-        return run_state.compare(state, record, warehouse)
-
-    assert comparison().unchanged
+    assert _compare(site.landing, warehouse).unchanged
     con = duckdb.connect(str(warehouse))
     try:
         con.execute("create table main.written_by_someone_else as select 1 as x")
     finally:
         con.close()
-    assert comparison().changes == [
+    assert _compare(site.landing, warehouse).changes == [
         "the warehouse file changed or is missing since that run (another command wrote it)"
     ]
 
@@ -183,11 +188,7 @@ def test_changed_policy_seed_rebuilds(site: Site, capsys: pytest.CaptureFixture[
         assert SKIPPED in out
     finally:
         seed.write_bytes(original)
-    comparison = run_state.compare(
-        run_state.current_state(site.landing, DBT_PROJECT_DIR.parent, None, run_state.read_record(site.warehouse)),
-        run_state.read_record(site.warehouse), site.warehouse,
-    )
-    assert comparison.changes == [
+    assert _compare(site.landing, site.warehouse).changes == [
         "1 build input(s) added, removed or edited: dbt/seeds/policy_collection_targets.csv"
     ], "restoring the seed is a change again"
 
