@@ -215,12 +215,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     state = run_state.current_state(settings.landing_dir, REPO_ROOT, fingerprint, record)
     comparison = run_state.compare(state, record, settings.warehouse)
-    rebuild = args.force or getattr(args, "full_refresh", False)
-    if comparison.unchanged and not rebuild:
+    forced = "forced (--force)" if args.force else "full refresh" if getattr(args, "full_refresh", False) else ""
+    if comparison.unchanged and not forced:
         run_state.refresh_landing_stats(settings.warehouse, comparison.record or {}, state)
         print(run_state.render_unchanged(comparison, settings.warehouse, state.scan_seconds))
         return 0
-    log.info("building: %s", "forced (--force)" if rebuild else "; ".join(comparison.changes))
+    log.info("building: %s", forced or "; ".join(comparison.changes))
     run_state.forget(settings.warehouse)
     started = time.perf_counter()
     status = _run_job("build_warehouse", args)

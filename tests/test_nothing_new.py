@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,10 +110,14 @@ def test_nothing_new_is_skipped_without_importing_dagster_or_dbt(site: Site) -> 
 
 def test_force_rebuilds(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
     before = _recorded_at(site)
+    started = time.time_ns()
     status, out, err = _spm_run(site, capsys, "--force")
     assert status == 0, err[-2000:]
     assert SKIPPED not in out and "building: forced (--force)" in err and "OK in" in out
     assert _recorded_at(site) != before, "the forced build records itself"
+    target = DBT_PROJECT_DIR / "target"
+    assert (target / "run_results.json").stat().st_mtime_ns > started, "the build's dbt timings are kept"
+    assert not [f for f in target.glob("*-*-*") if f.is_dir()], "dagster-dbt's per-run folders are removed"
     status, out, _ = _spm_run(site, capsys)
     assert status == 0 and SKIPPED in out
 
