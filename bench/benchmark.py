@@ -1,14 +1,21 @@
-"""Time and peak memory of `spm generate` and `spm run` (and a second, no-change run) at a given scale.
+"""Time and peak memory of `spm generate`, `spm run` (first load, then nothing new) and the hand-written bound.
 
-    python bench/benchmark.py --scale 1 [--workdir DIR] [--keep]
+    python bench/benchmark.py --scale 1 [--workdir DIR] [--keep] [--no-ingest-profile]
 
 Each step runs as its own process so its peak resident memory (max RSS of the process tree's largest member,
-as the kernel reports for children) is measured apart. Prints one line per step and exits non-zero if a step fails.
+as the kernel reports for children) is measured apart. The bound is bench/bound.sql: the core marts (bookings with
+splits and new/existing, attainment, activities, stage entries, collection, quarter-start coverage) written by hand
+as one DuckDB script over the landing CSVs, the time no pipeline over these files can beat by much; its totals are
+compared with the warehouse's, so a bound that computes less than the marts shows up. Then: the ten slowest dbt
+nodes of the first build (dbt/target/run_results.json, kept by `spm run`) and, in a separate pass on a scratch
+warehouse, the ingest time of each landing file. Ends with the README's "Speed and size" row. Exits non-zero if a
+step fails or the nothing-new run rebuilds.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -17,28 +24,158 @@ import tempfile
 import time
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parent.parent
 SPM = str(Path(sys.executable).parent / "spm")
+BOUND_SQL = Path(__file__).resolve().parent / "bound.sql"
+RUN_RESULTS = REPO / "dbt" / "target" / "run_results.json"
 
+CSV_DIALECT = "ignore_errors = true, union_by_name = true, delim = ',', quote = '\"', escape = '\"'"
+"""Named in bound.sql's read_csv calls: with the dialect given DuckDB skips its sniffer (≈0.2 s per file here)."""
 
 #: Runs the command in a fresh process, so RUSAGE_CHILDREN covers only that command's process tree.
 _WRAPPER = (
     "import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); "
-    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(code)"
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+    "print(u.ru_maxrss, u.ru_utime + u.ru_stime, file=sys.stderr); sys.exit(code)"
+)
+"""Also prints the tree's CPU seconds: on a shared machine wall time includes waiting for a core, CPU time does not."""
+
+#: (what, SQL on the warehouse, SQL on the bound's tables): the same totals, computed both ways.
+TOTALS = (
+    ("bookings CNY", "select sum(amount_cny) from marts.fct_bookings", "select sum(amount_cny) from bound_bookings"),
+    ("booking credits", "select count(*) from marts.fct_bookings", "select count(*) from bound_bookings"),
+    ("new-customer bookings CNY", "select sum(amount_cny) from marts.fct_bookings where is_new_customer",
+     "select sum(amount_cny) from bound_bookings where is_new_customer"),
+    ("revenue target, rep-months with bookings",
+     "select sum(revenue_target) from marts.mart_rep_monthly_kpis where bookings > 0",
+     "select sum(revenue_target) from bound_attainment where bookings > 0"),
+    ("completed activities", "select sum(completed_activities) from intermediate.int_rep_monthly_activities",
+     "select sum(completed_activities) from bound_activities"),
+    ("stage entries", "select count(*) from intermediate.int_opportunity_stage_entries",
+     "select count(*) from bound_stage_entries"),
+    ("stage entries advanced", "select count(*) from intermediate.int_opportunity_stage_entries where advanced",
+     "select count(*) from bound_stage_entries where advanced"),
+    ("receivable due CNY", "select sum(receivable_due) from intermediate.int_rep_monthly_collection",
+     "select sum(receivable_due) from bound_collection"),
+    ("collected CNY", "select sum(collected) from intermediate.int_rep_monthly_collection",
+     "select sum(collected) from bound_collection"),
+    ("start customers (quarters in both)",
+     "select sum(start_customers) from marts.mart_customer_retention where quarter_start in ({quarters})",
+     "select sum(start_customers) from bound_start_customers where quarter_start in ({quarters})"),
 )
 
 
-def measure(label: str, command: list[str], env: dict[str, str]) -> tuple[float, float]:
+CPU_SECONDS: dict[str, float] = {}
+"""label -> CPU seconds (user + system) of each measured step."""
+
+
+def measure(label: str, command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """(wall seconds, peak MiB, stdout) of one command in its own process tree; its CPU time goes to CPU_SECONDS."""
     started = time.perf_counter()
     completed = subprocess.run(
         [sys.executable, "-c", _WRAPPER, *command], env=env, capture_output=True, text=True, check=False
     )
     elapsed = time.perf_counter() - started
-    peak_mib = int(completed.stderr.strip().splitlines()[-1]) / 1024
+    rss, cpu = completed.stderr.strip().splitlines()[-1].split()
+    peak_mib = int(rss) / 1024
+    CPU_SECONDS[label] = float(cpu)
     if completed.returncode != 0:
         print(completed.stdout[-3000:], completed.stderr[-3000:], sep="\n", file=sys.stderr)
         raise SystemExit(f"{label} failed with exit code {completed.returncode}")
-    print(f"{label:<28} {elapsed:8.1f} s   peak RSS {peak_mib:8.0f} MiB", flush=True)
-    return elapsed, peak_mib
+    print(f"{label:<32} {elapsed:8.1f} s   CPU {float(cpu):7.1f} s   peak RSS {peak_mib:8.0f} MiB", flush=True)
+    return elapsed, peak_mib, completed.stdout
+
+
+def bound_script(landing: Path) -> str:
+    return (
+        BOUND_SQL.read_text(encoding="utf-8")
+        .replace("${LANDING}", str(landing.resolve()))
+        .replace("${SEEDS}", str(REPO / "dbt" / "seeds"))
+        .replace("${CSV}", CSV_DIALECT)
+    )
+
+
+def run_bound(landing: Path, database: Path) -> None:
+    """The bound itself (run in its own process by `--bound`): the script into a fresh DuckDB file."""
+    import duckdb
+
+    database.unlink(missing_ok=True)
+    con = duckdb.connect(str(database))
+    try:
+        con.execute(bound_script(landing))
+    finally:
+        con.close()
+
+
+def compare_totals(warehouse: Path, bound_db: Path) -> None:
+    """Print each total from the marts and from the bound, side by side (two read-only connections)."""
+    import duckdb
+
+    marts, bound = duckdb.connect(str(warehouse), read_only=True), duckdb.connect(str(bound_db), read_only=True)
+    try:
+        sql = "select distinct quarter_start from {}"
+        both = {r[0] for r in marts.execute(sql.format("marts.mart_customer_retention")).fetchall()}
+        both &= {r[0] for r in bound.execute(sql.format("bound_start_customers")).fetchall()}
+        quarters = ", ".join(f"date '{q}'" for q in sorted(both)) or "null"
+        print(f"\n{'total':<42} {'warehouse':>20} {'bound':>20}  difference")
+        for what, marts_sql, bound_sql in TOTALS:
+            ours = float(marts.execute(marts_sql.format(quarters=quarters)).fetchone()[0] or 0)
+            theirs = float(bound.execute(bound_sql.format(quarters=quarters)).fetchone()[0] or 0)
+            diff = "equal" if ours == theirs else f"{(theirs - ours) / (ours or 1):+.3%}"
+            print(f"{what:<42} {ours:>20,.2f} {theirs:>20,.2f}  {diff}")
+    finally:
+        marts.close()
+        bound.close()
+
+
+def slowest_dbt_nodes(limit: int = 10) -> list[tuple[float, str, str]]:
+    """(seconds, status, node) of the slowest nodes of the last `dbt build` (its run_results.json)."""
+    if not RUN_RESULTS.is_file():
+        return []
+    results = json.loads(RUN_RESULTS.read_text(encoding="utf-8")).get("results", [])
+    nodes = sorted(((r.get("execution_time") or 0.0, r["status"], r["unique_id"]) for r in results), reverse=True)
+    return nodes[:limit]
+
+
+def dbt_time_by_kind() -> dict[str, float]:
+    """Sum of execution_time per resource kind (model, test, seed): where dbt's time goes."""
+    if not RUN_RESULTS.is_file():
+        return {}
+    out: dict[str, float] = {}
+    for r in json.loads(RUN_RESULTS.read_text(encoding="utf-8")).get("results", []):
+        kind = r["unique_id"].split(".")[0]
+        out[kind] = out.get(kind, 0.0) + (r.get("execution_time") or 0.0)
+    return out
+
+
+def ingest_per_file(landing: Path, scratch: Path) -> list[tuple[float, str, str]]:
+    """(seconds, file, what happened) per landing file: the real ingest code on a scratch warehouse, timed per file."""
+    from datetime import UTC, datetime
+
+    import duckdb
+
+    from dagster_project.extracts import EXTRACTS
+    from dagster_project.ingest.load import ingest_extract
+
+    scratch.unlink(missing_ok=True)
+    timings: list[tuple[float, str, str]] = []
+    con = duckdb.connect(str(scratch))
+    try:
+        for extract in EXTRACTS:
+            last = time.perf_counter()
+
+            def log(message: str, _extract: str = extract.name) -> None:
+                nonlocal last
+                now = time.perf_counter()
+                name, _, what = message.partition(": ")
+                timings.append((now - last, name, what))
+                last = now
+
+            ingest_extract(con, extract, landing, "bench", datetime.now(UTC), log=log)
+    finally:
+        con.close()
+        scratch.unlink(missing_ok=True)
+    return timings
 
 
 def main() -> int:
@@ -47,22 +184,62 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workdir", type=Path, help="where to write (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the landing folder and warehouse")
+    parser.add_argument("--reuse-landing", action="store_true", help="keep an existing landing folder in --workdir")
+    parser.add_argument("--no-ingest-profile", action="store_true", help="skip the per-file ingest pass")
+    parser.add_argument("--bound", nargs=2, type=Path, metavar=("LANDING", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.bound:
+        run_bound(*args.bound)
+        return 0
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="spm-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    landing, warehouse = workdir / "landing", workdir / "warehouse.duckdb"
-    shutil.rmtree(landing, ignore_errors=True)
-    warehouse.unlink(missing_ok=True)
+    landing, warehouse, bound_db = workdir / "landing", workdir / "warehouse.duckdb", workdir / "bound.duckdb"
+    for stale in (warehouse, Path(f"{warehouse}.wal"), Path(f"{warehouse}.last_run.json"), bound_db):
+        stale.unlink(missing_ok=True)
     env = {**os.environ, "SPM_LANDING_DIR": str(landing), "SPM_WAREHOUSE": str(warehouse),
            "GX_ANALYTICS_ENABLED": "false", "DAGSTER_DISABLE_TELEMETRY": "1"}
-    print(f"benchmark at scale {args.scale} in {workdir} ({os.cpu_count()} cores)")
-    measure(f"spm generate --scale {args.scale:g}", [SPM, "generate", "--scale", str(args.scale), "--seed",
-                                                    str(args.seed), "--out", str(landing)], env)
+    load = os.getloadavg()[0]
+    print(f"benchmark at scale {args.scale:g} in {workdir} ({os.cpu_count()} cores, load average {load:.1f})")
+    if args.reuse_landing and landing.is_dir():
+        gen_s = gen_peak = float("nan")
+        print(f"{'spm generate':<32} (reused {landing})")
+    else:
+        shutil.rmtree(landing, ignore_errors=True)
+        gen_s, gen_peak, _ = measure(f"spm generate --scale {args.scale:g}", [
+            SPM, "generate", "--scale", str(args.scale), "--seed", str(args.seed), "--out", str(landing)], env)
     size = sum(p.stat().st_size for p in landing.rglob("*") if p.is_file()) / 2**20
-    print(f"{'landing folder':<28} {size:8.0f} MiB")
-    measure("spm run (first load)", [SPM, "run"], env)
-    measure("spm run (nothing new)", [SPM, "run"], env)
-    print(f"{'warehouse file':<28} {warehouse.stat().st_size / 2**20:8.0f} MiB")
+    files = sum(1 for p in landing.rglob("*") if p.is_file())
+    print(f"{'landing folder':<32} {size:8.0f} MiB in {files} files")
+    run_s, run_peak, _ = measure("spm run (first load)", [SPM, "run"], env)
+    nodes, kinds = slowest_dbt_nodes(), dbt_time_by_kind()
+    again_s, _, out = measure("spm run (nothing new)", [SPM, "run"], env)
+    if "Nothing changed" not in out:
+        raise SystemExit("the nothing-new run rebuilt:\n" + out[-2000:])
+    bound_s, bound_peak, _ = measure("bound (bench/bound.sql)", [sys.executable, __file__, "--bound", str(landing),
+                                                                  str(bound_db)], env)
+    print(f"{'warehouse file':<32} {warehouse.stat().st_size / 2**20:8.0f} MiB")
+    compare_totals(warehouse, bound_db)
+    if nodes:
+        print("\nslowest dbt nodes of the first build (execution_time; dbt total by kind: "
+              + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(kinds.items())) + ")")
+        for seconds, status, node in nodes:
+            print(f"  {seconds:7.2f} s  {status:<7} {node}")
+    if not args.no_ingest_profile:
+        timings = ingest_per_file(landing, workdir / "ingest-profile.duckdb")
+        print(f"\ningest per file (separate pass, {len(timings)} files, {sum(t for t, _, _ in timings):.1f} s); "
+              "slowest 10:")
+        for seconds, name, what in sorted(timings, reverse=True)[:10]:
+            print(f"  {seconds:7.2f} s  {name}  ({what})")
+    print("\n| scale | CSV | `spm generate` | `spm run` first | `spm run` nothing new | bound | first / bound |")
+    print("|---|---|---|---|---|---|---|")
+    print(f"| {args.scale:g} | {size:.0f} MiB | {gen_s:.1f} s, {gen_peak / 1024:.1f} GiB peak | {run_s:.1f} s, "
+          f"{run_peak / 1024:.1f} GiB | {again_s:.1f} s | {bound_s:.1f} s, {bound_peak / 1024:.1f} GiB | "
+          f"{run_s / bound_s:.1f}× |")
+    cpu_run, cpu_bound = CPU_SECONDS["spm run (first load)"], CPU_SECONDS["bound (bench/bound.sql)"]
+    print(f"CPU seconds: first run {cpu_run:.1f}, nothing new {CPU_SECONDS['spm run (nothing new)']:.1f}, "
+          f"bound {cpu_bound:.1f}; first / bound by CPU {cpu_run / cpu_bound:.1f}× "
+          f"(load average now {os.getloadavg()[0]:.1f})")
+    bound_db.unlink(missing_ok=True)
     if not args.keep and not args.workdir:
         shutil.rmtree(workdir)
     return 0

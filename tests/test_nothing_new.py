@@ -1,0 +1,210 @@
+"""`spm run` with nothing new: skipped in seconds, before Dagster or dbt is imported; anything new rebuilds.
+
+Real runs on the small generated landing folder (a private copy, so files can be added): one `spm run` builds and
+records, then each test changes one thing and checks that `spm run` builds (or does not) and records again. The
+tests run in file order; the seed test edits a real seed of the dbt project and restores it, so it runs last.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from dagster_project import cli, run_state
+from dagster_project.settings import DBT_PROJECT_DIR, DEFAULT_TIMEZONE
+from dagster_project.source_config import load_source_config
+from tests.conftest import table_digest
+
+SKIPPED = "Nothing changed since the last successful run"
+
+
+@dataclass
+class Site:
+    landing: Path
+    warehouse: Path
+
+
+@contextlib.contextmanager
+def _own_environment() -> Iterator[None]:
+    """The CLI exports its settings (SPM_*) for dbt; put the environment back so later tests do not inherit them."""
+    saved = dict(os.environ)
+    for name in ("SPM_AS_OF", "SPM_SOURCE_CONFIG"):
+        os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _spm_run(site: Site, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str, str]:
+    """`spm run` in this process (the real CLI path); returns (exit status, stdout, stderr)."""
+    with _own_environment():
+        capsys.readouterr()
+        status = cli.main(["run", "--landing", str(site.landing), "--warehouse", str(site.warehouse), *extra])
+        out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.fixture(scope="module")
+def site(landing: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """A copy of the session landing folder and a warehouse built from it by one real `spm run`."""
+    root = tmp_path_factory.mktemp("nothing_new")
+    copy = root / "landing"
+    shutil.copytree(landing, copy)
+    site = Site(copy, root / "warehouse.duckdb")
+    with _own_environment():
+        assert cli.main(["run", "--landing", str(copy), "--warehouse", str(site.warehouse)]) == 0
+    assert run_state.record_path(site.warehouse).is_file(), "a successful run writes its record"
+    yield site
+
+
+def _compare(landing: Path, warehouse: Path) -> run_state.Comparison:
+    """What `spm run` with default settings would find, without running it."""
+    record = run_state.read_record(warehouse)
+    fingerprint = run_state.run_settings(None, DEFAULT_TIMEZONE, load_source_config().reporting_currency, None)
+    return run_state.compare(
+        run_state.current_state(landing, DBT_PROJECT_DIR.parent, fingerprint, record), record, warehouse
+    )
+
+
+def _recorded_at(site: Site) -> str:
+    record = run_state.read_record(site.warehouse)
+    assert record is not None
+    return str(record["finished_at"]) + str(record["warehouse"])
+
+
+def test_nothing_new_is_skipped_without_importing_dagster_or_dbt(site: Site) -> None:
+    """A separate process, as a user runs it: it says nothing changed, what it compared, and never imports
+    Dagster or dbt (their import alone costs seconds); the warehouse file and every mart are untouched."""
+    marts_before = table_digest(site.warehouse, "marts")
+    stat_before = site.warehouse.stat()
+    env = {**os.environ, "SPM_LANDING_DIR": str(site.landing), "SPM_WAREHOUSE": str(site.warehouse)}
+    env.pop("SPM_AS_OF", None)
+    env.pop("SPM_SOURCE_CONFIG", None)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "dagster_project.cli", "run"],
+        env=env, capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert SKIPPED in done.stdout, [line for line in done.stderr.splitlines() if "building:" in line]
+    files = sum(1 for p in site.landing.rglob("*") if p.is_file())
+    assert f"{files} landing files" in done.stdout
+    assert "dbt project files (models, macros, seeds" in done.stdout
+    assert "settings (as-of date" in done.stdout and "the warehouse file" in done.stdout
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    heavy = sorted(m for m in imported if m.split(".")[0] in {"dagster", "dagster_dbt", "dbt", "great_expectations"})
+    assert not heavy, heavy[:5]
+    assert site.warehouse.stat().st_mtime_ns == stat_before.st_mtime_ns
+    assert table_digest(site.warehouse, "marts") == marts_before
+
+
+def test_force_rebuilds(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
+    before = _recorded_at(site)
+    started = time.time_ns()
+    status, out, err = _spm_run(site, capsys, "--force")
+    assert status == 0, err[-2000:]
+    assert SKIPPED not in out and "building: forced (--force)" in err and "OK in" in out
+    assert _recorded_at(site) != before, "the forced build records itself"
+    target = DBT_PROJECT_DIR / "target"
+    assert (target / "run_results.json").stat().st_mtime_ns > started, "the build's dbt timings are kept"
+    assert not [f for f in target.glob("*-*-*") if f.is_dir()], "dagster-dbt's per-run folders are removed"
+    status, out, _ = _spm_run(site, capsys)
+    assert status == 0 and SKIPPED in out
+
+
+def test_resynced_files_with_new_mtimes_are_still_nothing_new(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
+    """A copy or re-sync rewrites mtimes, not bytes: the files are hashed again and found unchanged."""
+    files = sorted(p for p in site.landing.rglob("*") if p.is_file())
+    for path in files[:3]:
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    status, out, _ = _spm_run(site, capsys)
+    assert status == 0 and SKIPPED in out
+    assert "3 hashed" in out
+    status, out, _ = _spm_run(site, capsys)
+    assert SKIPPED in out and "0 hashed" in out, "the new mtimes are kept, so the next check reads nothing"
+
+
+def test_new_landing_file_rebuilds(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
+    """A re-delivery under a new name is a new landing file: the run builds (and the ingest logs the duplicate)."""
+    import duckdb
+
+    folder = site.landing / "crm" / "account"
+    newest = sorted(folder.iterdir())[-1]
+    redelivered = folder / f"account_{newest.name.split('_')[1][:8]}_9.csv"
+    shutil.copyfile(newest, redelivered)
+    status, out, err = _spm_run(site, capsys)
+    assert status == 0, err[-2000:]
+    assert SKIPPED not in out and f"1 new landing file(s): crm/account/{redelivered.name}" in err
+    con = duckdb.connect(str(site.warehouse), read_only=True)
+    try:
+        logged = con.execute(
+            "select status from raw._load_log where source_file = ?", [f"crm/account/{redelivered.name}"]
+        ).fetchall()
+    finally:
+        con.close()
+    assert logged == [("skipped_duplicate",)]
+    status, out, _ = _spm_run(site, capsys)
+    assert SKIPPED in out
+
+
+def test_another_writer_of_the_warehouse_makes_the_record_stale(site: Site, tmp_path: Path) -> None:
+    """The marts read the publish schema: any write to the warehouse after the run (a publication) means build.
+    Checked on a copy that keeps mtimes (so its record still holds) and is then written to."""
+    import duckdb
+
+    warehouse = tmp_path / site.warehouse.name
+    shutil.copy2(site.warehouse, warehouse)
+    shutil.copy2(run_state.record_path(site.warehouse), run_state.record_path(warehouse))
+
+    assert _compare(site.landing, warehouse).unchanged
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("create table main.written_by_someone_else as select 1 as x")
+    finally:
+        con.close()
+    assert _compare(site.landing, warehouse).changes == [
+        "the warehouse file changed or is missing since that run (another command wrote it)"
+    ]
+
+
+def test_changed_policy_seed_rebuilds(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
+    """A policy seed edited after the last run rebuilds, and the marts show the new policy."""
+    seed = DBT_PROJECT_DIR / "seeds" / "policy_collection_targets.csv"
+    original = seed.read_bytes()
+    collection_before = table_digest(site.warehouse, "marts")["mart_collection_rate"]
+    try:
+        seed.write_bytes(original.replace(b"60,0.92,", b"60,0.91,"))
+        assert seed.read_bytes() != original
+        status, out, err = _spm_run(site, capsys)
+        assert status == 0, err[-2000:]
+        assert SKIPPED not in out and "dbt/seeds/policy_collection_targets.csv" in err
+        assert table_digest(site.warehouse, "marts")["mart_collection_rate"] != collection_before
+        status, out, _ = _spm_run(site, capsys)
+        assert SKIPPED in out
+    finally:
+        seed.write_bytes(original)
+    assert _compare(site.landing, site.warehouse).changes == [
+        "1 build input(s) added, removed or edited: dbt/seeds/policy_collection_targets.csv"
+    ], "restoring the seed is a change again"
+
+
+def test_failed_build_leaves_no_record(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Only a fully successful run records: a build that fails (here: an unknown landing folder) deletes the record."""
+    landing = tmp_path / "landing"
+    (landing / "crm" / "oportunity").mkdir(parents=True)
+    (landing / "crm" / "oportunity" / "oportunity_20250101.csv").write_text("Id\n1\n", encoding="utf-8")
+    site = Site(landing, tmp_path / "warehouse.duckdb")
+    run_state.record_path(site.warehouse).write_text('{"version": 1, "truncated": true}', encoding="utf-8")
+    status, out, _ = _spm_run(site, capsys)
+    assert status != 0 and SKIPPED not in out
+    assert not run_state.record_path(site.warehouse).exists()
