@@ -115,6 +115,7 @@ def local_spark_session():  # type: ignore[no-untyped-def]
 
     Why the same settings: the raw tables registered here must be visible to the session dbt starts later, and a
     local session keeps its catalog in an embedded Derby database (one process at a time: stop this one first).
+    Derby's log goes beside the metastore (`<metastore>.derby.log`), not into the working directory.
     """
     import os
 
@@ -126,11 +127,13 @@ def local_spark_session():  # type: ignore[no-untyped-def]
     return (
         SparkSession.builder.master("local[2]")
         .config("spark.driver.memory", "2g")
-        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.shuffle.partitions", "1")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.warehouse.dir", str(warehouse_dir))
         .config("spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={metastore};create=true")
+        .config("spark.driver.extraJavaOptions", f"-Dderby.stream.error.file={metastore}.derby.log")
         .enableHiveSupport()
         .getOrCreate()
     )

@@ -6,18 +6,18 @@ with source as (
 
 renamed as (
     select
-        "Id" as event_id,
-        "OwnerId" as owner_user_id,
-        "AccountId" as account_id,
-        "WhatId" as what_id,
-        {{ picklist_value('crm__event', 'Type', '"Type"') }} as event_type,
-        "Subject" as subject,
-        cast("ActivityDate" as date) as activity_date,
-        cast("DurationInMinutes" as integer) as duration_minutes,
-        coalesce({{ to_bool('"IsDeleted"') }}, false) as is_deleted,
-        {{ to_utc_timestamp('"SystemModstamp"') }} as system_modstamp,
+        {{ adapter.quote('Id') }} as event_id,
+        {{ adapter.quote('OwnerId') }} as owner_user_id,
+        {{ adapter.quote('AccountId') }} as account_id,
+        {{ adapter.quote('WhatId') }} as what_id,
+        {{ picklist_value('crm__event', 'Type', adapter.quote('Type')) }} as event_type,
+        {{ adapter.quote('Subject') }} as subject,
+        cast({{ adapter.quote('ActivityDate') }} as date) as activity_date,
+        cast({{ adapter.quote('DurationInMinutes') }} as integer) as duration_minutes,
+        coalesce({{ to_bool(adapter.quote('IsDeleted')) }}, false) as is_deleted,
+        {{ to_utc_timestamp(adapter.quote('SystemModstamp')) }} as system_modstamp,
         {{ lineage_columns() }},
-        {{ current_version_rank(['"Id"'], to_utc_timestamp('"SystemModstamp"')) }} as version_rank
+        {{ current_version_rank([adapter.quote('Id')], to_utc_timestamp(adapter.quote('SystemModstamp'))) }} as version_rank
     from source
 )
 

@@ -6,16 +6,16 @@ with source as (
 
 renamed as (
     select
-        "Id" as history_id,
-        "OpportunityId" as opportunity_id,
-        {{ picklist_value('crm__opportunity_history', 'StageName', '"StageName"') }} as stage_name,
-        "StageName" as source_stage_name,
-        {{ to_money('"Amount"') }} as amount,
-        cast("CloseDate" as date) as close_date,
-        {{ to_utc_timestamp('"CreatedDate"') }} as entered_at,
-        coalesce({{ to_bool('"IsDeleted"') }}, false) as is_deleted,
+        {{ adapter.quote('Id') }} as history_id,
+        {{ adapter.quote('OpportunityId') }} as opportunity_id,
+        {{ picklist_value('crm__opportunity_history', 'StageName', adapter.quote('StageName')) }} as stage_name,
+        {{ adapter.quote('StageName') }} as source_stage_name,
+        {{ to_money(adapter.quote('Amount')) }} as amount,
+        cast({{ adapter.quote('CloseDate') }} as date) as close_date,
+        {{ to_utc_timestamp(adapter.quote('CreatedDate')) }} as entered_at,
+        coalesce({{ to_bool(adapter.quote('IsDeleted')) }}, false) as is_deleted,
         {{ lineage_columns() }},
-        {{ current_version_rank(['"Id"'], to_utc_timestamp('"CreatedDate"')) }} as version_rank
+        {{ current_version_rank([adapter.quote('Id')], to_utc_timestamp(adapter.quote('CreatedDate'))) }} as version_rank
     from source
 )
 

@@ -4,19 +4,19 @@ with source as (
 
 renamed as (
     select
-        "Id" as task_id,
-        "OwnerId" as owner_user_id,
-        "AccountId" as account_id,
-        "WhatId" as what_id,
-        {{ picklist_value('crm__task', 'Type', '"Type"') }} as task_type,
-        "Subject" as subject,
-        cast("ActivityDate" as date) as activity_date,
-        "Status" as status,
-        cast("CallDurationInSeconds" as integer) as call_duration_seconds,
-        coalesce({{ to_bool('"IsDeleted"') }}, false) as is_deleted,
-        {{ to_utc_timestamp('"SystemModstamp"') }} as system_modstamp,
+        {{ adapter.quote('Id') }} as task_id,
+        {{ adapter.quote('OwnerId') }} as owner_user_id,
+        {{ adapter.quote('AccountId') }} as account_id,
+        {{ adapter.quote('WhatId') }} as what_id,
+        {{ picklist_value('crm__task', 'Type', adapter.quote('Type')) }} as task_type,
+        {{ adapter.quote('Subject') }} as subject,
+        cast({{ adapter.quote('ActivityDate') }} as date) as activity_date,
+        {{ adapter.quote('Status') }} as status,
+        cast({{ adapter.quote('CallDurationInSeconds') }} as integer) as call_duration_seconds,
+        coalesce({{ to_bool(adapter.quote('IsDeleted')) }}, false) as is_deleted,
+        {{ to_utc_timestamp(adapter.quote('SystemModstamp')) }} as system_modstamp,
         {{ lineage_columns() }},
-        {{ current_version_rank(['"Id"'], to_utc_timestamp('"SystemModstamp"')) }} as version_rank
+        {{ current_version_rank([adapter.quote('Id')], to_utc_timestamp(adapter.quote('SystemModstamp'))) }} as version_rank
     from source
 )
 
