@@ -210,7 +210,12 @@ def _run_job(job_name: str, args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     log.info("spm %s: %s -> %s", args.command, settings.landing_dir, settings.warehouse)
-    result = execute_job(job_name, settings)
+    run_config: dict[str, object] = {}
+    if getattr(args, "full_refresh", False):  # only `spm run` has the flag
+        from dagster_project.assets.dbt import warehouse_dbt_assets
+
+        run_config = {"ops": {warehouse_dbt_assets.op.name: {"config": {"full_refresh": True}}}}
+    result = execute_job(job_name, settings, run_config_extra=run_config)
     checks = tally_checks(result)
     elapsed = time.perf_counter() - started
     failures = failed_steps(result)
@@ -416,6 +421,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "extract, run dbt build (models and tests) and the quality gates; print a summary. "
                          "Exits non-zero when anything failed.")
     _add_settings_options(run)
+    run.add_argument("--full-refresh", action="store_true", help="rebuild the month-incremental large facts "
+                     "(tasks, events, opportunity history, invoices, payments) from every raw row (dbt --full-refresh)")
     run.set_defaults(func=cmd_run)
 
     ingest = sub.add_parser("ingest", help="only load landing files into raw", description="Load new landing "
