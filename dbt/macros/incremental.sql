@@ -17,13 +17,20 @@
 {%- endmacro %}
 
 {#- CTEs `rebuilt_months` (month) and `scoped_source` (the raw rows of every record with a row in those months).
-    `source_cte` is the model's raw-rows CTE, `key` the raw record key, `month_expr` the fact month on raw columns,
+    `raw_relation` is the model's source() (read directly, not through a CTE: DuckDB materializes a CTE read four
+    times, copying every raw row), `key` the raw record key, `month_expr` the fact month on raw columns,
     `month_column` the same month's column in the model. Only inside `{% if is_incremental() %}`. -#}
-{% macro large_fact_scope(source_cte, key, month_expr, month_column) -%}
+{% macro large_fact_scope(raw_relation, key, month_expr, month_column) -%}
 {%- set lookback = var('large_fact_lookback_months') | int -%}
+{%- set existing = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+{%- if month_column not in existing or 'loaded_at' not in existing -%}
+    {{ exceptions.raise_compiler_error(
+        this ~ " was built before it became month-incremental (no " ~ month_column ~ " / loaded_at column): "
+        ~ "rebuild it once with `spm run --full-refresh` (dbt build --full-refresh)") }}
+{%- endif -%}
 new_keys as (
     select distinct {{ key }} as record_key
-    from {{ source_cte }}
+    from {{ raw_relation }}
     where _loaded_at > (
         select coalesce(max(loaded_at), cast('1900-01-01 00:00:00' as timestamp)) from {{ this }}
     )
@@ -31,7 +38,7 @@ new_keys as (
 
 rebuilt_months as (
     select distinct {{ month_expr }} as month
-    from {{ source_cte }}
+    from {{ raw_relation }}
     where {{ key }} in (select record_key from new_keys)
     {%- if lookback > 0 %}
     union
@@ -43,9 +50,9 @@ rebuilt_months as (
 
 scoped_source as (
     select *
-    from {{ source_cte }}
+    from {{ raw_relation }}
     where {{ key }} in (
-        select {{ key }} from {{ source_cte }} where {{ month_expr }} in (select month from rebuilt_months)
+        select {{ key }} from {{ raw_relation }} where {{ month_expr }} in (select month from rebuilt_months)
     )
 ),
 {%- endmacro %}

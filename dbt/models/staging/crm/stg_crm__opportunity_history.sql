@@ -14,7 +14,7 @@ with source as (
 ),
 
 {% if is_incremental() -%}
-{{ large_fact_scope('source', '"Id"', month_of(business_date(to_utc_timestamp('"CreatedDate"'))), 'entered_month') }}
+{{ large_fact_scope(source('crm', 'opportunity_history'), '"Id"', month_of(business_date(to_utc_timestamp('"CreatedDate"'))), 'entered_month') }}
 {%- endif %}
 
 renamed as (

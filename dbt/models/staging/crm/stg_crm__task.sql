@@ -13,7 +13,7 @@ with source as (
 ),
 
 {% if is_incremental() -%}
-{{ large_fact_scope('source', '"Id"', month_of('cast("ActivityDate" as date)'), 'activity_month') }}
+{{ large_fact_scope(source('crm', 'task'), '"Id"', month_of('cast("ActivityDate" as date)'), 'activity_month') }}
 {%- endif %}
 
 renamed as (

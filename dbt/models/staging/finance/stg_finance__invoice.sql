@@ -13,7 +13,7 @@ with source as (
 ),
 
 {% if is_incremental() -%}
-{{ large_fact_scope('source', 'invoice_id', month_of('cast(invoice_date as date)'), 'invoice_month') }}
+{{ large_fact_scope(source('finance', 'invoice'), 'invoice_id', month_of('cast(invoice_date as date)'), 'invoice_month') }}
 {%- endif %}
 
 renamed as (

@@ -12,7 +12,7 @@ with source as (
 ),
 
 {% if is_incremental() -%}
-{{ large_fact_scope('source', 'payment_id', month_of('cast(payment_date as date)'), 'payment_month') }}
+{{ large_fact_scope(source('finance', 'payment'), 'payment_id', month_of('cast(payment_date as date)'), 'payment_month') }}
 {%- endif %}
 
 renamed as (
