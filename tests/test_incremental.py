@@ -2,11 +2,12 @@
 
 The large facts (tasks, events, opportunity history, invoices, payments) are month-incremental (dbt's delete+insert on
 their month, dbt/macros/incremental.sql). Here the last month's change deliveries are held back from the landing
-folder, the warehouse is built, they are added together with two late-arriving changes the generator does not
-write (every task of the oldest month deleted, one old invoice deleted: a month left empty and a change far outside
-the lookback), and the warehouse is built again, incrementally. Every mart, and every staging and intermediate
-table, must then equal a full build from all the files row for row; and `spm run --full-refresh` must rebuild
-from scratch. All builds are the real Dagster job with dbt on DuckDB.
+folder, the warehouse is built, they are added together with late-arriving changes the generator does not write
+(every task of the oldest month deleted, one old invoice deleted, one old task moved to the last month: a month left
+empty, changes far outside the lookback, a record leaving its month), and the warehouse is built again,
+incrementally. Every mart, and every staging and intermediate table, must then equal a full build from all the
+files row for row; and `spm run --full-refresh` must rebuild from scratch. All builds are the real Dagster job with
+dbt on DuckDB.
 """
 
 from __future__ import annotations
@@ -45,8 +46,9 @@ def _hold_back_last_month(landing: Path, part: Path) -> list[str]:
 
 
 def _add_late_deletes(landing: Path) -> tuple[str, str]:
-    """Write a second delivery on the last date that deletes every task of the oldest activity month and the oldest
-    invoice no payment or credit note refers to. Returns (the emptied task month, the deleted invoice id)."""
+    """Write late deliveries on the last date: one deletes every task of the oldest activity month and the oldest
+    invoice no payment or credit note refers to, one moves a task of the third month into the last month.
+    Returns (the emptied task month, the deleted invoice id)."""
     con = duckdb.connect()
     try:
         tasks = sorted(str(p) for p in (landing / "crm" / "task").glob("*.csv"))
@@ -68,6 +70,18 @@ def _add_late_deletes(landing: Path) -> tuple[str, str]:
                     qualify row_number() over (partition by "Id" order by "SystemModstamp" desc) = 1
                     order by "Id"
                 ) to '{landing / "crm" / "task" / f"task_{last_day}_9.csv"}' (header, quote '"')"""
+        )
+        # A task rescheduled from the third month into the last one: its old month must be re-derived too.
+        moved_from = con.execute(
+            'select distinct substr("ActivityDate", 1, 7) m from task order by m limit 1 offset 2').fetchone()[0]
+        con.execute(
+            f"""copy (
+                    select * replace ('{last_day[:4]}-{last_day[4:6]}-{last_day[6:]}' as "ActivityDate",
+                                      '{stamp}' as "SystemModstamp")
+                    from task where substr("ActivityDate", 1, 7) = '{moved_from}' and "IsDeleted" = 'false'
+                    qualify row_number() over (partition by "Id" order by "SystemModstamp" desc) = 1
+                    order by "Id" limit 1
+                ) to '{landing / "crm" / "task" / f"task_{last_day}_8.csv"}' (header, quote '"')"""
         )
         con.execute(f"create view invoice as {read(invoices)}")
         con.execute(f"create view payment as {read(payments)}")
