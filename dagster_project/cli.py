@@ -260,7 +260,12 @@ def _run_job(job: dg.UnresolvedAssetJobDefinition, args: argparse.Namespace) -> 
 
     started = time.perf_counter()
     log.info("spm %s: %s -> %s", args.command, settings.landing_dir, settings.warehouse)
-    result = execute_job(job, settings)
+    run_config: dict[str, object] = {}
+    if getattr(args, "full_refresh", False):  # only `spm run` has the flag
+        from dagster_project.assets.dbt import warehouse_dbt_assets
+
+        run_config = {"ops": {warehouse_dbt_assets.op.name: {"config": {"full_refresh": True}}}}
+    result = execute_job(job, settings, run_config_extra=run_config)
     checks = tally_checks(result)
     elapsed = time.perf_counter() - started
     failures = failed_steps(result)
@@ -477,6 +482,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_settings_options(run)
     run.add_argument("--force", action="store_true", help="build even when nothing changed since the last "
                      "successful run (landing files, dbt project, code, settings and warehouse all as recorded)")
+    run.add_argument("--full-refresh", action="store_true", help="rebuild the month-incremental large facts "
+                     "(tasks, events, opportunity history, invoices, payments) from every raw row (dbt --full-refresh)")
     run.set_defaults(func=cmd_run)
 
     ingest = sub.add_parser("ingest", help="only load landing files into raw", description="Load new landing "

@@ -51,14 +51,19 @@ translator = WarehouseTranslator(
 )
 
 
-def dbt_build_args(select: str | None = None, dbt_vars: Mapping[str, str] | None = None) -> list[str]:
+def dbt_build_args(
+    select: str | None = None, dbt_vars: Mapping[str, str] | None = None, full_refresh: bool = False
+) -> list[str]:
     """The dbt command of a run; a pure function so it is unit-tested without running dbt.
 
     The as-of date and time zone reach dbt through the environment (SPM_AS_OF, SPM_TIMEZONE) read in
     dbt_project.yml, so only period-specific runs pass --vars. dbt unit tests check the SQL, not the data: they
     run in CI (`make test`), not in every production build, where they would cost ~40% of the dbt time.
+    `full_refresh` is dbt's --full-refresh: the month-incremental large facts are rebuilt from every raw row.
     """
     args = ["build", "--exclude-resource-type", "unit_test"]
+    if full_refresh:
+        args.append("--full-refresh")
     if select:
         args += ["--select", select]
     if dbt_vars:
@@ -66,17 +71,26 @@ def dbt_build_args(select: str | None = None, dbt_vars: Mapping[str, str] | None
     return args
 
 
+class DbtBuildConfig(dg.Config):
+    """Run config of the dbt step. The large facts are month-incremental (dbt/macros/incremental.sql); a full
+    refresh (`spm run --full-refresh`) is needed after changing the source configuration's picklist maps or the
+    time zone, which change old months without delivering a new row."""
+
+    full_refresh: bool = False
+
+
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator)
 def warehouse_dbt_assets(
-    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
     with warehouse.connect(read_only=True) as con:
         nothing_to_build = no_usable_rows_message(con)
     if nothing_to_build:
         raise dg.Failure(description=nothing_to_build)
-    report(context, "dbt: building staging, intermediate and marts (dbt build)")
+    what = "full refresh" if config.full_refresh else "incremental large facts"
+    report(context, f"dbt: building staging, intermediate and marts (dbt build, {what})")
     gx_suites.prewarm()
-    invocation = dbt.cli(dbt_build_args(), context=context, raise_on_error=False)
+    invocation = dbt.cli(dbt_build_args(full_refresh=config.full_refresh), context=context, raise_on_error=False)
     built = checks = failed = 0
     for event in invocation.stream():
         if isinstance(event, dg.Output | dg.AssetMaterialization):

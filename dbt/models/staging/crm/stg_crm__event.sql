@@ -1,8 +1,21 @@
 {#- Salesforce Event: meetings, visits and demos on the calendar. Type is mapped through the source configuration's
-    event_types onto the task activity types, so both extracts count in the same activity KPIs. -#}
+    event_types onto the task activity types, so both extracts count in the same activity KPIs.
+    Month-incremental on ActivityDate (macros/incremental.sql). -#}
+{{ config(
+    materialized=large_fact_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='activity_month',
+    on_schema_change='fail',
+    post_hook="{{ drop_month_placeholders('event_id') }}",
+) }}
+
 with source as (
     select * from {{ source('crm', 'event') }}
 ),
+
+{% if is_incremental() -%}
+{{ large_fact_scope(source('crm', 'event'), adapter.quote('Id'), month_of('cast(' ~ adapter.quote('ActivityDate') ~ ' as date)'), 'activity_month') }}
+{%- endif %}
 
 renamed as (
     select
@@ -13,16 +26,26 @@ renamed as (
         {{ picklist_value('crm__event', 'Type', adapter.quote('Type')) }} as event_type,
         {{ adapter.quote('Subject') }} as subject,
         cast({{ adapter.quote('ActivityDate') }} as date) as activity_date,
+        {{ month_of('cast(' ~ adapter.quote('ActivityDate') ~ ' as date)') }} as activity_month,
         cast({{ adapter.quote('DurationInMinutes') }} as integer) as duration_minutes,
         coalesce({{ to_bool(adapter.quote('IsDeleted')) }}, false) as is_deleted,
         {{ to_utc_timestamp(adapter.quote('SystemModstamp')) }} as system_modstamp,
         {{ lineage_columns() }},
+        _loaded_at as loaded_at,
         {{ current_version_rank([adapter.quote('Id')], to_utc_timestamp(adapter.quote('SystemModstamp'))) }} as version_rank
-    from source
+    from {{ 'scoped_source' if is_incremental() else 'source' }}
+),
+
+current_rows as (
+    select
+        event_id, owner_user_id, account_id, what_id, event_type, subject, activity_date, duration_minutes,
+        system_modstamp, source_file, source_sha256, source_row, activity_month, loaded_at
+    from renamed
+    where version_rank = 1 and not is_deleted
 )
 
-select
-    event_id, owner_user_id, account_id, what_id, event_type, subject, activity_date, duration_minutes,
-    system_modstamp, source_file, source_sha256, source_row
-from renamed
-where version_rank = 1 and not is_deleted
+{% if is_incremental() -%}
+{{ large_fact_batch('current_rows', 'activity_month') }}
+{%- else -%}
+select * from current_rows
+{%- endif %}

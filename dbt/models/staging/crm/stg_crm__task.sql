@@ -1,6 +1,20 @@
+{#- Month-incremental on ActivityDate (macros/incremental.sql): a run re-derives only the months new deliveries
+    touch, plus the lookback; `spm run --full-refresh` rebuilds it. -#}
+{{ config(
+    materialized=large_fact_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='activity_month',
+    on_schema_change='fail',
+    post_hook="{{ drop_month_placeholders('task_id') }}",
+) }}
+
 with source as (
     select * from {{ source('crm', 'task') }}
 ),
+
+{% if is_incremental() -%}
+{{ large_fact_scope(source('crm', 'task'), adapter.quote('Id'), month_of('cast(' ~ adapter.quote('ActivityDate') ~ ' as date)'), 'activity_month') }}
+{%- endif %}
 
 renamed as (
     select
@@ -11,17 +25,27 @@ renamed as (
         {{ picklist_value('crm__task', 'Type', adapter.quote('Type')) }} as task_type,
         {{ adapter.quote('Subject') }} as subject,
         cast({{ adapter.quote('ActivityDate') }} as date) as activity_date,
+        {{ month_of('cast(' ~ adapter.quote('ActivityDate') ~ ' as date)') }} as activity_month,
         {{ adapter.quote('Status') }} as status,
         cast({{ adapter.quote('CallDurationInSeconds') }} as integer) as call_duration_seconds,
         coalesce({{ to_bool(adapter.quote('IsDeleted')) }}, false) as is_deleted,
         {{ to_utc_timestamp(adapter.quote('SystemModstamp')) }} as system_modstamp,
         {{ lineage_columns() }},
+        _loaded_at as loaded_at,
         {{ current_version_rank([adapter.quote('Id')], to_utc_timestamp(adapter.quote('SystemModstamp'))) }} as version_rank
-    from source
+    from {{ 'scoped_source' if is_incremental() else 'source' }}
+),
+
+current_rows as (
+    select
+        task_id, owner_user_id, account_id, what_id, task_type, subject, activity_date, status,
+        call_duration_seconds, system_modstamp, source_file, source_sha256, source_row, activity_month, loaded_at
+    from renamed
+    where version_rank = 1 and not is_deleted
 )
 
-select
-    task_id, owner_user_id, account_id, what_id, task_type, subject, activity_date, status, call_duration_seconds,
-    system_modstamp, source_file, source_sha256, source_row
-from renamed
-where version_rank = 1 and not is_deleted
+{% if is_incremental() -%}
+{{ large_fact_batch('current_rows', 'activity_month') }}
+{%- else -%}
+select * from current_rows
+{%- endif %}

@@ -1,6 +1,19 @@
+{#- Month-incremental on payment_date (macros/incremental.sql). -#}
+{{ config(
+    materialized=large_fact_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='payment_month',
+    on_schema_change='fail',
+    post_hook="{{ drop_month_placeholders('payment_id') }}",
+) }}
+
 with source as (
     select * from {{ source('finance', 'payment') }}
 ),
+
+{% if is_incremental() -%}
+{{ large_fact_scope(source('finance', 'payment'), 'payment_id', month_of('cast(payment_date as date)'), 'payment_month') }}
+{%- endif %}
 
 renamed as (
     select
@@ -8,18 +21,28 @@ renamed as (
         invoice_id,
         customer_number,
         cast(payment_date as date) as payment_date,
+        {{ month_of('cast(payment_date as date)') }} as payment_month,
         {{ to_money('amount') }} as amount,
         currency,
         method,
         coalesce({{ to_bool('is_deleted') }}, false) as is_deleted,
         {{ to_utc_timestamp('updated_at') }} as updated_at,
         {{ lineage_columns() }},
+        _loaded_at as loaded_at,
         {{ current_version_rank(['payment_id'], to_utc_timestamp('updated_at')) }} as version_rank
-    from source
+    from {{ 'scoped_source' if is_incremental() else 'source' }}
+),
+
+current_rows as (
+    select
+        payment_id, invoice_id, customer_number, payment_date, amount, currency, method, updated_at,
+        source_file, source_sha256, source_row, payment_month, loaded_at
+    from renamed
+    where version_rank = 1 and not is_deleted
 )
 
-select
-    payment_id, invoice_id, customer_number, payment_date, amount, currency, method, updated_at,
-    source_file, source_sha256, source_row
-from renamed
-where version_rank = 1 and not is_deleted
+{% if is_incremental() -%}
+{{ large_fact_batch('current_rows', 'payment_month') }}
+{%- else -%}
+select * from current_rows
+{%- endif %}
