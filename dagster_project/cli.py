@@ -256,6 +256,7 @@ def _run_job(job: dg.UnresolvedAssetJobDefinition, args: argparse.Namespace) -> 
         log.error("no extracts in %s: run `spm generate --out %s` or set SPM_LANDING_DIR",
                   settings.landing_dir, settings.landing_dir)
         return 2
+    from dagster_project.jobs import ingest_job
     from dagster_project.summary import summarize
 
     started = time.perf_counter()
@@ -275,8 +276,12 @@ def _run_job(job: dg.UnresolvedAssetJobDefinition, args: argparse.Namespace) -> 
         print(f"FAILED step {failure}", file=sys.stderr)
     ok = result.success and not checks.failed
     if ok:
-        print(f"OK in {elapsed:.1f} s. The marts are in schema `marts` of {settings.warehouse} "
-              "(open it read-only with DuckDB; `make dev` shows the Dagster UI).")
+        if job is ingest_job:  # ingest builds no marts: say where the loaded rows are and what builds the rest
+            print(f"OK in {elapsed:.1f} s. The landing rows are in schema `raw` of {settings.warehouse} "
+                  "(bad rows in raw._quarantine); `spm run` builds the marts from them.")
+        else:
+            print(f"OK in {elapsed:.1f} s. The marts are in schema `marts` of {settings.warehouse} "
+                  "(open it read-only with DuckDB; `make dev` shows the Dagster UI).")
         if args.command == "run":
             _write_run_dashboard(settings)
         return 0
