@@ -5,6 +5,9 @@ Read from the dbt manifest of a fresh `dbt parse` (into its own target folder, s
 - intermediate models read staging, intermediate and seeds, never a mart;
 - no model names a `raw.` or `publish.` table in its SQL: those are dbt sources (models/staging/_sources.yml,
   models/staging/publish/_publish__sources.yml), so lineage and the Dagster asset graph see every read;
+- on a contracted table, not-null, uniqueness, ranges and accepted values are enforced contract constraints, not
+  data tests (DuckDB and PostgreSQL enforce them while writing the table, so a bad row fails the model and the last
+  good table stays; each data test would be one more dbt node per build);
 - the publication sources carry the asset key of the Dagster publish asset that writes them, so the graph draws
   draft -> candidate -> publish -> the models that read publications, without a cycle.
 
@@ -101,6 +104,36 @@ def _model(name: str, folder: str, depends_on: list[str], raw_code: str = "selec
     }
 
 
+# Generic tests a table's enforced contract can replace (see tests_a_constraint_would_enforce).
+CONSTRAINABLE_TESTS = {"not_null", "unique", "accepted_range", "accepted_values"}
+
+
+def tests_a_constraint_would_enforce(manifest: Mapping[str, Any]) -> list[str]:
+    """Data tests of kind CONSTRAINABLE_TESTS, at error severity and on all rows, attached to a table or incremental
+    model whose contract is enforced: each should be a `constraints:` entry of the model or column instead. Views
+    keep their tests (constraints are not applied to views), and so do warn-only or filtered (`where`) tests, tests
+    given their own name (an audit check meant to be seen by that name) and keys a constraint cannot state
+    (`coalesce(...)`: a unique constraint counts nulls as distinct)."""
+    problems = []
+    for _, node in sorted(manifest["nodes"].items()):
+        kind = (node.get("test_metadata") or {}).get("name")
+        if node["resource_type"] != "test" or kind not in CONSTRAINABLE_TESTS:
+            continue
+        config = node.get("config", {})
+        if str(config.get("severity", "ERROR")).upper() != "ERROR" or config.get("where"):
+            continue
+        column = node.get("column_name") or node["test_metadata"].get("kwargs", {}).get("column_name") or ""
+        if not node["name"].startswith(f"{kind}_") or "coalesce(" in column:
+            continue
+        model = manifest["nodes"].get(node.get("attached_node") or "", {})
+        model_config = model.get("config", {})
+        if model_config.get("contract", {}).get("enforced") and model_config.get("materialized") in (
+            "table", "incremental"
+        ):
+            problems.append(f"{model['name']}: {kind} {column}".strip())
+    return problems
+
+
 BROKEN_MANIFEST = {
     "nodes": {
         "model.p.stg_a": _model("stg_a", "staging", ["source.p.raw.a", "model.p.int_b"]),
@@ -111,6 +144,32 @@ BROKEN_MANIFEST = {
         ),
     },
     "sources": {"source.p.raw.a": {"resource_type": "source"}},
+}
+_CONTRACTED = {"contract": {"enforced": True}, "materialized": "table"}
+CONSTRAINT_MANIFEST = {
+    "nodes": {
+        "model.p.mart_t": {"resource_type": "model", "name": "mart_t", "config": _CONTRACTED},
+        "model.p.mart_v": {
+            "resource_type": "model", "name": "mart_v", "config": {**_CONTRACTED, "materialized": "view"}
+        },
+        **{
+            f"test.p.{name}": {
+                "resource_type": "test", "name": f"{kind}_{name}", "attached_node": attached,
+                "column_name": "coalesce(x, '')" if name == "t_coalesce" else "x",
+                "test_metadata": {"name": kind}, "config": config,
+            }
+            for name, attached, kind, config in [
+                ("t_not_null", "model.p.mart_t", "not_null", {"severity": "ERROR"}),
+                ("t_range", "model.p.mart_t", "accepted_range", {}),
+                ("t_warn", "model.p.mart_t", "unique", {"severity": "warn"}),
+                ("t_where", "model.p.mart_t", "not_null", {"where": "x > 0"}),
+                ("t_custom", "model.p.mart_t", "reported_rows", {}),
+                ("t_coalesce", "model.p.mart_t", "unique", {}),
+                ("v_not_null", "model.p.mart_v", "not_null", {}),
+            ]
+        },
+    },
+    "sources": {},
 }
 
 
@@ -126,6 +185,21 @@ def test_the_checks_catch_each_kind_of_violation() -> None:
         "mart_c: RAW . crm__account",
         "mart_c: publish.evaluation_publications",
     ]
+
+
+@pytest.mark.unit
+def test_the_constraint_check_reports_only_tests_a_contract_can_replace() -> None:
+    assert tests_a_constraint_would_enforce(CONSTRAINT_MANIFEST) == ["mart_t: not_null x", "mart_t: accepted_range x"]
+
+
+@pytest.mark.unit
+def test_contracted_tables_enforce_constraints_instead_of_data_tests(manifest: dict[str, Any]) -> None:
+    assert tests_a_constraint_would_enforce(manifest) == []
+    constrained = [
+        n["name"] for n in manifest["nodes"].values()
+        if n["resource_type"] == "model" and any(c["type"] == "unique" for c in n.get("constraints", []))
+    ]
+    assert {"mart_rep_monthly_kpis", "mart_pay_statement", "audit_payout_lineage", "dim_sales_rep"} <= set(constrained)
 
 
 @pytest.mark.unit

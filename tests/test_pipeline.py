@@ -130,3 +130,47 @@ def test_a_missing_fx_rate_fails_the_build_by_name(landing: Path, tmp_path: Path
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure).event_specific_data.error.message
     assert "fx_rate_exists_for_every" in failure
+
+
+@pytest.mark.slow
+def test_a_row_breaking_a_mart_constraint_fails_the_model_and_keeps_the_last_good_table(
+    built_warehouse: BuiltWarehouse, tmp_path: Path
+) -> None:
+    """Ranges, accepted values, not-null and keys of the contracted marts are enforced constraints: a negative
+    bookings figure (range check) or a repeated rep-month (unique key) upstream fails the mart's build with DuckDB's
+    message naming the table, and the published table is the previous one, untouched."""
+    copy = built_warehouse.copy_to(tmp_path)
+    before = table_digest(copy.warehouse, "marts")["mart_rep_monthly_kpis"]
+    env = {**os.environ, "SPM_WAREHOUSE": str(copy.warehouse)}
+    dbt = Path(sys.executable).parent / "dbt"
+
+    def rebuild_mart(breakage: str) -> str:
+        con = duckdb.connect(str(copy.warehouse))
+        try:
+            con.execute("create or replace table intermediate._good as select * from intermediate.int_rep_monthly_kpis")
+            con.execute(breakage)
+        finally:
+            con.close()
+        result = subprocess.run(
+            [str(dbt), "run", "--select", "mart_rep_monthly_kpis", "--profiles-dir", ".",
+             "--target-path", str(tmp_path / "t"), "--log-path", str(tmp_path / "logs")],
+            cwd=REPO / "dbt", env=env, capture_output=True, text=True, check=False,
+        )
+        con = duckdb.connect(str(copy.warehouse))
+        try:
+            con.execute("create or replace table intermediate.int_rep_monthly_kpis as select * from intermediate._good")
+        finally:
+            con.close()
+        assert result.returncode != 0, "the mart was built from a row its contract forbids"
+        return result.stdout
+
+    out = rebuild_mart(
+        "update intermediate.int_rep_monthly_kpis set bookings = -1 where rowid = (select min(rowid) from "
+        "intermediate.int_rep_monthly_kpis)"
+    )
+    assert "CHECK constraint failed" in out and "mart_rep_monthly_kpis" in out
+    out = rebuild_mart(
+        "insert into intermediate.int_rep_monthly_kpis select * from intermediate.int_rep_monthly_kpis limit 1"
+    )
+    assert "Constraint Error" in out and "mart_rep_monthly_kpis" in out
+    assert table_digest(copy.warehouse, "marts")["mart_rep_monthly_kpis"] == before
