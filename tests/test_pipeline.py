@@ -102,16 +102,20 @@ def test_running_twice_leaves_the_marts_identical(built_warehouse: BuiltWarehous
     }
 
 
+def run_dbt(warehouse: Path, scratch: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """This interpreter's dbt on `warehouse`, with its target and logs under `scratch` (not the repo's dbt/target)."""
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), *args, "--profiles-dir", ".", "--target-path", str(scratch / "t"),
+         "--log-path", str(scratch / "logs")],
+        cwd=REPO / "dbt", env={**os.environ, "SPM_WAREHOUSE": str(warehouse)}, capture_output=True, text=True,
+        check=False,
+    )
+
+
 @pytest.mark.slow
 def test_dbt_unit_tests_pass(built_warehouse: BuiltWarehouse, tmp_path: Path) -> None:
     copy = built_warehouse.copy_to(tmp_path)
-    env = {**os.environ, "SPM_WAREHOUSE": str(copy.warehouse)}
-    dbt = Path(sys.executable).parent / "dbt"
-    result = subprocess.run(
-        [str(dbt), "test", "--select", "test_type:unit", "--profiles-dir", ".", "--target-path", str(tmp_path / "t"),
-         "--log-path", str(tmp_path / "logs")],
-        cwd=REPO / "dbt", env=env, capture_output=True, text=True, check=False,
-    )
+    result = run_dbt(copy.warehouse, tmp_path, "test", "--select", "test_type:unit")
     tail = "\n".join(result.stdout.splitlines()[-40:])
     assert result.returncode == 0, tail
     assert "ERROR=0" in result.stdout and "FAIL" not in result.stdout.split("Done.")[-1]
@@ -141,8 +145,6 @@ def test_a_row_breaking_a_mart_constraint_fails_the_model_and_keeps_the_last_goo
     message naming the table, and the published table is the previous one, untouched."""
     copy = built_warehouse.copy_to(tmp_path)
     before = table_digest(copy.warehouse, "marts")["mart_rep_monthly_kpis"]
-    env = {**os.environ, "SPM_WAREHOUSE": str(copy.warehouse)}
-    dbt = Path(sys.executable).parent / "dbt"
 
     def rebuild_mart(breakage: str) -> str:
         con = duckdb.connect(str(copy.warehouse))
@@ -151,11 +153,7 @@ def test_a_row_breaking_a_mart_constraint_fails_the_model_and_keeps_the_last_goo
             con.execute(breakage)
         finally:
             con.close()
-        result = subprocess.run(
-            [str(dbt), "run", "--select", "mart_rep_monthly_kpis", "--profiles-dir", ".",
-             "--target-path", str(tmp_path / "t"), "--log-path", str(tmp_path / "logs")],
-            cwd=REPO / "dbt", env=env, capture_output=True, text=True, check=False,
-        )
+        result = run_dbt(copy.warehouse, tmp_path, "run", "--select", "mart_rep_monthly_kpis")
         con = duckdb.connect(str(copy.warehouse))
         try:
             con.execute("create or replace table intermediate.int_rep_monthly_kpis as select * from intermediate._good")
