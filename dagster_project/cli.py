@@ -107,16 +107,19 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _clean_dbt_run_targets() -> None:
-    """dagster-dbt leaves target/<asset>-<run id>/ folders behind at every run (docs/pitfalls.md 12).
+def _clean_dbt_run_targets(run_id: str, target: Path | None = None) -> None:
+    """dagster-dbt leaves a target/<asset>-<run id[:7]>-<uuid>/ folder behind at every run (docs/pitfalls.md 12).
 
-    The newest run's run_results.json (dbt's timing of every node) is kept as target/run_results.json first, so
-    where a build's time went can still be read (bench/benchmark.py prints the slowest nodes).
+    Only this run's folders are removed: another `spm` command building from the same clone at the same time is
+    still reading and writing its own folder, and removing it fails that run's dbt nodes with "No such file". This
+    run's run_results.json (dbt's timing of every node) is kept as target/run_results.json first, so where a build's
+    time went can still be read (bench/benchmark.py prints the slowest nodes).
     """
-    from dagster_project.settings import DBT_PROJECT_DIR
+    if target is None:
+        from dagster_project.settings import DBT_PROJECT_DIR
 
-    target = DBT_PROJECT_DIR / "target"
-    folders = [folder for folder in target.glob("*-*-*") if folder.is_dir()]
+        target = DBT_PROJECT_DIR / "target"
+    folders = [folder for folder in target.glob(f"*-{run_id[:7]}-*") if folder.is_dir()]
     results = [folder / "run_results.json" for folder in folders if (folder / "run_results.json").is_file()]
     if results:
         shutil.copyfile(max(results, key=lambda path: path.stat().st_mtime_ns), target / "run_results.json")
@@ -160,7 +163,7 @@ def execute_job(  # type: ignore[no-untyped-def]
         )
     if not result.success:
         log.info("dbt and Dagster output of this run: %s", log_path)
-    _clean_dbt_run_targets()
+    _clean_dbt_run_targets(result.run_id)
     return result
 
 

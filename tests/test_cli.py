@@ -61,3 +61,16 @@ def test_the_jobs_and_ops_the_cli_runs_are_the_ones_the_definitions_hold() -> No
         assert publication.publish_op in defs.resolve_job_def(publish_job.name).graph.node_dict
         assert publication.publish_op not in defs.resolve_job_def(dry_run.name).graph.node_dict
     assert (evaluation.publish_op, pay.publish_op) == ("publish__quarterly_evaluation", "publish__pay_statement")
+
+
+def test_a_run_removes_only_its_own_dbt_target_folders(tmp_path: Path) -> None:
+    """A second `spm` command from the same clone, still building, keeps its folder; this run's timings are kept."""
+    mine = tmp_path / "warehouse_dbt_assets-d858c68-1fe9cae"
+    other = tmp_path / "warehouse_dbt_assets-0b7e2a1-77c1f00"
+    for folder, text in ((mine, '{"mine": 1}'), (other, '{"other": 1}')):
+        (folder / "run").mkdir(parents=True)
+        (folder / "run_results.json").write_text(text)
+    cli._clean_dbt_run_targets("d858c68b-5f0e-4a8c-9d1e-3f2b6a7c8d90", tmp_path)
+    assert not mine.exists()
+    assert (other / "run_results.json").read_text() == '{"other": 1}'
+    assert (tmp_path / "run_results.json").read_text() == '{"mine": 1}'
