@@ -10,7 +10,7 @@ commands (`spm explain-pay`, `spm check-contract`) stay light.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -75,3 +75,30 @@ def tables_in(con: duckdb.DuckDBPyConnection, schema: str | None = None) -> set[
         [schema, schema],
     ).fetchall()
     return {f"{s}.{t}" for s, t in rows}
+
+
+def content_digests(
+    con: duckdb.DuckDBPyConnection, schemas: Sequence[str], skip_columns: Collection[str] = ()
+) -> dict[str, str]:
+    """`rows:hash-sum` per table and view of `schemas`, keyed `schema.table`: equal digests = equal contents,
+    whatever the row order. `skip_columns` leaves out columns that may legitimately differ between two warehouses
+    built from the same files along different paths (loaded_at: when a row was ingested, a full build and an
+    incremental one do that at different times). Why here: the incremental test and the benchmark's monthly step
+    make the same comparison, and it must be the same comparison."""
+    out = {}
+    for schema in schemas:
+        tables = con.execute(
+            "select table_name from information_schema.tables where table_schema = ? order by 1", [schema]
+        ).fetchall()
+        for (table,) in tables:
+            columns = con.execute(
+                "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+                "order by ordinal_position",
+                [schema, table],
+            ).fetchall()
+            row = ", ".join(ident(c) for (c,) in columns if c not in skip_columns)
+            digest = f"count(*) || ':' || coalesce(sum(hash(struct_pack({row}))), 0)"
+            out[f"{schema}.{table}"] = con.execute(
+                f"select {digest} from {ident(schema)}.{ident(table)}"
+            ).fetchone()[0]
+    return out

@@ -19,7 +19,8 @@ import duckdb
 import pytest
 
 from dagster_project import cli
-from dagster_project.ingest.landing import discover
+from dagster_project.db import connect, content_digests
+from dagster_project.ingest.landing import copy_without_last_delivery
 from tests.conftest import build, table_digest
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -27,22 +28,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 SENTINEL = "2000-01-01 00:00:00"
 """A loaded_at no ingest writes: put on the rows of a month the new deliveries do not touch, it stays only if the
 incremental run leaves that month alone (loaded_at is lineage no model downstream reads)."""
-
-
-def _hold_back_last_month(landing: Path, part: Path) -> list[str]:
-    """Copy `landing` to `part` without each extract's last change delivery (the files of its latest delivery
-    date); an extract delivered once (finance/fx_rate, a full file of all months) is kept. Returns what was held."""
-    shutil.copytree(landing, part)
-    held = []
-    for files in discover(landing).values():
-        if len({f.delivery_date for f in files}) < 2:
-            continue
-        last = max(f.delivery_date for f in files)
-        for f in files:
-            if f.delivery_date == last:
-                (part / f.name).unlink()
-                held.append(f.name)
-    return held
 
 
 def _add_late_deletes(landing: Path) -> tuple[str, str]:
@@ -109,29 +94,8 @@ def _add_late_deletes(landing: Path) -> tuple[str, str]:
 def _digests(warehouse: Path) -> dict[str, str]:
     """Content hash per table of staging, intermediate and marts, without loaded_at (when a row was ingested:
     the one column that legitimately differs between a warehouse fed twice and one fed once)."""
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        out = {}
-        tables = con.execute(
-            """select schema_name, table_name from duckdb_tables()
-               where schema_name in ('staging', 'intermediate', 'marts') order by 1, 2"""
-        ).fetchall()
-        for schema, table in tables:
-            columns = [
-                f'"{c}"'
-                for (c,) in con.execute(
-                    """select column_name from duckdb_columns() where schema_name = ? and table_name = ?
-                       and column_name <> 'loaded_at' order by column_index""",
-                    [schema, table],
-                ).fetchall()
-            ]
-            row = f"struct_pack({', '.join(columns)})"
-            out[f"{schema}.{table}"] = con.execute(
-                f'select count(*) || \':\' || coalesce(sum(hash({row})), 0) from "{schema}"."{table}"'
-            ).fetchone()[0]
-        return out
-    finally:
-        con.close()
+    with connect(warehouse) as con:
+        return content_digests(con, ("staging", "intermediate", "marts"), skip_columns={"loaded_at"})
 
 
 def _sentinel_rows(warehouse: Path, month: str) -> tuple[int, int]:
@@ -154,7 +118,7 @@ def test_adding_a_month_incrementally_equals_a_full_build(
     shutil.copytree(landing, everything)
     emptied_month, deleted_invoice = _add_late_deletes(everything)
     part = tmp_path / "landing_part"
-    held = _hold_back_last_month(everything, part)
+    held = copy_without_last_delivery(everything, part)
     assert any("crm/task/" in name for name in held) and any("finance/invoice/" in name for name in held)
 
     incremental = tmp_path / "incremental" / "warehouse.duckdb"

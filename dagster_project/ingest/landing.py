@@ -13,6 +13,7 @@ import csv
 import hashlib
 import itertools
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -127,6 +128,29 @@ def discover(landing_dir: Path) -> dict[str, list[DeliveryFile]]:
             + ", ".join(f"{e.system}/{e.entity}" for e in BY_NAME.values())
         )
     return {name: extract_files(landing_dir, extract) for name, extract in BY_NAME.items()}
+
+
+
+def copy_without_last_delivery(landing_dir: Path, dest: Path) -> list[str]:
+    """Copy `landing_dir` to `dest` without each extract's last change delivery (the files of its latest delivery
+    date); an extract delivered once (a full file of all months, like finance/fx_rate) is kept whole. Returns the
+    relative names held back. The warehouse built from `dest`, then fed the whole folder, is a monthly run: how the
+    benchmark times one and the incremental test proves it equals a full build."""
+    dest = Path(dest)
+    if dest.exists():
+        raise FileExistsError(f"{dest} exists: copy_without_last_delivery writes a new folder")
+    files_by_extract = discover(landing_dir)
+    shutil.copytree(landing_dir, dest)
+    held = []
+    for files in files_by_extract.values():
+        if len({f.delivery_date for f in files}) < 2:
+            continue
+        last = max(f.delivery_date for f in files)
+        for f in files:
+            if f.delivery_date == last:
+                (dest / f.name).unlink()
+                held.append(f.name)
+    return held
 
 
 @dataclass(frozen=True)
