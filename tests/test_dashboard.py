@@ -169,6 +169,10 @@ def test_team_and_rep_pages_equal_their_mart_rows(built_warehouse: BuiltWarehous
         assert _close(f["win_rate"], win_rate), team_id
         if f["receivable_due"] is not None:
             assert _close(f["collection_rate"], collection_rate), team_id
+        champions = _sql(wh, "select scope, employee_id from marts.mart_awards where award = 'monthly_champion' "
+                             "and period = ? and team_id = ? order by scope, position", [month, team_id])
+        shown = _payload(pages / "teams" / f"{team_id}.html")["tables"]["champions"]
+        assert [(c["scope"], c["employee_id"]) for c in shown] == champions, team_id
     reps = _sql(wh, "select employee_id, team_id, bookings, attainment, win_rate, growth_mom, growth_yoy, "
                     "lead_conversion_rate, visits from marts.mart_rep_monthly_kpis "
                     "where month = ? and team_id is not null order by employee_id", [m])
@@ -181,6 +185,9 @@ def test_team_and_rep_pages_equal_their_mart_rows(built_warehouse: BuiltWarehous
         assert _close(f["win_rate"], win_rate) and _close(f["lead_conversion_rate"], conversion), employee_id
         assert _close(f["growth_mom"], mom) and _close(f["growth_yoy"], yoy), employee_id
         assert f["visits"] == visits
+        champions = _sql(wh, "select scope from marts.mart_awards where award = 'monthly_champion' "
+                             "and period = ? and employee_id = ? order by scope, position", [month, employee_id])
+        assert [(c["scope"],) for c in payload["tables"]["champions"]] == champions, employee_id
         average, best = _sql(wh, "select avg(bookings), max(bookings) from marts.mart_rep_monthly_kpis "
                                  "where month = ? and team_id = ?", [m, team_id])[0]
         peer = next(p for p in payload["tables"]["peers"] if p["metric"] == "bookings")
