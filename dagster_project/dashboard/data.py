@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +23,7 @@ ATTAINMENT_BUCKETS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2)  # lower edges; the las
 BONUS_THRESHOLD = 0.8  # attainment below 80 % earns no performance bonus (policy_payout_tiers)
 LEADERBOARD_SIZE = 10
 TREND_MONTHS = 12
+PAGE_THREADS = 2  # readers of the dashboard's pages; more gave little on 2 cores (1.6 s -> 1.3 s at scale 1)
 
 Row = dict[str, Any]
 
@@ -444,7 +446,11 @@ def load_dashboard(warehouse: Path, month_text: str) -> DashboardData:
 
 
 def _load_pages(con: duckdb.DuckDBPyConnection, warehouse: Path, month: dt.date) -> DashboardData:
-    """The company, team and rep pages of a month, read over one open read-only connection."""
+    """The company, team and rep pages of a month, read over one open read-only connection.
+
+    Pages are read in PAGE_THREADS threads, each on its own cursor of that connection: a page is ≈18 small
+    queries, and DuckDB releases the GIL while it plans and runs one, so at scale 1 the 109 rep pages take 1.6 s on
+    two threads instead of 3.5 s on one. Pages come back in the same order, with the same figures."""
     quarter, quarter_start = _quarter_of(month)
     try:
         freshness = _one(con, "select * from marts.mart_data_freshness")
@@ -456,19 +462,29 @@ def _load_pages(con: duckdb.DuckDBPyConnection, warehouse: Path, month: dt.date)
         raise DashboardError(f"no rep has KPIs for {month:%Y-%m} in {warehouse} "
                              f"(months with data: {months['first']} .. {months['last']})")
     champions = _month_champions(con, month)
-    company = _page(con, Scope("company"), "Company", month, quarter, quarter_start, champions)
-    teams = [
-        _page(con, Scope("team", t["team_id"]), f"Team {t['team_name'] or t['team_id']}", month, quarter,
-              quarter_start, champions)
-        for t in _rows(con, "select team_id, team_name from marts.mart_team_monthly_kpis where month = ? "
-                            "order by team_id", [month])
-    ]
-    reps = []
-    for team in teams:
-        for rep in team.tables["reps"]:
-            scope = Scope("rep", rep["employee_id"], team.scope.key)
-            page = _page(con, scope, f"{rep['full_name'] or rep['employee_id']} ({rep['employee_id']})", month,
-                         quarter, quarter_start, champions)
-            page.tables["peers"] = _peer_comparison(rep, team.tables["reps"])
-            reps.append(page)
-    return DashboardData(month, quarter, freshness, company, teams, reps)
+
+    def page(scope: Scope, title: str) -> PageData:
+        cursor = con.cursor()
+        try:
+            return _page(cursor, scope, title, month, quarter, quarter_start, champions)
+        finally:
+            cursor.close()
+
+    team_rows = _rows(con, "select team_id, team_name from marts.mart_team_monthly_kpis where month = ? "
+                           "order by team_id", [month])
+    with ThreadPoolExecutor(max_workers=PAGE_THREADS) as pool:
+        company = pool.submit(page, Scope("company"), "Company")
+        teams = list(pool.map(lambda t: page(Scope("team", t["team_id"]), f"Team {t['team_name'] or t['team_id']}"),
+                              team_rows))
+        rep_pages = [
+            (rep, team, pool.submit(page, Scope("rep", rep["employee_id"], team.scope.key),
+                                    f"{rep['full_name'] or rep['employee_id']} ({rep['employee_id']})"))
+            for team in teams
+            for rep in team.tables["reps"]
+        ]
+        reps = []
+        for rep, team, future in rep_pages:
+            rep_page = future.result()
+            rep_page.tables["peers"] = _peer_comparison(rep, team.tables["reps"])
+            reps.append(rep_page)
+        return DashboardData(month, quarter, freshness, company.result(), teams, reps)
