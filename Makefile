@@ -48,7 +48,7 @@ dev: install dbt/target/manifest.json  ## the Dagster UI on http://127.0.0.1:300
 docs: install dbt/target/manifest.json  ## dbt docs (catalogue of every model and column)
 	cd dbt && ../$(BIN)/dbt docs generate --profiles-dir . && ../$(BIN)/dbt docs serve --profiles-dir .
 
-bench: install dbt/target/manifest.json  ## time and peak memory of spm generate and spm run at scale 1
+bench: install dbt/target/manifest.json  ## time and peak memory of spm generate, spm run and a monthly run at scale 1
 	$(BIN)/python bench/benchmark.py --scale 1
 
 clean:  ## remove built data and dbt artefacts (keeps the virtualenv)

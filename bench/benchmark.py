@@ -195,6 +195,11 @@ def monthly_run(landing: Path, workdir: Path, full_warehouse: Path, env: dict[st
     monthly_env = {**env, "SPM_WAREHOUSE": str(warehouse)}
     measure("spm run (all but last month)", [SPM, "run"], {**monthly_env, "SPM_LANDING_DIR": str(part)})
     seconds, _, _ = measure("spm run (monthly: month added)", [SPM, "run"], monthly_env)
+    if RUN_RESULTS.is_file():
+        results = json.loads(RUN_RESULTS.read_text(encoding="utf-8"))
+        kinds = ", ".join(f"{k} {v:.1f} s" for k, v in sorted(dbt_time_by_kind().items()))
+        print(f"{'  of it, dbt nodes':<32} {results.get('elapsed_time', 0.0):8.1f} s   "
+              f"({len(results.get('results', []))} nodes; summed over threads: {kinds})")
     schemas = ("staging", "intermediate", "marts")
     with connect(full_warehouse) as con:
         expected = content_digests(con, schemas, skip_columns={"loaded_at"})

@@ -97,3 +97,21 @@ def test_lock_retries_wait_for_the_other_process_to_let_go(tmp_path: Path) -> No
             assert db.tables_in(con) == {'marts.Odd "Name"'}
     finally:
         child.wait(timeout=60)
+
+
+def test_content_digests_ignore_row_order_and_skipped_columns_but_not_values(tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        con.execute("create schema a; create schema b; create schema c")
+        con.execute("create table a.t as select * from (values (1, 'x', 10), (2, 'y', 20)) v(id, name, loaded_at)")
+        con.execute("create table b.t as select * from (values (2, 'y', 99), (1, 'x', 98)) v(id, name, loaded_at)")
+        con.execute("create table c.t as select * from (values (1, 'x', 10), (2, 'z', 20)) v(id, name, loaded_at)")
+        con.execute("create view a.v as select id from a.t")
+        a, b, c = (db.content_digests(con, [s], skip_columns={"loaded_at"}) for s in "abc")
+        assert set(a) == {"a.t", "a.v"}
+        assert a["a.t"] == b["b.t"]  # same rows in another order, other load times
+        assert a["a.t"] != c["c.t"]  # one value differs
+        assert a["a.t"].startswith("2:")
+        assert db.content_digests(con, ["a"])["a.t"] != db.content_digests(con, ["b"])["b.t"]  # loaded_at counted
+    finally:
+        con.close()

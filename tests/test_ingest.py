@@ -21,6 +21,7 @@ from dagster_project.ingest import (
     ingest_extract,
     quarantine_summary,
 )
+from dagster_project.ingest.landing import copy_without_last_delivery
 from dagster_project.summary import CheckTally, summarize
 
 pytestmark = pytest.mark.unit
@@ -91,6 +92,26 @@ def test_discover_orders_by_date_then_sequence(landing: Path) -> None:
     ]
     assert [f.file_order for f in files] == [20250131000, 20250131002, 20250131010, 20250201000]
     assert files[2].sequence == 10 and files[2].delivery_date.isoformat() == "2025-01-31"
+
+
+def test_copy_without_last_delivery_holds_back_each_extracts_latest_date(landing: Path, tmp_path: Path) -> None:
+    for name in ("opportunity_20250131.csv", "opportunity_20250228.csv", "opportunity_20250228_2.csv"):
+        land(landing, f"crm/opportunity/{name}", OPP_HEADER + "\n")
+    land(landing, "crm/task/task_20250131.csv", "Id\n")
+    land(landing, "crm/task/task_20250331.csv", "Id\n")
+    land(landing, "finance/fx_rate/fx_rate_20250228.csv", FX_HEADER + "\n")  # delivered once: kept
+    part = tmp_path / "part"
+
+    held = copy_without_last_delivery(landing, part)
+
+    assert sorted(held) == ["crm/opportunity/opportunity_20250228.csv", "crm/opportunity/opportunity_20250228_2.csv",
+                            "crm/task/task_20250331.csv"]
+    left = sorted(str(f.relative_to(part)) for f in part.rglob("*.csv"))
+    assert left == ["crm/opportunity/opportunity_20250131.csv", "crm/task/task_20250131.csv",
+                    "finance/fx_rate/fx_rate_20250228.csv"]
+    assert len(list(landing.rglob("*.csv"))) == 6  # the source folder is untouched
+    with pytest.raises(FileExistsError, match="part exists"):
+        copy_without_last_delivery(landing, part)
 
 
 @pytest.mark.parametrize(
