@@ -130,7 +130,6 @@ def discover(landing_dir: Path) -> dict[str, list[DeliveryFile]]:
     return {name: extract_files(landing_dir, extract) for name, extract in BY_NAME.items()}
 
 
-
 def copy_without_last_delivery(landing_dir: Path, dest: Path) -> list[str]:
     """Copy `landing_dir` to `dest` without each extract's last change delivery (the files of its latest delivery
     date); an extract delivered once (a full file of all months, like finance/fx_rate) is kept whole. Returns the
