@@ -35,9 +35,11 @@ generate: install  ## write sample extracts to $(SPM_LANDING_DIR) unless already
 run: install generate dbt/target/manifest.json  ## install, generate sample extracts, build the warehouse
 	$(BIN)/spm run
 
-test: install dbt/target/manifest.json  ## lint and run the whole test suite
+TEST_WORKERS ?= 2
+test: install dbt/target/manifest.json  ## lint and run the whole test suite (TEST_WORKERS processes, then the serial tests)
 	$(BIN)/ruff check dagster_project tests bench
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not serial"
+	$(BIN)/pytest -q -m serial
 
 lint: install  ## ruff
 	$(BIN)/ruff check dagster_project tests bench

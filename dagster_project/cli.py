@@ -122,7 +122,10 @@ def _clean_dbt_run_targets(run_id: str, target: Path | None = None) -> None:
     folders = [folder for folder in target.glob(f"*-{run_id[:7]}-*") if folder.is_dir()]
     results = [folder / "run_results.json" for folder in folders if (folder / "run_results.json").is_file()]
     if results:
-        shutil.copyfile(max(results, key=lambda path: path.stat().st_mtime_ns), target / "run_results.json")
+        from dagster_project.run_state import write_atomically
+
+        newest = max(results, key=lambda path: path.stat().st_mtime_ns)
+        write_atomically(target / "run_results.json", newest.read_bytes())
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -286,10 +286,17 @@ def forget(warehouse: Path) -> None:
 def write_record(warehouse: Path, state: RunState, seconds: float) -> Path:
     """Write the record after a fully successful run (atomically, so a crash leaves the old file or none)."""
     path = record_path(warehouse)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(state.to_record(warehouse, seconds), indent=1), encoding="utf-8")
-    os.replace(temporary, path)
+    write_atomically(path, json.dumps(state.to_record(warehouse, seconds), indent=1).encode("utf-8"))
     return path
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `path` through a temporary file of this process and a rename: a reader, or another `spm` process
+    writing the same file at the same time (the kept dbt state in dbt/target), sees the old bytes or the new ones,
+    never a half-written file."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
 
 
 def refresh_landing_stats(warehouse: Path, record: Mapping[str, object], state: RunState) -> None:
@@ -301,7 +308,4 @@ def refresh_landing_stats(warehouse: Path, record: Mapping[str, object], state: 
         return
     updated = dict(record)
     updated["landing"] = {k: [f.sha256, f.size, f.mtime_ns] for k, f in sorted(state.landing.files.items())}
-    path = record_path(warehouse)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(updated, indent=1), encoding="utf-8")
-    os.replace(temporary, path)
+    write_atomically(record_path(warehouse), json.dumps(updated, indent=1).encode("utf-8"))

@@ -74,3 +74,4 @@ def test_a_run_removes_only_its_own_dbt_target_folders(tmp_path: Path) -> None:
     assert not mine.exists()
     assert (other / "run_results.json").read_text() == '{"other": 1}'
     assert (tmp_path / "run_results.json").read_text() == '{"mine": 1}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([other.name, "run_results.json"])  # no temporary

@@ -2,7 +2,8 @@
 
 Real runs on the small generated landing folder (a private copy, so files can be added): one `spm run` builds and
 records, then each test changes one thing and checks that `spm run` builds (or does not) and records again. The
-tests run in file order; the seed test edits a real seed of the dbt project and restores it, so it runs last.
+tests run in file order; the seed test edits a real seed of the dbt project and restores it, so it runs last, and
+`make test` runs this module alone, after the parallel rest (marker `serial`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from dagster_project import cli, run_state
 from dagster_project.settings import DBT_PROJECT_DIR, DEFAULT_TIMEZONE
 from dagster_project.source_config import load_source_config
 from tests.conftest import table_digest
+
+pytestmark = pytest.mark.serial  # edits a dbt seed and asserts on dbt/target: nothing else may build meanwhile
 
 SKIPPED = "Nothing changed since the last successful run"
 

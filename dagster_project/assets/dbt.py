@@ -2,7 +2,6 @@
 
 
 import json
-import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from dagster_project.dbt_project import dbt_project
 from dagster_project.ingest.usable import no_usable_rows_message
 from dagster_project.progress import report
 from dagster_project.resources import WarehouseResource
+from dagster_project.run_state import write_atomically
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -122,7 +122,8 @@ def keep_parse_state(run_target: Path) -> None:
     settings parse only what changed."""
     state = run_target / "partial_parse.msgpack"
     if state.is_file():
-        shutil.copyfile(state, dbt_project.project_dir / dbt_project.target_path / "partial_parse.msgpack")
+        kept = dbt_project.project_dir / dbt_project.target_path / "partial_parse.msgpack"
+        write_atomically(kept, state.read_bytes())
 
 
 def failed_nodes(run_results: Mapping[str, Any], limit: int = 20) -> list[str]:
