@@ -85,25 +85,12 @@ def built_warehouse(landing: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 def table_digest(warehouse: Path, schema: str) -> dict[str, str]:
-    """A content hash per table of a schema, independent of row order: equal digests = identical contents."""
-    import duckdb
+    """A content hash per table of a schema, independent of row order: equal digests = identical contents
+    (db.content_digests, every column counted), keyed by the bare table name."""
+    from dagster_project.db import connect, content_digests
 
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        tables = [
-            r[0]
-            for r in con.execute(
-                "select table_name from information_schema.tables where table_schema = ? order by 1", [schema]
-            ).fetchall()
-        ]
-        return {
-            t: con.execute(
-                f'select count(*) || \':\' || coalesce(sum(hash(t)), 0) from "{schema}"."{t}" t'
-            ).fetchone()[0]
-            for t in tables
-        }
-    finally:
-        con.close()
+    with connect(warehouse) as con:
+        return {name.split(".", 1)[1]: digest for name, digest in content_digests(con, [schema]).items()}
 
 
 @pytest.fixture(scope="session")
