@@ -180,6 +180,14 @@ def ingest_per_file(landing: Path, scratch: Path) -> list[tuple[float, str, str]
     return timings
 
 
+def _remove_warehouse(warehouse: Path) -> None:
+    """The warehouse file with its WAL and its nothing-new record, so the next `spm run` starts from nothing."""
+    from dagster_project.run_state import record_path
+
+    for path in (warehouse, Path(f"{warehouse}.wal"), record_path(warehouse)):
+        path.unlink(missing_ok=True)
+
+
 def monthly_run(landing: Path, workdir: Path, full_warehouse: Path, env: dict[str, str]) -> tuple[float, list[str]]:
     """(wall seconds of the monthly `spm run`, tables that differ from the full build). The warehouse is first
     built, untimed for the ratio, from `landing` without each extract's last delivery."""
@@ -188,8 +196,7 @@ def monthly_run(landing: Path, workdir: Path, full_warehouse: Path, env: dict[st
 
     part, warehouse = workdir / "landing-held-back", workdir / "monthly.duckdb"
     shutil.rmtree(part, ignore_errors=True)
-    for stale in (warehouse, Path(f"{warehouse}.wal"), Path(f"{warehouse}.last_run.json")):
-        stale.unlink(missing_ok=True)
+    _remove_warehouse(warehouse)
     held = copy_without_last_delivery(landing, part)
     print(f"{'monthly: held back':<32} {len(held):8d} files (each extract's last delivery)")
     monthly_env = {**env, "SPM_WAREHOUSE": str(warehouse)}
@@ -208,8 +215,7 @@ def monthly_run(landing: Path, workdir: Path, full_warehouse: Path, env: dict[st
     differ = sorted(t for t in expected.keys() | got.keys() if expected.get(t) != got.get(t))
     print(f"{'monthly vs full build':<32} {len(expected) - len(differ)} of {len(expected)} tables equal")
     shutil.rmtree(part)
-    for left in (warehouse, Path(f"{warehouse}.wal"), Path(f"{warehouse}.last_run.json")):
-        left.unlink(missing_ok=True)
+    _remove_warehouse(warehouse)
     return seconds, differ
 
 
@@ -230,8 +236,8 @@ def main() -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="spm-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     landing, warehouse, bound_db = workdir / "landing", workdir / "warehouse.duckdb", workdir / "bound.duckdb"
-    for stale in (warehouse, Path(f"{warehouse}.wal"), Path(f"{warehouse}.last_run.json"), bound_db):
-        stale.unlink(missing_ok=True)
+    _remove_warehouse(warehouse)
+    bound_db.unlink(missing_ok=True)
     env = {**os.environ, "SPM_LANDING_DIR": str(landing), "SPM_WAREHOUSE": str(warehouse),
            "GX_ANALYTICS_ENABLED": "false", "DAGSTER_DISABLE_TELEMETRY": "1"}
     load = os.getloadavg()[0]
