@@ -7,6 +7,7 @@ reason, file and row number it must produce.
 from __future__ import annotations
 
 import hashlib
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -344,7 +345,7 @@ def test_range_month_cycle_and_enum_rules(landing: Path, con, tmp_path: Path) ->
 
 
 def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
-    tables = ["_load_log", "_quarantine", *(e.name for e in EXTRACTS)]
+    tables = ["_load_log", "_quarantine", "_landing_file_hash", *(e.name for e in EXTRACTS)]
     return {t: sorted(rows(con, f'SELECT * FROM raw."{t}"'), key=repr) for t in tables}
 
 
@@ -385,11 +386,79 @@ def test_loading_the_same_folder_twice_changes_no_table(landing: Path, con) -> N
     assert snapshot(con) == before
     assert [(r.files_loaded, r.files_skipped, r.rows_loaded) for r in again] == [(0, 3, 0), (0, 1, 0)]
     assert {t: len(v) for t, v in before.items() if v} == {
+        "_landing_file_hash": 4,
         "_load_log": 4,
         "_quarantine": 8,
         "crm__opportunity": 5,
         "finance__fx_rate": 1,
     }
+
+
+def scans_of(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files the ingest reads from now on (a list that fills as load.scan_file is called; the scan is real)."""
+    import dagster_project.ingest.load as load_module
+
+    seen: list[str] = []
+    real_scan = load_module.scan_file
+
+    def counting_scan(path: Path, text: bool):  # type: ignore[no-untyped-def]
+        seen.append(path.name)
+        return real_scan(path, text)
+
+    monkeypatch.setattr(load_module, "scan_file", counting_scan)
+    return seen
+
+
+def test_a_loaded_file_is_not_read_again_while_its_size_and_mtime_hold(landing: Path, con, monkeypatch) -> None:
+    january = land(landing, "crm/opportunity/opportunity_20250131.csv", OPP_FILE + "\n")
+    land(landing, "crm/opportunity/opportunity_20250201.csv", OPP_FILE + "\n")  # a re-delivery
+    ingest_extract(con, OPP, landing, "L1", AT)
+    before = snapshot(con)
+    scanned = scans_of(monkeypatch)
+
+    # Nothing new: no file is read, no table changes.
+    again = ingest_extract(con, OPP, landing, "L2", AT)
+    assert scanned == [] and (again.files_loaded, again.files_skipped) == (0, 2)
+    assert snapshot(con) == before
+
+    # A new month: only the new file is read, once (the load reuses the pass that hashed it).
+    land(landing, "crm/opportunity/opportunity_20250228.csv", f"{OPP_HEADER}\n{OPP_GOOD.replace('006A', '006B')}\n")
+    added = ingest_extract(con, OPP, landing, "L3", AT)
+    assert scanned == ["opportunity_20250228.csv"] and (added.files_loaded, added.rows_loaded) == (1, 1)
+
+    # Same bytes, new mtime (a copy or re-sync): read and hashed again, still recognised, nothing logged.
+    scanned.clear()
+    os.utime(january, ns=(january.stat().st_atime_ns, january.stat().st_mtime_ns + 10**9))
+    touched = ingest_extract(con, OPP, landing, "L4", AT)
+    assert scanned == ["opportunity_20250131.csv"] and touched.files_loaded == 0
+    assert rows(con, "SELECT count(*) FROM raw._load_log WHERE load_id = 'L4'") == [(0,)]
+
+    # New bytes under the old name: read, and loaded as a new version beside the old one.
+    scanned.clear()
+    land(landing, "crm/opportunity/opportunity_20250131.csv", f"{OPP_HEADER}\n{OPP_GOOD.replace('006A', '006C')}\n")
+    changed = ingest_extract(con, OPP, landing, "L5", AT)
+    assert scanned == ["opportunity_20250131.csv"] and changed.rows_loaded == 1
+    assert changed.warnings == [
+        "crm/opportunity/opportunity_20250131.csv: loaded before with different content; both versions are kept"
+    ]
+    assert rows(con, 'SELECT "Id" FROM raw.crm__opportunity WHERE _load_id = \'L5\'') == [("006C",)]
+
+
+def test_a_file_that_failed_is_read_and_reported_again_though_its_hash_is_known(
+    landing: Path, con, monkeypatch
+) -> None:
+    land(landing, "crm/opportunity/opportunity_20250131.csv", f"{OPP_HEADER}\n{OPP_GOOD}\n".encode() + b"\xff\n")
+    with pytest.raises(IngestError, match="not valid UTF-8"):
+        ingest_extract(con, OPP, landing, "L1", AT)
+    scanned = scans_of(monkeypatch)
+
+    with pytest.raises(IngestError, match=r"opportunity_20250131.csv: not valid UTF-8 \(byte 0xff"):
+        ingest_extract(con, OPP, landing, "L2", AT)
+    assert scanned == ["opportunity_20250131.csv"]
+    assert rows(con, "SELECT load_id, status FROM raw._load_log ORDER BY load_id") == [
+        ("L1", "failed"),
+        ("L2", "failed"),
+    ]
 
 
 # --------------------------------------------------------------------------------------------- bad files

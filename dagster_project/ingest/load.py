@@ -16,9 +16,11 @@ import duckdb
 
 from dagster_project.db import ident
 from dagster_project.extracts import EXTRACTS, Extract
+from dagster_project.ingest import hash_cache
 from dagster_project.ingest.header import HeaderMap, HeaderProblem, configure, projections, resolve_header
 from dagster_project.ingest.landing import (
     DeliveryFile,
+    FileScan,
     IngestError,
     extract_files,
     read_csv_header,
@@ -108,6 +110,8 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE IF NOT EXISTS raw._quarantine {_QUARANTINE_DDL}")
     if "_source_picklist" not in existing:
         con.execute(f"CREATE TABLE IF NOT EXISTS {PICKLIST_TABLE} {_PICKLIST_DDL}")
+    if "_landing_file_hash" not in existing:
+        con.execute(f"CREATE TABLE IF NOT EXISTS {hash_cache.TABLE} {hash_cache.DDL}")
     for extract in EXTRACTS:
         cols = [(c, "VARCHAR") for c in extract.column_names] + list(LINEAGE_COLUMNS)
         have = existing.get(extract.name)
@@ -396,6 +400,21 @@ def _skip_reason(
     return True, f"same bytes as {name} ({ext}), loaded in load {lid}"
 
 
+def _identify(
+    f: DeliveryFile, hashes: hash_cache.HashCache, trust_cache: bool = True
+) -> tuple[FileScan | None, str]:
+    """(the file's scan if its bytes were read, its SHA-256). With `trust_cache`, a file whose size and mtime are
+    the recorded ones is not read (scan None): most files of a landing folder are loaded already, and only the
+    ones to load need the UTF-8 and blank-line pass."""
+    st = f.path.stat()
+    known = hashes.lookup(f, st) if trust_cache else None
+    if known is not None:
+        return None, known
+    scan = scan_file(f.path, text=f.format == "csv")
+    hashes.remember(f, st, scan.sha256)
+    return scan, scan.sha256
+
+
 def ingest_extract(
     con: duckdb.DuckDBPyConnection,
     extract: Extract,
@@ -427,15 +446,17 @@ def ingest_extract(
         result.warnings.append(f"unknown landing folder(s) ignored by this step: {', '.join(unknown)}")
     if not files and not extract.optional:
         result.warnings.append(f"no delivery files for required extract {extract.system}/{extract.entity}")
+    hashes = hash_cache.HashCache.for_folder(con, f"{extract.system}/{extract.entity}/")
     for f in files:
-        scan = scan_file(f.path, text=f.format == "csv")
-        skip, dup_message = _skip_reason(con, extract, f, scan.sha256)
+        scan, sha = _identify(f, hashes)
+        skip, dup_message = _skip_reason(con, extract, f, sha)
+        if not skip and scan is None:  # to be loaded: the full pass (UTF-8, blank lines) is needed after all
+            scan, sha = _identify(f, hashes, trust_cache=False)
+            skip, dup_message = _skip_reason(con, extract, f, sha)
         if skip:
             result.files_skipped += 1
             if dup_message:
-                _log_row(
-                    con, load_id, extract, f, scan.sha256, "skipped_duplicate", 0, 0, dup_message, loaded_at
-                )
+                _log_row(con, load_id, extract, f, sha, "skipped_duplicate", 0, 0, dup_message, loaded_at)
             log(f"{f.name}: skipped, {dup_message or 'already loaded'}")
             continue
         changed = con.execute(
@@ -444,6 +465,7 @@ def ingest_extract(
         ).fetchone()
         if changed:
             result.warnings.append(f"{f.name}: loaded before with different content; both versions are kept")
+        assert scan is not None  # read above: only a skipped file goes without its scan
         try:
             if scan.utf8_error:
                 raise _FileProblem(scan.utf8_error)
