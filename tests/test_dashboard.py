@@ -473,7 +473,8 @@ def test_a_rep_who_changed_team_counts_where_each_figure_says(
 ) -> None:
     """Move a rep to another team in dim_sales_rep (is_current) only: the month's KPIs still name the old team. AR
     and CSAT then follow the rep to the new team, new customers and bookings stay with the month's team; a grouped
-    query keyed by the wrong team column puts them on the wrong page."""
+    query keyed by the wrong team column puts them on the wrong page. Every account of the quarter is also put at
+    risk, so the company's list is cut at 15 and a cut made once for all scopes, not per scope, shows."""
     copy = built_warehouse.copy_to(tmp_path / "moved")
     m = f"{month}-01"
     con = duckdb.connect(str(copy.warehouse))
@@ -493,14 +494,19 @@ def test_a_rep_who_changed_team_counts_where_each_figure_says(
                                   "and team_id <> ?", [m, old_team]).fetchone()
         assert new_team is not None
         con.execute("update marts.dim_sales_rep set team_id = ? where employee_id = ? and is_current", [new_team, rep])
+        con.execute("update marts.mart_customer_satisfaction set at_risk = true where quarter = ?", [quarter])
+        (at_risk,) = con.execute("select count(*) from marts.mart_customer_satisfaction where quarter = ?",
+                                 [quarter]).fetchone()
+        assert at_risk > 15
     finally:
         con.close()
     pages = _pages_of(load_dashboard(copy.warehouse, month))
     con = duckdb.connect(str(copy.warehouse), read_only=True)
     try:
-        for key in (old_team, new_team):
-            _assert_page_is_its_own(pages["team", key], _own_queries(con, "team", key, month), f"team {key}")
-        _assert_page_is_its_own(pages["rep", rep], _own_queries(con, "rep", rep, month), f"rep {rep}")
+        for (kind, key), page in pages.items():
+            if kind != "rep" or key == rep:
+                _assert_page_is_its_own(page, _own_queries(con, kind, key, month), f"{kind} {key}")
+        assert pages["team", new_team]["tables"]["at_risk"], "the moved rep's accounts show on the new team"
     finally:
         con.close()
 
