@@ -6,6 +6,7 @@ The pages are written once per module from the session warehouse (read-only) for
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -22,6 +23,16 @@ from conftest import BuiltWarehouse, settings_for
 
 from dagster_project.cli import main
 from dagster_project.dashboard import DashboardError, write_dashboard
+from dagster_project.dashboard.data import (
+    DashboardData,
+    Period,
+    Scope,
+    _page,
+    _quarter_of,
+    _read_kind,
+    _rep_kpis,
+    load_dashboard,
+)
 from dagster_project.dashboard.render import format_value
 
 pytestmark = pytest.mark.integration
@@ -315,3 +326,205 @@ def test_dashboard_in_headless_chromium(browser: str, pages: Path, tmp_path: Pat
         shot = tmp_path / f"dashboard-{name}.png"
         _chromium(url, tmp_path, "--hide-scrollbars", "--window-size=1400,2400", f"--screenshot={shot}")
         assert shot.stat().st_size > 20_000, f"{name} screenshot looks empty"
+
+
+# --- each page gets its own scope's rows from the queries asked once per scope kind -------------------------------
+def _plain(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=lambda v: float(v) if isinstance(v, Decimal) else str(v)))
+
+
+def _own_queries(con: duckdb.DuckDBPyConnection, kind: str, key: str | None, month: str) -> dict[str, Any]:
+    """A scope's figures and tables, each asked for that scope alone, as the dashboard asked them per page before it
+    asked each query once per scope kind: a page built from the grouped answers must hold exactly these (same
+    floats, same None vs 0, same row order)."""
+    m = dt.date.fromisoformat(f"{month}-01")
+    quarter = f"{m.year}Q{(m.month - 1) // 3 + 1}"
+    where = {"company": "true", "team": "team_id = ?", "rep": "employee_id = ?"}[kind]
+    p = [] if kind == "company" else [key]
+
+    def rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        cursor = con.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def one(sql: str, params: list[Any]) -> dict[str, Any]:
+        found = rows(sql, params)
+        return found[0] if found else {}
+
+    def months_ago(n: int) -> dt.date:
+        index = m.year * 12 + m.month - 1 - n
+        return dt.date(index // 12, index % 12 + 1, 1)
+
+    own: dict[str, Any] = {}
+    kpis = "marts.mart_team_monthly_kpis" if kind == "team" else "marts.mart_rep_monthly_kpis"
+    for name, start, end in (("month", m, m), ("qtd", dt.date(m.year, (m.month - 1) // 3 * 3 + 1, 1), m),
+                             ("previous_month", months_ago(1), months_ago(1)),
+                             ("same_month_last_year", months_ago(12), months_ago(12))):
+        own[f"bookings_{name}"] = one(f"select sum(bookings) as b from {kpis} where {where} and month between ? and ?",
+                                      [*p, start, end])["b"]
+    own.update(one(f"""
+        select sum(won_count) as won, sum(lost_count) as lost,
+            cast(sum(won_count) as double) / nullif(sum(won_count) + sum(lost_count), 0) as win_rate,
+            sum(sales_cycle_days * won_count) / nullif(sum(case when sales_cycle_days is not null
+                then won_count end), 0) as sales_cycle_days,
+            sum(call_minutes) as call_minutes, sum(new_customers_weighted) as new_customers_weighted
+        from marts.mart_rep_monthly_kpis where month = ? and {where}""", [m, *p]))
+    own.update(one(f"""
+        select sum(receivable_due) as receivable_due,
+            cast(sum(collected) as double) / nullif(sum(receivable_due), 0) as collection_rate
+        from marts.mart_collection_rate where month = ? and {where}""", [m, *p]))
+    own.update({f"dso_{k}": v for k, v in one(f"select median(dso) as dso, count(dso) as reps_with_dso from "
+                                              f"marts.mart_rep_quarterly_kpis where quarter = ? and {where}",
+                                              [quarter, *p]).items()})
+    csat_where = {"company": "true", "team": "r.team_id = ?", "rep": "s.employee_id = ?"}[kind]  # current team
+    csat_from = f"""
+        from marts.mart_customer_satisfaction s
+        left join marts.dim_sales_rep r on r.employee_id = s.employee_id and r.is_current
+        left join marts.dim_customer c on c.account_id = s.account_id
+        where s.quarter = ? and {csat_where}"""
+    own.update(one(f"select avg(s.csat_score) as csat_score, count(*) as accounts, "
+                   f"sum(case when s.at_risk then 1 else 0 end) as at_risk_accounts {csat_from}", [quarter, *p]))
+    output = {
+        "company": "select reps, bookings, average_deal_size from marts.mart_deal_output "
+                   "where month = ? and scope = 'company'",
+        "team": "select reps, bookings, average_deal_size from marts.mart_deal_output "
+                "where month = ? and scope = 'team' and team_id = ?",
+        "rep": "select bookings, bookings / nullif(won_count, 0) as average_deal_size "
+               "from marts.mart_rep_monthly_kpis where month = ? and employee_id = ?",
+    }[kind]
+    own.update({f"output_{k}": v for k, v in one(output, [m, *p]).items()})
+    if kind == "rep":
+        cycle = one("select max(quarter) as q from marts.mart_competency_gaps where quarter <= ? and employee_id = ?",
+                    [quarter, key])["q"]
+        gaps = rows("select competency, weakness_rank from marts.mart_competency_gaps "
+                    "where quarter = ? and employee_id = ? order by weakness_rank", [cycle, key])
+    else:
+        cycle = one("select max(quarter) as q from marts.mart_team_competency_gaps where quarter <= ?", [quarter])["q"]
+        gaps = rows(f"select team_id, competency, team_rank from marts.mart_team_competency_gaps where quarter = ? "
+                    f"and {'is_shared_weakness' if kind == 'company' else 'team_id = ?'} order by team_id, team_rank",
+                    [cycle, *p])
+    own["competency_cycle"] = cycle
+    month_team = "(select employee_id from marts.mart_rep_monthly_kpis where month = ? and team_id = ?)"
+    tier_where, tier_params = {
+        "company": ("true", []),
+        "team": (f"developed_by_employee_id in {month_team}", [m, key]),  # the reps in the month's KPIs
+        "rep": ("developed_by_employee_id = ?", [key]),
+    }[kind]
+    aging_where = {"company": "true", "rep": "employee_id = ?",
+                   "team": "employee_id in (select employee_id from marts.dim_sales_rep where is_current "
+                           "and team_id = ?)"}[kind]
+    own["tables"] = {
+        "reps": rows(f"select employee_id, bookings from marts.mart_rep_monthly_kpis where month = ? and {where} "
+                     f"order by bookings desc, employee_id", [m, *p]),
+        "funnel": rows(f"select stage, sum(entered) as entered, cast(sum(advanced) as double) / "
+                       f"nullif(sum(entered), 0) as conversion_rate from marts.mart_sales_funnel "
+                       f"where month = ? and {where} group by stage, stage_order order by stage_order", [m, *p]),
+        "cycle_trend": rows(f"select month, sum(sales_cycle_days * won_count) / nullif(sum(case when sales_cycle_days "
+                            f"is not null then won_count end), 0) as sales_cycle_days, sum(bookings) as bookings "
+                            f"from marts.mart_rep_monthly_kpis where month between ? and ? and {where} "
+                            f"group by month order by month", [months_ago(11), m, *p]),
+        "ar_aging": rows(f"select aging_bucket, count(*) as invoices, sum(open_balance) as open_balance "
+                         f"from marts.mart_ar_aging where {aging_where} group by aging_bucket "
+                         f"order by case aging_bucket when 'not_due' then 0 when '1-30' then 1 when '31-60' then 2 "
+                         f"when '61-90' then 3 when 'over_90' then 4 else 5 end", p),
+        "at_risk": rows(f"select s.account_id, s.employee_id, s.csat_score {csat_from} and s.at_risk "
+                        f"order by s.csat_score, s.account_id limit 15", [quarter, *p]),
+        "new_customers_by_tier": rows(f"select coalesce(tier, 'unknown') as tier, count(*) as accounts, "
+                                      f"sum(developed_tier_weight) as weighted from marts.dim_customer "
+                                      f"where developed_month = ? and {tier_where} group by 1 order by 1",
+                                      [m, *tier_params]),
+        "competency_gaps": gaps,
+    }
+    return _plain(own)
+
+
+def _assert_page_is_its_own(page: dict[str, Any], own: dict[str, Any], name: str) -> None:
+    """Every figure and table column the per-scope queries name equals the page's, exactly."""
+    tables = own.pop("tables")
+    shown = {k: page["figures"].get(k, "absent") for k in own}
+    assert shown == own, name
+    for table, expected in tables.items():
+        columns = list(expected[0]) if expected else []
+        assert [{c: row[c] for c in columns} for row in page["tables"][table]] == expected, (name, table)
+
+
+def _pages_of(data: DashboardData) -> dict[tuple[str, str | None], dict[str, Any]]:
+    return {(p.scope.kind, p.scope.key): _plain({"figures": p.figures, "tables": p.tables})
+            for p in [data.company, *data.teams, *data.reps]}
+
+
+def test_every_page_equals_its_own_scopes_queries(built_warehouse: BuiltWarehouse, pages: Path, month: str) -> None:
+    """The dashboard asks each query once for all teams and once for all reps: no page may show another scope's rows
+    (checked on the written pages, every one of them)."""
+    con = duckdb.connect(str(built_warehouse.warehouse), read_only=True)
+    try:
+        written = [("company", None, pages / "index.html")]
+        written += [("team", p.stem, p) for p in sorted((pages / "teams").glob("*.html"))]
+        written += [("rep", p.stem, p) for p in sorted((pages / "reps").glob("*.html"))]
+        assert len(written) > 10
+        for kind, key, path in written:
+            _assert_page_is_its_own(_payload(path), _own_queries(con, kind, key, month), f"{kind} {key}")
+    finally:
+        con.close()
+
+
+def test_a_rep_who_changed_team_counts_where_each_figure_says(
+    built_warehouse: BuiltWarehouse, month: str, tmp_path: Path
+) -> None:
+    """Move a rep to another team in dim_sales_rep (is_current) only: the month's KPIs still name the old team. AR
+    and CSAT then follow the rep to the new team, new customers and bookings stay with the month's team; a grouped
+    query keyed by the wrong team column puts them on the wrong page. Every account of the quarter is also put at
+    risk, so the company's list is cut at 15 and a cut made once for all scopes, not per scope, shows."""
+    copy = built_warehouse.copy_to(tmp_path / "moved")
+    m = f"{month}-01"
+    con = duckdb.connect(str(copy.warehouse))
+    try:
+        quarter = f"{month[:4]}Q{(int(month[5:]) - 1) // 3 + 1}"
+        rep, old_team, developed = con.execute("""
+            select k.employee_id, k.team_id, exists (select 1 from marts.dim_customer d
+                where d.developed_by_employee_id = k.employee_id and d.developed_month = k.month)
+            from marts.mart_rep_monthly_kpis k
+            where k.month = ?
+              and exists (select 1 from marts.mart_customer_satisfaction s
+                          where s.employee_id = k.employee_id and s.quarter = ?)
+              and exists (select 1 from marts.mart_ar_aging a where a.employee_id = k.employee_id)
+            order by 3 desc, k.employee_id limit 1""", [m, quarter]).fetchone()
+        assert developed, "no rep with CSAT, AR and a customer developed this month to move"
+        (new_team,) = con.execute("select min(team_id) from marts.mart_team_monthly_kpis where month = ? "
+                                  "and team_id <> ?", [m, old_team]).fetchone()
+        assert new_team is not None
+        con.execute("update marts.dim_sales_rep set team_id = ? where employee_id = ? and is_current", [new_team, rep])
+        con.execute("update marts.mart_customer_satisfaction set at_risk = true where quarter = ?", [quarter])
+        (at_risk,) = con.execute("select count(*) from marts.mart_customer_satisfaction where quarter = ?",
+                                 [quarter]).fetchone()
+        assert at_risk > 15
+    finally:
+        con.close()
+    pages = _pages_of(load_dashboard(copy.warehouse, month))
+    con = duckdb.connect(str(copy.warehouse), read_only=True)
+    try:
+        for (kind, key), page in pages.items():
+            if kind != "rep" or key == rep:
+                _assert_page_is_its_own(page, _own_queries(con, kind, key, month), f"{kind} {key}")
+        assert pages["team", new_team]["tables"]["at_risk"], "the moved rep's accounts show on the new team"
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("kind", ["team", "rep"])
+def test_a_scope_without_rows_reads_as_its_own_empty_queries(
+    built_warehouse: BuiltWarehouse, month: str, kind: str
+) -> None:
+    """A team or rep a grouped query has no rows for gets what that scope's own query returned: NULL sums, zero
+    counts, empty tables (not a missing key, not 0 for NULL)."""
+    month_date = dt.date.fromisoformat(f"{month}-01")
+    con = duckdb.connect(str(built_warehouse.warehouse), read_only=True)
+    try:
+        period = Period(month_date, *_quarter_of(month_date))
+        figures = _read_kind(con, kind, period, _rep_kpis(con, month_date))
+        page = _page(figures, Scope(kind, "NOBODY"), "nobody", [])
+        own = _own_queries(con, kind, "NOBODY", month)
+    finally:
+        con.close()
+    assert own["accounts"] == 0 and own["csat_score"] is None and own["dso_reps_with_dso"] == 0
+    _assert_page_is_its_own(_plain({"figures": page.figures, "tables": page.tables}), own, f"{kind} NOBODY")
