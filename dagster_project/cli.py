@@ -222,7 +222,15 @@ def _run_build_warehouse(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Build, unless nothing changed since the last successful run (decided before Dagster and dbt are imported)."""
+    return _build_unless_unchanged(args)
+
+
+def _build_unless_unchanged(args: argparse.Namespace) -> int:
+    """Build, unless nothing changed since the last successful run (decided before Dagster and dbt are imported).
+
+    `spm run`, and the build that `spm evaluate`, `spm pay` and `spm serve-bi` start with: sales ops grading a
+    quarter right after the monthly run should not wait for the same warehouse to be built again. Only `spm run`
+    has --force."""
     from dagster_project import run_state  # standard library only
     from dagster_project.settings import REPO_ROOT
 
@@ -236,7 +244,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     state = run_state.current_state(settings.landing_dir, REPO_ROOT, fingerprint, record)
     comparison = run_state.compare(state, record, settings.warehouse)
-    forced = "forced (--force)" if args.force else "full refresh" if getattr(args, "full_refresh", False) else ""
+    forced = ("forced (--force)" if getattr(args, "force", False)
+              else "full refresh" if getattr(args, "full_refresh", False) else "")
     if comparison.unchanged and not forced:
         run_state.refresh_landing_stats(settings.warehouse, comparison.record or {}, state)
         print(run_state.render_unchanged(comparison, settings.warehouse, state.scan_seconds))
@@ -328,12 +337,11 @@ def _publication_run(
     publication: PublicationAssets,
     render: Callable[[Path, str, bool], str],
 ) -> int:
-    """Build (unless --no-build), stage the period, run its blocking gates and, with --publish, freeze it."""
-    from dagster_project.jobs import build_warehouse_job
-
+    """Build (unless --no-build, or nothing changed since the last successful run), stage the period, run its
+    blocking gates and, with --publish, freeze it."""
     settings = _apply_settings_options(args)
     if not args.no_build:
-        status = _run_job(build_warehouse_job, args)
+        status = _build_unless_unchanged(args)
         if status != 0:
             log.error("the warehouse build failed: %s not evaluated", period)
             return status
@@ -434,9 +442,7 @@ def cmd_serve_bi(args: argparse.Namespace) -> int:
         log.error("no PostgreSQL database: pass --url or set SPM_BI_POSTGRES_URL")
         return 2
     if not args.no_build:
-        from dagster_project.jobs import build_warehouse_job
-
-        status = _run_job(build_warehouse_job, args)
+        status = _build_unless_unchanged(args)
         if status != 0:
             log.error("the warehouse build failed: nothing published, BI keeps the previous marts")
             return status
@@ -515,7 +521,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser(
         "evaluate",
         help="grade a quarter (and publish it)",
-        description="Build the warehouse, stage the quarter's grading table and run its quality gates; with "
+        description="Build the warehouse (unless nothing changed since the last successful run), stage the "
+        "quarter's grading table and run its quality gates; with "
         "--publish, freeze it as a new version (only when a gate passes and something changed). Exits non-zero "
         "and names the failing check and rows when a gate fails.",
     )
@@ -529,7 +536,8 @@ def build_parser() -> argparse.ArgumentParser:
     pay = sub.add_parser(
         "pay",
         help="stage a month's pay statements (and publish them)",
-        description="Build the warehouse, stage the month's pay statements and run their quality gates; with "
+        description="Build the warehouse (unless nothing changed since the last successful run), stage the "
+        "month's pay statements and run their quality gates; with "
         "--publish, freeze them and their lineage as a new version (only when the gates pass and something changed).",
     )
     pay.add_argument("--month", required=True, help="month, like 2025-11")
@@ -574,7 +582,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve_bi = sub.add_parser(
         "serve-bi",
         help="publish the marts to PostgreSQL for BI tools, with least-privilege roles",
-        description="Build the warehouse (unless --no-build) and, only when the build and its blocking checks "
+        description="Build the warehouse (unless --no-build, or nothing changed since the last successful run) "
+        "and, only when the build and its blocking checks "
         "passed, copy every table and view of schema marts to schema marts of a PostgreSQL database in one atomic "
         "swap (BI queries see the old or the new marts, never a mix). Creates or updates the roles spm_bi_reader "
         "(no pay or salary), spm_payroll, spm_auditor and spm_rep (own pay statement rows only).",

@@ -180,6 +180,27 @@ def test_another_writer_of_the_warehouse_makes_the_record_stale(site: Site, tmp_
     ]
 
 
+def test_pay_right_after_a_run_does_not_build_the_same_warehouse_again(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`spm pay` (and `spm evaluate`, `spm serve-bi`) starts with the same nothing-new check as `spm run`: right after
+    a run it stages the month on the warehouse as it is. Checked on a copy that keeps mtimes, so its record holds;
+    staging the month then writes the warehouse, and the next build is no longer skipped."""
+    warehouse = tmp_path / site.warehouse.name
+    shutil.copy2(site.warehouse, warehouse)
+    shutil.copy2(run_state.record_path(site.warehouse), run_state.record_path(warehouse))
+    with _own_environment():
+        capsys.readouterr()
+        status = cli.main(["pay", "--month", "2025-11", "--landing", str(site.landing), "--warehouse", str(warehouse)])
+        out, err = capsys.readouterr()
+    assert status == 0, err[-2000:]
+    assert SKIPPED in out and "building:" not in err and "OK in" not in out
+    assert "Pay statements 2025-11" in out
+    assert _compare(site.landing, warehouse).changes == [
+        "the warehouse file changed or is missing since that run (another command wrote it)"
+    ]
+
+
 def test_changed_policy_seed_rebuilds(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
     """A policy seed edited after the last run rebuilds, and the marts show the new policy."""
     seed = DBT_PROJECT_DIR / "seeds" / "policy_collection_targets.csv"
