@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 SPM = str(Path(sys.executable).parent / "spm")
@@ -134,21 +135,21 @@ def compare_totals(warehouse: Path, bound_db: Path) -> None:
         bound.close()
 
 
-def slowest_dbt_nodes(limit: int = 10) -> list[tuple[float, str, str]]:
-    """(seconds, status, node) of the slowest nodes of the last `dbt build` (its run_results.json)."""
-    if not RUN_RESULTS.is_file():
-        return []
-    results = json.loads(RUN_RESULTS.read_text(encoding="utf-8")).get("results", [])
+def run_results(path: Path = RUN_RESULTS) -> dict[str, Any]:
+    """A dbt build's run_results.json ({} when there is none): its elapsed_time and each node's execution_time."""
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def slowest_dbt_nodes(results: list[dict[str, Any]], limit: int = 10) -> list[tuple[float, str, str]]:
+    """(seconds, status, node) of the slowest nodes of a build (`run_results()["results"]`)."""
     nodes = sorted(((r.get("execution_time") or 0.0, r["status"], r["unique_id"]) for r in results), reverse=True)
     return nodes[:limit]
 
 
-def dbt_time_by_kind() -> dict[str, float]:
-    """Sum of execution_time per resource kind (model, test, seed): where dbt's time goes."""
-    if not RUN_RESULTS.is_file():
-        return {}
+def dbt_time_by_kind(results: list[dict[str, Any]]) -> dict[str, float]:
+    """Sum of execution_time per resource kind (model, test, seed) of a build: where dbt's time goes."""
     out: dict[str, float] = {}
-    for r in json.loads(RUN_RESULTS.read_text(encoding="utf-8")).get("results", []):
+    for r in results:
         kind = r["unique_id"].split(".")[0]
         out[kind] = out.get(kind, 0.0) + (r.get("execution_time") or 0.0)
     return out
@@ -203,7 +204,7 @@ def dbt_floor(warehouse: Path, workdir: Path, env: dict[str, str]) -> tuple[floa
     startup, _, _ = measure("dbt start-up (selects nothing)", [*build, "--select", "tag:__none__"], floor_env,
                             cwd=REPO / "dbt")
     empty, _, _ = measure("dbt build --empty (no rows)", [*build, "--empty"], floor_env, cwd=REPO / "dbt")
-    nodes = len(json.loads((target / "run_results.json").read_text(encoding="utf-8")).get("results", []))
+    nodes = len(run_results(target / "run_results.json").get("results", []))
     shutil.rmtree(target)
     _remove_warehouse(floor)
     return startup, empty, nodes
@@ -231,11 +232,11 @@ def monthly_run(landing: Path, workdir: Path, full_warehouse: Path, env: dict[st
     monthly_env = {**env, "SPM_WAREHOUSE": str(warehouse)}
     measure("spm run (all but last month)", [SPM, "run"], {**monthly_env, "SPM_LANDING_DIR": str(part)})
     seconds, _, _ = measure("spm run (monthly: month added)", [SPM, "run"], monthly_env)
-    if RUN_RESULTS.is_file():
-        results = json.loads(RUN_RESULTS.read_text(encoding="utf-8"))
-        kinds = ", ".join(f"{k} {v:.1f} s" for k, v in sorted(dbt_time_by_kind().items()))
+    results = run_results()
+    if results:
+        kinds = ", ".join(f"{k} {v:.1f} s" for k, v in sorted(dbt_time_by_kind(results["results"]).items()))
         print(f"{'  of it, dbt nodes':<32} {results.get('elapsed_time', 0.0):8.1f} s   "
-              f"({len(results.get('results', []))} nodes; summed over threads: {kinds})")
+              f"({len(results['results'])} nodes; summed over threads: {kinds})")
     schemas = ("staging", "intermediate", "marts")
     with connect(full_warehouse) as con:
         expected = content_digests(con, schemas, skip_columns={"loaded_at"})
@@ -282,8 +283,8 @@ def main() -> int:
     files = sum(1 for p in landing.rglob("*") if p.is_file())
     print(f"{'landing folder':<32} {size:8.0f} MiB in {files} files")
     run_s, run_peak, _ = measure("spm run (first load)", [SPM, "run"], env)
-    nodes, kinds = slowest_dbt_nodes(), dbt_time_by_kind()
-    built_nodes = len(json.loads(RUN_RESULTS.read_text(encoding="utf-8")).get("results", []))
+    first_build = run_results().get("results", [])
+    nodes, kinds = slowest_dbt_nodes(first_build), dbt_time_by_kind(first_build)
     again_s, _, out = measure("spm run (nothing new)", [SPM, "run"], env)
     if "Nothing changed" not in out:
         raise SystemExit("the nothing-new run rebuilt:\n" + out[-2000:])
@@ -293,8 +294,9 @@ def main() -> int:
     compare_totals(warehouse, bound_db)
     print()
     floor_startup, floor_s, floor_nodes = dbt_floor(warehouse, workdir, env)
-    if floor_nodes != built_nodes:
-        raise SystemExit(f"the dbt floor ran {floor_nodes} nodes, the first build {built_nodes}: not the same work")
+    if floor_nodes != len(first_build):
+        raise SystemExit(f"the dbt floor ran {floor_nodes} nodes, the first build {len(first_build)}: "
+                         "not the same work")
     print(f"{'  dbt floor / bound':<32} {floor_s / bound_s:8.1f}×   (the 3× goal allows {3 * bound_s:.1f} s for the "
           f"whole run; dbt alone walks its {floor_nodes} nodes with no rows in {floor_s:.1f} s, "
           f"{floor_startup:.1f} s of it start-up)")
