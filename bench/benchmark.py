@@ -106,8 +106,10 @@ def run_bound(landing: Path, database: Path) -> None:
     """The bound itself (run in its own process by `--bound`): the script into a fresh DuckDB file."""
     import duckdb
 
+    from dagster_project.db import SAFE_CONFIG
+
     database.unlink(missing_ok=True)
-    con = duckdb.connect(str(database))
+    con = duckdb.connect(str(database), config=dict(SAFE_CONFIG))
     try:
         con.execute(bound_script(landing))
     finally:
@@ -118,7 +120,10 @@ def compare_totals(warehouse: Path, bound_db: Path) -> None:
     """Print each total from the marts and from the bound, side by side (two read-only connections)."""
     import duckdb
 
-    marts, bound = duckdb.connect(str(warehouse), read_only=True), duckdb.connect(str(bound_db), read_only=True)
+    from dagster_project.db import SAFE_CONFIG
+
+    marts = duckdb.connect(str(warehouse), read_only=True, config=dict(SAFE_CONFIG))
+    bound = duckdb.connect(str(bound_db), read_only=True, config=dict(SAFE_CONFIG))
     try:
         sql = "select distinct quarter_start from {}"
         both = {r[0] for r in marts.execute(sql.format("marts.mart_customer_retention")).fetchall()}
@@ -161,12 +166,13 @@ def ingest_per_file(landing: Path, scratch: Path) -> list[tuple[float, str, str]
 
     import duckdb
 
+    from dagster_project.db import SAFE_CONFIG
     from dagster_project.extracts import EXTRACTS
     from dagster_project.ingest.load import ingest_extract
 
     scratch.unlink(missing_ok=True)
     timings: list[tuple[float, str, str]] = []
-    con = duckdb.connect(str(scratch))
+    con = duckdb.connect(str(scratch), config=dict(SAFE_CONFIG))
     try:
         for extract in EXTRACTS:
             last = time.perf_counter()

@@ -7,7 +7,7 @@
     spm explain-pay --employee E0012 --month 2025-11         every pay line derived down to landing rows
     spm export-statements --month 2025-11                    one CSV + XLSX + HTML statement per rep for payroll
     spm dashboard --month 2025-11                            the monthly performance dashboard (HTML)
-    spm serve-bi --url postgresql://...                      publish the marts to PostgreSQL for BI tools
+    spm serve-bi --url postgresql://publisher@host/db       publish the marts to PostgreSQL for BI tools
     spm check-contract data/warehouse.duckdb                 published tables, columns and types present
 
     spm check-sources --landing data/landing                 dry-run a company's export against the configuration
@@ -84,25 +84,69 @@ def _apply_settings_options(args: argparse.Namespace) -> Settings:
         os.environ["SPM_SOURCE_CONFIG"] = str(Path(args.source_config).resolve())
     _export_reporting_currency()
     settings = Settings.from_env()
+    from dagster_project.db import NotAWarehouseError, check_warehouse_file
+
+    try:
+        check_warehouse_file(settings.warehouse)
+    except NotAWarehouseError as error:
+        raise SystemExit(f"spm: {error}") from None
     settings.export()
     return settings
+
+
+#: Written by `spm generate` in its output folder: the files it wrote, one relative path a line. `--force` removes
+#: only those, so a folder that holds anything else (or is the working folder) is never emptied.
+GENERATED_MARKER = ".spm-generated"
+
+
+def _files_under(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
+
+
+def _remove_generated(out: Path) -> str | None:
+    """Remove the files a previous `spm generate` wrote into `out` (its marker's list); returns why not, or None."""
+    cwd = Path.cwd().resolve()
+    resolved = out.resolve()
+    if resolved == cwd or resolved in cwd.parents or resolved == Path.home().resolve():
+        return f"--force will not clear {out}: it is the working folder, one of its parents or the home folder"
+    marker = out / GENERATED_MARKER
+    if not marker.is_file():
+        return (f"{out} holds files spm generate did not write (no {GENERATED_MARKER} marker): --force removes only "
+                "what spm generate wrote before; choose an empty or new folder")
+    for line in marker.read_text(encoding="utf-8").splitlines():
+        target = (out / line).resolve()
+        if line and resolved in target.parents and (target.is_file() or target.is_symlink()):
+            target.unlink()
+    marker.unlink()
+    for folder in sorted((p for p in out.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        with contextlib.suppress(OSError):  # only folders left empty go; a folder with other files stays
+            folder.rmdir()
+    return None
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from dagster_project.generator import generate
 
     out = Path(args.out)
-    if out.exists() and any(out.iterdir()) and not args.force:
-        log.error("%s is not empty: pass --force to overwrite it", out)
+    if out.exists() and not out.is_dir():
+        log.error("--out %s is a file, not a folder: choose a folder for the landing extracts", out)
         return 2
-    if out.exists() and args.force:
-        shutil.rmtree(out)
+    if out.exists() and any(out.iterdir()):
+        if not args.force:
+            log.error("%s is not empty: pass --force to replace what spm generate wrote there before", out)
+            return 2
+        refusal = _remove_generated(out)
+        if refusal:
+            log.error("%s", refusal)
+            return 2
+    before = _files_under(out) if out.exists() else set()
     started = time.perf_counter()
     counts = generate(out, scale=args.scale, seed=args.seed, progress=log.info)
-    files = sum(1 for p in out.rglob("*") if p.is_file())
+    written = sorted(_files_under(out) - before)
+    (out / GENERATED_MARKER).write_text("".join(f"{name}\n" for name in written), encoding="utf-8")
     log.info(
         "generated %s rows in %d files under %s in %.1f s",
-        f"{sum(counts.values()):,}", files, out, time.perf_counter() - started,
+        f"{sum(counts.values()):,}", len(written), out, time.perf_counter() - started,
     )
     return 0
 
@@ -436,11 +480,21 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 
 def cmd_serve_bi(args: argparse.Namespace) -> int:
+    if args.print_setup_sql:
+        from dagster_project.bi.access import setup_sql
+
+        print(setup_sql(args.print_setup_sql), end="")
+        return 0
     settings = _apply_settings_options(args)
     url = args.url or os.environ.get("SPM_BI_POSTGRES_URL")
     if not url:
         log.error("no PostgreSQL database: pass --url or set SPM_BI_POSTGRES_URL")
         return 2
+    from dagster_project.bi.redact import has_password, redact, scrub
+
+    if args.url and has_password(args.url):
+        log.warning("the password in --url is visible to every local user (ps, shell history): leave it out and "
+                    "use PGPASSWORD, ~/.pgpass or SPM_BI_POSTGRES_URL instead (docs/security.md)")
     if not args.no_build:
         status = _build_unless_unchanged(args)
         if status != 0:
@@ -449,14 +503,14 @@ def cmd_serve_bi(args: argparse.Namespace) -> int:
     import psycopg
 
     from dagster_project.bi.access import SensitivityError
-    from dagster_project.bi.serve import publish_marts, redact
+    from dagster_project.bi.serve import publish_marts
     from dagster_project.bi.types import UnmappedTypeError
 
     log.info("spm serve-bi: %s -> %s", settings.warehouse, redact(url))
     try:
-        summary = publish_marts(settings.warehouse, url, progress=log.debug)
+        summary = publish_marts(settings.warehouse, url, progress=log.debug, warn=log.warning)
     except (FileNotFoundError, ValueError, TimeoutError, SensitivityError, UnmappedTypeError, psycopg.Error) as error:
-        log.error("nothing published: %s", error)
+        log.error("nothing published: %s", scrub(str(error), url))
         return 1
     print(summary.render())
     return 0
@@ -489,7 +543,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--scale", type=float, default=0.1, help="1.0 = ~100 reps, 10k accounts, 1M tasks (default 0.1)")
     gen.add_argument("--seed", type=int, default=42, help="random seed; same seed = identical files (default 42)")
     gen.add_argument("--out", default=os.environ.get("SPM_LANDING_DIR", DEFAULT_LANDING), help="output folder")
-    gen.add_argument("--force", action="store_true", help="replace a non-empty output folder")
+    gen.add_argument("--force", action="store_true", help="replace what spm generate wrote in the output folder "
+                     "before (listed in its .spm-generated marker); other files are never removed")
     gen.set_defaults(func=cmd_generate)
 
     run = sub.add_parser("run", help="build the warehouse from the landing folder", description="Ingest every "
@@ -585,12 +640,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="Build the warehouse (unless --no-build, or nothing changed since the last successful run) "
         "and, only when the build and its blocking checks "
         "passed, copy every table and view of schema marts to schema marts of a PostgreSQL database in one atomic "
-        "swap (BI queries see the old or the new marts, never a mix). Creates or updates the roles spm_bi_reader "
-        "(no pay or salary), spm_payroll, spm_auditor and spm_rep (own pay statement rows only).",
+        "transaction (BI queries see the old or the new marts, never a mix; what a DBA added on schema marts is kept). "
+        "Grants the roles spm_bi_reader (no pay or salary), spm_payroll, spm_auditor and spm_rep (own pay statement "
+        "rows only), which a DBA creates once (--print-setup-sql, docs/security.md); warns when the publisher holds "
+        "more than it needs (superuser, CREATEROLE).",
     )
-    serve_bi.add_argument("--url", help="PostgreSQL connection URL (env SPM_BI_POSTGRES_URL), e.g. "
-                          "postgresql://spm_publisher:PASSWORD@db.example.com:5432/spm")
+    serve_bi.add_argument("--url", help="PostgreSQL connection URL without the password (env SPM_BI_POSTGRES_URL), "
+                          "e.g. postgresql://spm_publisher@db.example.com:5432/spm; the password comes from "
+                          "PGPASSWORD or ~/.pgpass (a password on the command line is visible in ps)")
     serve_bi.add_argument("--no-build", action="store_true", help="publish the warehouse as it is (no ingest/dbt)")
+    serve_bi.add_argument("--print-setup-sql", metavar="PUBLISHER", nargs="?", const="spm_publisher",
+                          help="print the SQL a DBA runs once per database (roles, schemas, the publisher role "
+                          "PUBLISHER without CREATEROLE, default spm_publisher) and exit")
     _add_settings_options(serve_bi)
     serve_bi.set_defaults(func=cmd_serve_bi)
     from dagster_project import contract  # light: duckdb and json only

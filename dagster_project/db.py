@@ -18,6 +18,41 @@ import duckdb
 
 LOCK_RETRY_SECONDS = 0.5
 
+#: Every connection the project opens: DuckDB never loads or downloads an extension by itself. Autoloading
+#: turns a file that is not DuckDB (a SQLite file named as the warehouse) into a download of the sqlite
+#: extension over plain HTTP and code loaded into this process; the project needs no extension.
+SAFE_CONFIG: dict[str, object] = {"autoload_known_extensions": False, "autoinstall_known_extensions": False}
+#: The first bytes of a DuckDB database file: an 8-byte checksum, then this magic.
+_MAGIC_OFFSET, _MAGIC = 8, b"DUCK"
+
+
+class NotAWarehouseError(ValueError):
+    """The warehouse path is a folder, an empty file or a file of another format: nothing is opened."""
+
+
+def check_warehouse_file(path: Path | str) -> None:
+    """Refuse, in one line, a warehouse path that exists but is not a DuckDB database (a missing file is fine:
+    a build creates it). Why before DuckDB sees it: DuckDB answers a CSV with a traceback and a SQLite file by
+    trying to install an extension."""
+    path = Path(path)
+    if not path.exists():
+        return
+    fix = "point --warehouse / SPM_WAREHOUSE at a DuckDB file (or a path that does not exist yet)"
+    if path.is_dir():
+        raise NotAWarehouseError(f"warehouse {path} is a folder, not a DuckDB database: {fix}")
+    with path.open("rb") as handle:
+        head = handle.read(_MAGIC_OFFSET + len(_MAGIC))
+    if not head:
+        raise NotAWarehouseError(f"warehouse {path} is an empty file, not a DuckDB database: {fix}")
+    if head[_MAGIC_OFFSET:] != _MAGIC:
+        kind = "a SQLite database" if head.startswith(b"SQLite format") else "not a DuckDB database"
+        raise NotAWarehouseError(f"warehouse {path} is {kind} (no DuckDB header): {fix}")
+
+
+def memory() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with the same extension settings as the warehouse's."""
+    return duckdb.connect(":memory:", config=dict(SAFE_CONFIG))
+
 
 def ident(name: str) -> str:
     """A quoted SQL identifier: source names are mixed case (`StageName`) and must keep their case, and a quote
@@ -45,6 +80,7 @@ def connect(
     the last failure is raised, never swallowed.
     """
     path = Path(warehouse)
+    check_warehouse_file(path)
     if read_only and not path.is_file():
         raise FileNotFoundError(f"warehouse {path} does not exist: build it first with `spm run`")
     if not read_only:
@@ -59,7 +95,7 @@ def connect(
 def _open(path: Path, read_only: bool, attempts: int) -> duckdb.DuckDBPyConnection:
     for attempt in range(1, attempts + 1):
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only, config=dict(SAFE_CONFIG))
         except duckdb.IOException:
             if attempt == attempts:
                 raise

@@ -202,9 +202,8 @@ def apply_derived_sql(df: pd.DataFrame, sql: str) -> pd.DataFrame:
 
     In-memory and closed at once, so it never touches (or locks) the warehouse file.
     """
-    import duckdb
 
-    con = duckdb.connect(":memory:")
+    con = db.memory()
     try:
         con.register(DERIVED_TABLE, df)
         return con.execute(sql).df()

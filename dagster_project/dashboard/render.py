@@ -17,7 +17,7 @@ import jinja2
 from markupsafe import Markup
 
 from dagster_project.dashboard import charts
-from dagster_project.dashboard.data import ATTAINMENT_BUCKETS, BONUS_THRESHOLD, DashboardData, PageData
+from dagster_project.dashboard.data import ATTAINMENT_BUCKETS, BONUS_THRESHOLD, DashboardData, DashboardError, PageData
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -115,8 +115,32 @@ def _page_json(data: DashboardData, page: PageData) -> str:
         "figures": page.figures,
         "tables": page.tables,
     }
-    # `</` cannot end the script element early: JSON allows the escaped solidus.
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).replace("</", "<\\/")
+    return script_safe_json(payload)
+
+
+#: Characters that could end or bend the script element (`</script>`, `<!--` starts the script-data escape state in
+#: which a later `<script` swallows the page's own script) written as JSON escapes; JSON.parse reads them back.
+_SCRIPT_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
+                                 "\u2029": "\\u2029"})
+
+
+def script_safe_json(payload: object) -> str:
+    """JSON for a `<script type="application/json">` element: no `<`, `>` or `&` appears raw in it, whatever the
+    names and titles in the data hold (they are inside JSON strings, so the escapes are always valid JSON)."""
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).translate(_SCRIPT_ESCAPES)
+
+
+class UnsafePathError(DashboardError):
+    """An output file name built from data (a team or employee id) would leave its folder."""
+
+
+def inside(folder: Path, name: str) -> Path:
+    """`folder / name`, refused unless it stays directly inside `folder`. Why: ids come from people's files and are
+    checked at ingest, but a page path is the last place a `../` or a `/` in an id could write elsewhere."""
+    path = folder / name
+    if Path(name).name != name or name in {"", ".", ".."} or path.resolve().parent != folder.resolve():
+        raise UnsafePathError(f"refusing to write {name!r}: it would leave {folder}")
+    return path
 
 
 def write_dashboard_pages(data: DashboardData, out: Path) -> Path:
@@ -128,8 +152,8 @@ def write_dashboard_pages(data: DashboardData, out: Path) -> Path:
     links = _links(data)
     team_names = {p.scope.key: p.title for p in data.teams}
     pages = [(data.company, out / "index.html", "")]
-    pages += [(p, out / "teams" / f"{p.scope.key}.html", "../") for p in data.teams]
-    pages += [(p, out / "reps" / f"{p.scope.key}.html", "../") for p in data.reps]
+    pages += [(p, inside(out / "teams", f"{p.scope.key}.html"), "../") for p in data.teams]
+    pages += [(p, inside(out / "reps", f"{p.scope.key}.html"), "../") for p in data.reps]
     for page, path, root in pages:
         html = template.render(
             data=data,

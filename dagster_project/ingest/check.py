@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.db import ident
+from dagster_project.db import ident, memory
 from dagster_project.extracts import EXTRACTS, Extract
 from dagster_project.ingest.header import HeaderProblem, resolve_header
 from dagster_project.ingest.landing import IngestError, extract_files, read_csv_header
@@ -124,7 +124,7 @@ def check_sources(landing: Path, config: SourceConfig, timezone: str) -> CheckRe
     if not Path(landing).is_dir():
         report.problems.append(f"landing folder {landing} does not exist")
         return report
-    con = duckdb.connect(":memory:")
+    con = memory()
     try:
         for extract in EXTRACTS:
             try:

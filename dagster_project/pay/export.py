@@ -56,6 +56,22 @@ _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
+#: A text cell starting with one of these is read as a formula (or split into one) by Excel, LibreOffice and
+#: Google Sheets. Text from people's files (an HR id `=HYPERLINK(...)`, a team name `@SUM(...)`) must stay text.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize_formula(text: str) -> str:
+    """A text cell that spreadsheets show as typed: a leading `'` before a formula trigger (OWASP's advice for CSV
+    injection). Applied to text values only, so numbers (a negative amount is a Decimal) stay numbers."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell: numbers and dates as `_text` writes them, text neutralized."""
+    return neutralize_formula(value) if isinstance(value, str) else _text(value)
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -100,7 +116,7 @@ def _write_csv(path: Path, records: list[dict[str, Any]]) -> None:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     for rec in records:
-        writer.writerow([_text(rec[c]) for c in COLUMNS])
+        writer.writerow([_cell(rec[c]) for c in COLUMNS])
     path.write_bytes(buffer.getvalue().encode("utf-8"))
 
 
@@ -130,6 +146,11 @@ def _write_xlsx(path: Path, records: list[dict[str, Any]], month: date) -> None:
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         frame.to_excel(writer, sheet_name="pay_statement", index=False)
         sheet = writer.sheets["pay_statement"]
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:  # openpyxl turns any text starting with `=` into a formula cell: make it text again
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_TRIGGERS):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
         amount_col = COLUMNS.index("amount") + 1
         for (cell,) in sheet.iter_rows(min_row=2, min_col=amount_col, max_col=amount_col):
             cell.number_format = "#,##0.00"
