@@ -41,10 +41,10 @@ def check_warehouse_file(path: Path | str) -> None:
     if path.is_dir():
         raise NotAWarehouseError(f"warehouse {path} is a folder, not a DuckDB database: {fix}")
     with path.open("rb") as handle:
-        head = handle.read(_MAGIC_OFFSET + len(_MAGIC))
+        head = handle.read(16)
     if not head:
         raise NotAWarehouseError(f"warehouse {path} is an empty file, not a DuckDB database: {fix}")
-    if head[_MAGIC_OFFSET:] != _MAGIC:
+    if head[_MAGIC_OFFSET:_MAGIC_OFFSET + len(_MAGIC)] != _MAGIC:
         kind = "a SQLite database" if head.startswith(b"SQLite format") else "not a DuckDB database"
         raise NotAWarehouseError(f"warehouse {path} is {kind} (no DuckDB header): {fix}")
 

@@ -9,7 +9,7 @@ import pytest
 from dagster_project.bi import access
 from dagster_project.bi.serve import publish_marts
 from tests.conftest import BuiltWarehouse
-from tests.test_bi_serve import database_url, fresh_database
+from tests.test_bi_serve import as_dba, database_url, fresh_database
 
 DB = "bi_roles"
 
@@ -38,7 +38,8 @@ def test_bi_reader_reads_kpis_but_no_pay_table_and_no_salary_column(served: str)
         for table in ("mart_rep_monthly_kpis", "dim_customer", "mart_sales_funnel", "mart_quarterly_evaluation_latest",
                       "mart_annual_evaluation", "bi_publication"):
             assert con.execute(f"select count(*) from marts.{table}").fetchone()[0] > 0, table
-        assert con.execute("select count(distinct employee_id), count(team_id) from marts.dim_sales_rep").fetchone()[0]
+        assert con.execute("select count(distinct employee_id), count(team_id) from marts.dim_sales_rep_shared"
+                           ).fetchone()[0]
     assert "mart_pay_statement" in refused(served, access.BI_READER, "select * from marts.mart_pay_statement")
     lineage = refused(served, access.BI_READER, "select count(*) from marts.audit_payout_lineage")
     assert "audit_payout_lineage" in lineage
@@ -79,7 +80,7 @@ def test_a_reps_login_sees_only_its_own_statement_rows(served: str, built_wareho
     (employee, rows), (other, _) = duck.execute(
         "select employee_id, count(*) from marts.mart_pay_statement group by 1 order by 1 limit 2").fetchall()
     duck.close()
-    with psycopg.connect(served, autocommit=True) as admin:  # what a company does once per rep (README)
+    with psycopg.connect(as_dba(served), autocommit=True) as admin:  # what a company does once per rep (README)
         for login in ("rep_login_one", "rep_login_unmapped"):
             admin.execute(f"drop role if exists {login}")
             admin.execute(f"create role {login} login in role spm_rep")
@@ -99,7 +100,7 @@ def test_a_reps_login_sees_only_its_own_statement_rows(served: str, built_wareho
 
 @pytest.mark.integration
 def test_republishing_keeps_roles_rep_logins_and_grants(served: str, built_warehouse: BuiltWarehouse) -> None:
-    with psycopg.connect(served, autocommit=True) as admin:
+    with psycopg.connect(as_dba(served), autocommit=True) as admin:
         admin.execute("drop role if exists rep_login_two")
         admin.execute("create role rep_login_two login in role spm_rep")
         employee = admin.execute("select min(employee_id) from marts.mart_pay_statement").fetchone()[0]

@@ -114,9 +114,12 @@ def _records(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _write_csv(path: Path, records: list[dict[str, Any]]) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    # csv quotes a field holding "\n" but not one holding a lone "\r", which readers take as a line end
+    quoted = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(COLUMNS)
     for rec in records:
-        writer.writerow([_cell(rec[c]) for c in COLUMNS])
+        cells = [_cell(rec[c]) for c in COLUMNS]
+        (quoted if any("\r" in cell for cell in cells) else writer).writerow(cells)
     path.write_bytes(buffer.getvalue().encode("utf-8"))
 
 
