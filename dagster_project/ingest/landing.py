@@ -12,6 +12,7 @@ import codecs
 import csv
 import hashlib
 import itertools
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -62,9 +63,32 @@ def _visible(folder: Path) -> Iterator[Path]:
     return (p for p in sorted(folder.iterdir()) if not p.name.startswith("."))
 
 
+ALLOWED_ROOTS_ENV = "SPM_LANDING_ALLOWED_ROOTS"
+"""Folders (os.pathsep-separated) a landing symlink may point into besides the landing folder itself."""
+
+
+def _resolved(landing_dir: Path, path: Path) -> tuple[Path, str]:
+    """The file a landing entry really is (symlinks followed) and its lineage name: relative to the landing
+    folder when inside it, else absolute. A target outside the landing folder and the allow-list is an error:
+    a link must not pull someone else's file (or `/etc/passwd`) into the warehouse."""
+    rel = path.relative_to(landing_dir).as_posix()
+    target = path.resolve()
+    root = landing_dir.resolve()
+    if target == root or root in target.parents:
+        return target, target.relative_to(root).as_posix()
+    allowed = [Path(p).resolve() for p in os.environ.get(ALLOWED_ROOTS_ENV, "").split(os.pathsep) if p]
+    if any(a in target.parents for a in allowed):
+        return target, target.as_posix()
+    raise IngestError(
+        f"{rel}: a symlink to {target}, outside the landing folder: copy the file in, or list its folder in "
+        f"{ALLOWED_ROOTS_ENV} (docs/security.md)")
+
+
 def _parse_name(landing_dir: Path, extract: Extract, path: Path) -> DeliveryFile:
     rel = path.relative_to(landing_dir).as_posix()
-    m = FILE_PATTERN.match(path.name)
+    m = FILE_PATTERN.match(path.name)  # the delivery's name is the link's, its file and lineage the target's
+    if path.is_symlink() or landing_dir.resolve() not in path.resolve().parents:  # or a linked folder above it
+        path, rel = _resolved(landing_dir, path)
     if not path.is_file() or not m or m["entity"] != extract.entity:
         raise IngestError(
             f"{rel}: not a delivery file name; expected {extract.entity}_<YYYYMMDD>[_<n>].csv or .parquet"

@@ -59,6 +59,19 @@ def _format_check(col: Column, v: str) -> tuple[str, str] | None:
     return None
 
 
+CONTROL_PATTERN = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
+"""NUL and the other control bytes (tab, line feed and carriage return excepted): no export means them, and a NUL
+passes DuckDB but stops PostgreSQL's COPY, so one byte would block every BI publication (docs/security.md)."""
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+"""Team and employee ids name files (dashboard pages, pay statements): a letter or digit, then letters, digits,
+`_`, `.` or `-`, at most 64 - never a `/`, a `..` segment, a leading formula character or markup."""
+
+
+def file_name_id(name: str) -> bool:
+    """Columns whose values become file names downstream: team ids and every kind of employee id."""
+    return name == "team_id" or name.endswith("employee_id")
+
+
 def _fmt_num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
@@ -70,6 +83,12 @@ def column_checks(extract: Extract, col: Column, v: str) -> list[str]:
     if col.required:
         missing = f"missing key {name}" if name in extract.key else f"missing {name}"
         checks.append(f"CASE WHEN {v} IS NULL THEN {lit(missing)} END")
+    checks.append(f"CASE WHEN regexp_matches({v}, {lit(CONTROL_PATTERN)}) THEN "
+                  f"{lit(f'control character in {name} (NUL or a byte below 0x20): remove it from the export')} END")
+    if file_name_id(name):
+        checks.append(f"CASE WHEN {v} IS NOT NULL AND NOT regexp_matches({v}, {lit(CONTROL_PATTERN)}) AND NOT "
+                      f"regexp_matches({v}, {lit(ID_PATTERN)}) THEN {lit(f'unsafe id in {name}: ')} || {v} || "
+                      f"{lit(' (ids name files: letters, digits, _ . - only, at most 64)')} END")
     fmt = _format_check(col, v)
     if fmt is not None:
         ok, prefix = fmt
