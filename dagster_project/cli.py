@@ -124,12 +124,19 @@ def _remove_generated(out: Path) -> str | None:
     return None
 
 
+def _out_is_a_file(out: str) -> bool:
+    """A one-line error (instead of a traceback from mkdir) when --out names an existing file."""
+    if Path(out).exists() and not Path(out).is_dir():
+        log.error("--out %s is a file, not a folder: choose a folder", out)
+        return True
+    return False
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from dagster_project.generator import generate
 
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        log.error("--out %s is a file, not a folder: choose a folder for the landing extracts", out)
+    if _out_is_a_file(args.out):
         return 2
     if out.exists() and any(out.iterdir()):
         if not args.force:
@@ -457,6 +464,8 @@ def cmd_export_statements(args: argparse.Namespace) -> int:
     from dagster_project.pay.export import export_statements
 
     settings = _apply_settings_options(args)
+    if _out_is_a_file(args.out):
+        return 2
     try:
         written = export_statements(settings.warehouse, args.month, Path(args.out))
     except (StatementNotFoundError, FileNotFoundError, ValueError) as error:
@@ -469,6 +478,8 @@ def cmd_export_statements(args: argparse.Namespace) -> int:
 def cmd_dashboard(args: argparse.Namespace) -> int:
     from dagster_project.dashboard import DashboardError, write_dashboard
 
+    if args.out and _out_is_a_file(args.out):
+        return 2
     settings = _apply_settings_options(args)
     try:
         index = write_dashboard(settings.warehouse, args.month, Path(args.out) if args.out else None)

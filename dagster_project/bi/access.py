@@ -147,7 +147,8 @@ def setup_sql(publisher: str = PUBLISHER, schema: str = "marts") -> str:
     roles = [(r, "LOGIN" if r in LOGIN_ROLES else "NOLOGIN") for r in ALL_ROLES]
     roles.append((publisher, "LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB"))
     create = "\n".join(
-        f"  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{r}') THEN CREATE ROLE {ident(r)} {a}; END IF;"
+        f"  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {sql.Literal(r).as_string(None)}) THEN"
+        f" CREATE ROLE {ident(r)} {a}; END IF;"
         for r, a in roles
     )
     s, sec = ident(schema), ident(SECURITY_SCHEMA)

@@ -111,12 +111,30 @@ def test_row_14_force_removes_only_what_generate_wrote_and_never_the_working_fol
 
 
 @pytest.mark.unit
-def test_row_15_an_existing_file_as_out_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_row_15_an_existing_file_as_out_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], exported_settings: None
+) -> None:
     target = tmp_path / "landing.csv"
     target.write_text("a,b\n")
-    assert cli.main(["generate", "--out", str(target)]) == 2
-    assert f"--out {target} is a file, not a folder" in capsys.readouterr().err
+    warehouse = tmp_path / "w.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    for argv in (["generate"], ["export-statements", "--month", "2025-11", "--warehouse", str(warehouse)],
+                 ["dashboard", "--month", "2025-11", "--warehouse", str(warehouse)]):
+        assert cli.main([*argv, "--out", str(target)]) == 2, argv
+        err = capsys.readouterr().err
+        assert f"--out {target} is a file, not a folder" in err and "Traceback" not in err
     assert target.read_text() == "a,b\n"
+
+
+@pytest.mark.unit
+def test_row_06_the_dbas_set_up_is_printed_by_the_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    from dagster_project.bi.access import setup_sql
+
+    assert cli.main(["serve-bi", "--print-setup-sql"]) == 0
+    printed = capsys.readouterr().out
+    assert printed == setup_sql("spm_publisher")
+    assert "NOCREATEROLE" in printed and 'CREATE SCHEMA IF NOT EXISTS "marts" AUTHORIZATION "spm_publisher"' in printed
+    assert 'DROP FUNCTION IF EXISTS "spm_security".employee_id_of(name)' in printed
 
 
 def _not_duckdb(tmp_path: Path) -> dict[str, Path]:

@@ -96,7 +96,7 @@ def test_row_05_a_team_id_with_dots_and_slashes_writes_nothing_outside_the_dashb
     team = con.execute("select min(team_id) from marts.mart_team_monthly_kpis").fetchone()[0]
     tables = [r[0] for r in con.execute("select table_name from information_schema.columns where table_schema ="
                                         " 'marts' and column_name = 'team_id' and table_name in (select table_name"
-                                        " from information_schema.tables where table_type = 'BASE TABLE')")]
+                                        " from information_schema.tables where table_type = 'BASE TABLE')").fetchall()]
     con.close()
     copy = _hostile_copy(built_warehouse, tmp_path / "w", [
         f"update marts.{t} set team_id = '../../../../PWNED_team' where team_id = '{team}'" for t in tables])
