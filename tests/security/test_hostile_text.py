@@ -153,3 +153,35 @@ def test_row_13_and_17_a_hostile_or_very_long_rep_name_is_data_in_the_dashboard(
     for declaration in ("max-width: 24em", "overflow: hidden", "text-overflow: ellipsis", "white-space: nowrap"):
         assert declaration in rule
     assert html.escape("<!--<script>") in page  # shown as text in the table
+
+
+@pytest.mark.integration
+def test_row_17_a_10000_character_name_keeps_the_page_narrow_in_chromium(
+    built_warehouse: BuiltWarehouse, month: str, tmp_path: Path
+) -> None:
+    """Measured where a browser exists (CI installs chromium; SPM_REQUIRE_BROWSER makes its absence a failure):
+    the page with the long name is no wider than the window, where it was 70,169 px."""
+    import os
+
+    from tests.test_dashboard import CHROMIUM, _chromium
+
+    if CHROMIUM is None:
+        if os.environ.get("SPM_REQUIRE_BROWSER"):
+            pytest.fail("chromium is not installed (apt-get install -y chromium)")
+        pytest.skip("chromium is not installed; the markup and CSS rule are checked without it above")
+    con = duckdb.connect(str(built_warehouse.warehouse), read_only=True)
+    (employee,) = con.execute(
+        "select employee_id from marts.mart_rep_monthly_kpis where month = ? order by bookings desc limit 1",
+        [f"{month}-01"]).fetchone()
+    con.close()
+    copy = _hostile_copy(built_warehouse, tmp_path / "w", [
+        f"update marts.dim_sales_rep set full_name = '{LONG_NAME}' where employee_id = '{employee}'"])
+    index = write_dashboard(copy, month, tmp_path / "dash")
+    measured = index.with_name("measured.html")
+    measured.write_text(index.read_text(encoding="utf-8").replace(
+        "</body>", '<script>window.addEventListener("load", function () {'
+        ' document.body.dataset.scrollWidth = String(document.documentElement.scrollWidth); });</script></body>'),
+        encoding="utf-8")
+    dom, _, _ = _chromium(measured.as_uri(), tmp_path, "--window-size=1400,2400", "--dump-dom")
+    width = int(re.search(r'data-scroll-width="(\d+)"', dom).group(1))
+    assert width <= 1400, width
