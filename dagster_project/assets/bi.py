@@ -8,9 +8,11 @@ nothing and BI keeps the previous marts.
 import os
 
 import dagster as dg
+import psycopg
 from dagster import AssetExecutionContext
 
 from dagster_project.assets.dbt import warehouse_dbt_assets
+from dagster_project.bi.redact import scrub
 from dagster_project.bi.serve import publish_marts
 from dagster_project.progress import report
 from dagster_project.resources import WarehouseResource
@@ -31,7 +33,11 @@ def bi__postgres_marts(context: AssetExecutionContext, warehouse: WarehouseResou
     url = os.environ.get(URL_ENV)
     if not url:
         raise dg.Failure(description=f"{URL_ENV} is not set: the PostgreSQL database to publish the marts to")
-    summary = publish_marts(warehouse.warehouse, url, progress=lambda line: report(context, line, detail=True))
+    try:
+        summary = publish_marts(warehouse.warehouse, url, progress=lambda line: report(context, line, detail=True),
+                                warn=context.log.warning)
+    except (ValueError, TimeoutError, psycopg.Error) as error:  # the event log keeps messages: no password in them
+        raise dg.Failure(description=f"nothing published: {scrub(str(error), url)}") from None
     report(context, f"serve-bi: {len(summary.tables)} tables, {summary.rows:,} rows in {summary.seconds:.1f} s")
     return dg.MaterializeResult(
         metadata={
