@@ -161,7 +161,8 @@ CREATE SCHEMA IF NOT EXISTS {s} AUTHORIZATION {ident(publisher)};
 CREATE SCHEMA IF NOT EXISTS {sec};
 CREATE TABLE IF NOT EXISTS {sec}.rep_logins (login name PRIMARY KEY, employee_id text NOT NULL);
 COMMENT ON TABLE {sec}.rep_logins IS 'A rep''s login -> their employee_id: what the pay statement policy reads.';
-DROP FUNCTION IF EXISTS {sec}.employee_id_of(name);
+-- The old lookup answered for any login; CASCADE drops only the policies of older publications that used it.
+DROP FUNCTION IF EXISTS {sec}.employee_id_of(name) CASCADE;
 -- SECURITY DEFINER: a rep resolves its own employee_id (session_user: the login, which SET ROLE cannot change)
 -- without reading the map, and cannot ask for another login's.
 CREATE OR REPLACE FUNCTION {sec}.my_employee_id() RETURNS text LANGUAGE sql STABLE SECURITY DEFINER

@@ -259,7 +259,7 @@ def _replace_rows(pg: psycopg.Connection, specs: list[TableSpec], classes: acces
         signature = spec.signature(classes[spec.name])
         comment = served.get(spec.name)
         if comment is not None and comment != _SIGNATURE + signature:
-            if not comment.startswith(_SIGNATURE) and spec.name not in previous:
+            if not comment.startswith(_SIGNATURE) and spec.name not in previous | {access.MARKER_TABLE}:
                 raise PublicationBlocked(
                     f"{TARGET_SCHEMA}.{spec.name} exists but was not made by spm serve-bi (no publication "
                     "signature): nothing published; rename or drop it")

@@ -134,7 +134,7 @@ def test_row_06_the_dbas_set_up_is_printed_by_the_cli(capsys: pytest.CaptureFixt
     printed = capsys.readouterr().out
     assert printed == setup_sql("spm_publisher")
     assert "NOCREATEROLE" in printed and 'CREATE SCHEMA IF NOT EXISTS "marts" AUTHORIZATION "spm_publisher"' in printed
-    assert 'DROP FUNCTION IF EXISTS "spm_security".employee_id_of(name)' in printed
+    assert 'DROP FUNCTION IF EXISTS "spm_security".employee_id_of(name) CASCADE' in printed
 
 
 def _not_duckdb(tmp_path: Path) -> dict[str, Path]:

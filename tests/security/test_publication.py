@@ -273,6 +273,31 @@ def test_row_11_publications_racing_autovacuum_and_each_other_all_succeed_and_le
     assert schemas == {"marts"} and ids == 1
 
 
+@pytest.mark.integration
+def test_a_database_published_by_the_old_schema_swap_is_taken_over_with_fresh_grants(
+    postgres_url: str, built_warehouse: BuiltWarehouse
+) -> None:
+    """Tables an older spm made (no signature, named in its marker) are re-created once; others' tables are not."""
+    url = fresh_database(postgres_url, "security_upgrade")
+    publish_marts(built_warehouse.warehouse, url)
+    with psycopg.connect(as_dba(url), autocommit=True) as dba:
+        tables = [r[0] for r in dba.execute("select tablename from pg_tables where schemaname = 'marts'")]
+        for table in tables:
+            dba.execute(f"comment on table marts.{table} is null")
+        dba.execute("grant select on marts.mart_pay_statement to spm_bi_reader")  # an old, wrong grant
+    summary = publish_marts(built_warehouse.warehouse, url)
+    assert sorted(summary.replaced) == sorted(tables)
+    with psycopg.connect(database_url(url, "security_upgrade", access.BI_READER)) as con, \
+            pytest.raises(psycopg.errors.InsufficientPrivilege):
+        con.execute("select count(*) from marts.mart_pay_statement")
+    with psycopg.connect(as_dba(url), autocommit=True) as dba:
+        dba.execute("create table marts.not_ours (x int)")
+        dba.execute("comment on table marts.not_ours is 'a DBA table'")
+    publish_marts(built_warehouse.warehouse, url)  # a table of someone else's is left alone
+    with psycopg.connect(as_dba(url)) as dba:
+        assert dba.execute("select to_regclass('marts.not_ours') is not null").fetchone()[0]
+
+
 def _publication(url: str) -> str:
     with psycopg.connect(url) as con:
         return str(con.execute("select min(publication_id::text) from marts.bi_publication").fetchone()[0])
