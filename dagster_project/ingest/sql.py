@@ -62,9 +62,10 @@ def _format_check(col: Column, v: str) -> tuple[str, str] | None:
 CONTROL_PATTERN = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
 """NUL and the other control bytes (tab, line feed and carriage return excepted): no export means them, and a NUL
 passes DuckDB but stops PostgreSQL's COPY, so one byte would block every BI publication (docs/security.md)."""
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
-"""Team and employee ids name files (dashboard pages, pay statements): a letter or digit, then letters, digits,
-`_`, `.` or `-`, at most 64 - never a `/`, a `..` segment, a leading formula character or markup."""
+ID_PATTERN = r"^[\p{L}\p{N}][\p{L}\p{N}_.-]{0,63}$"
+"""Team and employee ids name files (dashboard pages, pay statements): a letter or digit (any script: `华东01` is
+fine), then letters, digits, `_`, `.` or `-`, at most 64 - never a `/`, a `..` segment, a leading formula
+character, a space or markup."""
 
 
 def file_name_id(name: str) -> bool:

@@ -79,7 +79,7 @@ def test_row_05_an_id_that_would_name_a_file_badly_is_quarantined(
 
 def test_row_05_ordinary_ids_pass(landing: Path, con) -> None:
     land(landing, "hr/employee/employee_20250131.csv",
-         "\n".join([HR_HEADER, _hr_row("E0003", "T02"), _hr_row("emp_7.b-2", "TEAM-north_1", "")]) + "\n")
+         "\n".join([HR_HEADER, _hr_row("E0003", "T02"), _hr_row("emp_7.b-2", "华东-north_1", "销售0001")]) + "\n")
     assert ingest_extract(con, HR, landing, "L1", AT).rows_quarantined == 0
 
 
