@@ -210,13 +210,17 @@ def _copy_table(
     select = spec.select or f"select * from {db.ident(TARGET_SCHEMA)}.{db.ident(spec.name)}"
     result = duck.execute(f"select {', '.join(db.ident(c) for c in names)} from ({select})")
     copied = 0
-    with pg.cursor() as cur, cur.copy(
-        sql.SQL("COPY {} ({}) FROM STDIN").format(table, sql.SQL(", ").join(sql.Identifier(c) for c in names))
-    ) as copy:
-        while batch := result.fetchmany(_BATCH_ROWS):
-            for row in batch:
-                copy.write_row(row)
-            copied += len(batch)
+    try:
+        with pg.cursor() as cur, cur.copy(
+            sql.SQL("COPY {} ({}) FROM STDIN").format(table, sql.SQL(", ").join(sql.Identifier(c) for c in names))
+        ) as copy:
+            while batch := result.fetchmany(_BATCH_ROWS):
+                for row in batch:
+                    copy.write_row(row)
+                copied += len(batch)
+    except psycopg.errors.DataError as error:  # a NUL byte, say: ingest quarantines them, so this is a bug
+        raise ValueError(f"marts.{spec.name}: PostgreSQL refused a value in rows {copied + 1:,}-"
+                         f"{copied + _BATCH_ROWS:,}: {error.diag.message_primary}") from None
     return copied
 
 

@@ -83,6 +83,21 @@ def test_row_01_every_published_column_of_every_mart_is_classified_once() -> Non
 
 
 @pytest.mark.integration
+def test_row_12_a_nul_that_reached_the_marts_anyway_names_the_table(
+    served: str, built_warehouse: BuiltWarehouse, tmp_path: Path
+) -> None:
+    copy = built_warehouse.copy_to(tmp_path).warehouse
+    con = duckdb.connect(str(copy))
+    con.execute("update marts.dim_customer set account_name = 'A' || chr(0) || 'B'"
+                " where account_id = (select min(account_id) from marts.dim_customer)")
+    con.close()
+    before = _publication(served)
+    with pytest.raises(ValueError, match=r"marts\.dim_customer: PostgreSQL refused a value in rows 1-10,000"):
+        publish_marts(copy, served)
+    assert _publication(served) == before
+
+
+@pytest.mark.integration
 def test_row_02_the_reader_sees_rep_versions_without_salary_changes(
     served: str, built_warehouse: BuiltWarehouse
 ) -> None:
