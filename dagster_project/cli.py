@@ -61,6 +61,10 @@ def _add_settings_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--source-config", help="the company's source configuration YAML (env SPM_SOURCE_CONFIG; default: built-in)"
     )
+    parser.add_argument(
+        "--preset", help="a shipped source configuration the company file builds on (env SPM_PRESET): "
+        "salesforce_default_org, fivetran_salesforce, airbyte_salesforce, china_erp_crm_hr"
+    )
 
 
 def _export_reporting_currency() -> None:
@@ -82,6 +86,8 @@ def _apply_settings_options(args: argparse.Namespace) -> Settings:
         os.environ["SPM_AS_OF"] = args.as_of
     if getattr(args, "source_config", None):
         os.environ["SPM_SOURCE_CONFIG"] = str(Path(args.source_config).resolve())
+    if getattr(args, "preset", None):
+        os.environ["SPM_PRESET"] = args.preset
     _export_reporting_currency()
     settings = Settings.from_env()
     settings.export()
@@ -225,6 +231,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     return _build_unless_unchanged(args)
 
 
+def _missing_required_extracts(landing: Path) -> str | None:
+    """The sentence that stops a run before ingest and dbt when an extract it cannot go without has no delivery
+    file (extracts.REQUIRED_TO_RUN), instead of a failed quality gate far from the cause."""
+    from dagster_project.extracts import BY_NAME, REQUIRED_TO_RUN
+    from dagster_project.ingest.landing import IngestError, extract_files
+
+    gaps = []
+    for name, why in REQUIRED_TO_RUN.items():
+        extract = BY_NAME[name]
+        try:
+            files = extract_files(landing, extract)
+        except IngestError:
+            continue  # a misnamed file: the ingest names it
+        if not files:
+            folder = f"{extract.system}/{extract.entity}"
+            gaps.append(f"{folder} has no delivery file in {landing} ({folder}/{extract.entity}_YYYYMMDD.csv): {why}")
+    if not gaps:
+        return None
+    return "required extract missing, nothing built: " + "; ".join(gaps)
+
+
 def _build_unless_unchanged(args: argparse.Namespace) -> int:
     """Build, unless nothing changed since the last successful run (decided before Dagster and dbt are imported).
 
@@ -237,11 +264,17 @@ def _build_unless_unchanged(args: argparse.Namespace) -> int:
     settings = _apply_settings_options(args)
     if not settings.landing_dir.is_dir() or not any(settings.landing_dir.iterdir()):
         return _run_build_warehouse(args)  # says what is missing
+    missing = _missing_required_extracts(settings.landing_dir)
+    if missing:
+        log.error("%s", missing)
+        return 1
     record = run_state.read_record(settings.warehouse)
     source_config = Path(os.environ["SPM_SOURCE_CONFIG"]) if os.environ.get("SPM_SOURCE_CONFIG") else None
     fingerprint = run_state.run_settings(
         settings.as_of, settings.timezone, os.environ["SPM_REPORTING_CURRENCY"], source_config
     )
+    if os.environ.get("SPM_PRESET"):
+        fingerprint["preset"] = os.environ["SPM_PRESET"]
     state = run_state.current_state(settings.landing_dir, REPO_ROOT, fingerprint, record)
     comparison = run_state.compare(state, record, settings.warehouse)
     forced = ("forced (--force)" if getattr(args, "force", False)
@@ -272,7 +305,7 @@ def _run_job(job: dg.UnresolvedAssetJobDefinition, args: argparse.Namespace) -> 
                   settings.landing_dir, settings.landing_dir)
         return 2
     from dagster_project.jobs import ingest_job
-    from dagster_project.summary import summarize
+    from dagster_project.summary import render_unavailable, summarize, unavailable_metrics
 
     started = time.perf_counter()
     log.info("spm %s: %s -> %s", args.command, settings.landing_dir, settings.warehouse)
@@ -287,6 +320,9 @@ def _run_job(job: dg.UnresolvedAssetJobDefinition, args: argparse.Namespace) -> 
     failures = failed_steps(result)
     if settings.warehouse.exists():
         print(summarize(settings.warehouse, result.run_id).render(checks))
+        unavailable = render_unavailable(unavailable_metrics(settings.warehouse))
+        if unavailable:
+            print(unavailable)
     for failure in failures:
         print(f"FAILED step {failure}", file=sys.stderr)
     ok = result.success and not checks.failed
@@ -472,7 +508,7 @@ def cmd_check_sources(args: argparse.Namespace) -> int:
     except SourceConfigError as error:
         log.error("%s", error)
         return 2
-    report = check_sources(settings.landing_dir, config, settings.timezone)
+    report = check_sources(settings.landing_dir, config, settings.timezone, settings.as_of)
     print(format_report(report, config), end="")
     return 0 if report.ok else 1
 

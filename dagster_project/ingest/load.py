@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.db import ident
-from dagster_project.extracts import EXTRACTS, Extract
+from dagster_project.extracts import EXTRACTS, METRICS_FED_BY, Extract
 from dagster_project.ingest import hash_cache
 from dagster_project.ingest.header import (
     HeaderMap,
@@ -457,7 +457,12 @@ def ingest_extract(
     unknown = unknown_entries(landing_dir)
     if unknown:
         result.warnings.append(f"unknown landing folder(s) ignored by this step: {', '.join(unknown)}")
-    if not files and not extract.optional:
+    if not files and extract.name in METRICS_FED_BY:
+        result.warnings.append(
+            f"no delivery files for optional extract {extract.system}/{extract.entity}: "
+            f"{', '.join(METRICS_FED_BY[extract.name])} unavailable (null)"
+        )
+    elif not files and not extract.optional:
         result.warnings.append(f"no delivery files for required extract {extract.system}/{extract.entity}")
     hashes = hash_cache.HashCache.for_folder(con, f"{extract.system}/{extract.entity}/")
     for f in files:
