@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from dagster_project.extracts import BY_NAME, STAGES
+from dagster_project.extracts import BY_NAME, JOB_LEVELS, STAGES
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "source_config.yml"
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
@@ -29,6 +29,7 @@ _MERGED_PER_KEY = ("aliases", "custom_fields", "constants", "extra_columns", "ch
 
 ACCOUNT_TYPES = ("Prospect", "Customer", "Former Customer")
 """The contract's account types (extracts.py): what every value of `account_types:` maps to."""
+INVOICE_STATUSES = ("OPEN", "PARTIAL", "PAID", "VOID")
 
 
 class SourceConfigError(ValueError):
@@ -164,14 +165,19 @@ def preset_path(name: str) -> Path:
     return path
 
 
-def _account_types(data: dict[str, Any], path: Path) -> dict[str, str]:
-    mapping = _str_map(data, "account_types", path)
-    bad = sorted(f"{k} -> {v}" for k, v in mapping.items() if v not in ACCOUNT_TYPES)
+def _targets(data: dict[str, Any], key: str, allowed: tuple[str, ...], path: Path) -> dict[str, str]:
+    """A map whose values must be the contract's own values (a typo there would quarantine every row)."""
+    mapping = _str_map(data, key, path)
+    bad = sorted(f"{k} -> {v}" for k, v in mapping.items() if v not in allowed)
     if bad:
         raise SourceConfigError(
-            f"source configuration {path}: account_types maps to {', '.join(ACCOUNT_TYPES)} only, not {'; '.join(bad)}"
+            f"source configuration {path}: {key} maps to {', '.join(allowed)} only, not {'; '.join(bad)}"
         )
     return mapping
+
+
+def _account_types(data: dict[str, Any], path: Path) -> dict[str, str]:
+    return _targets(data, "account_types", ACCOUNT_TYPES, path)
 
 
 def _nested(data: dict[str, Any], key: str, path: Path) -> dict[str, dict[str, Any]]:
@@ -209,13 +215,20 @@ def load_source_config(path: str | Path | None = None, preset: str | None = None
         used = Path(chosen).resolve()
         own = _read(used)
     preset = preset or os.environ.get("SPM_PRESET") or own.get("preset") or None
-    if preset:
-        ppath = preset_path(str(preset))
-        data = _merge(data, _read(ppath), ppath)
-        if not chosen:
-            used = ppath
+    chain: list[Path] = []
+    name = preset
+    while name:  # a preset may build on another (fivetran_salesforce on salesforce_default_org)
+        ppath = preset_path(str(name))
+        if ppath in chain:
+            raise SourceConfigError(f"preset {name!r} builds on itself")
+        chain.append(ppath)
+        name = _read(ppath).get("preset")
+    for ppath in reversed(chain):
+        data = _merge(data, {k: v for k, v in _read(ppath).items() if k != "preset"}, ppath)
+    if chain and not chosen:
+        used = chain[0]
     if chosen:
-        data = _merge(data, own, used)
+        data = _merge(data, {k: v for k, v in own.items() if k != "preset"}, used)
     stages = _stages(data, used)
     _check_columns("constants", _nested(data, "constants", used), used)
     stage_map = {v: s.step for s in stages for v in (s.value, *s.codes)}
@@ -228,6 +241,9 @@ def load_source_config(path: str | Path | None = None, preset: str | None = None
         Picklist("crm__task", "Type", "task_types", _str_map(data, "task_types", used), True),
         Picklist("crm__event", "Type", "event_types", _str_map(data, "event_types", used), True),
         Picklist("crm__account", "Type", "account_types", _account_types(data, used), True),
+        Picklist("hr__employee", "job_level", "job_levels", _targets(data, "job_levels", JOB_LEVELS, used), True),
+        Picklist("finance__invoice", "status", "invoice_statuses",
+                 _targets(data, "invoice_statuses", INVOICE_STATUSES, used), True),
     )
     aliases = {
         str(ext): {

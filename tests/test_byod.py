@@ -241,12 +241,20 @@ def test_check_sources_passes_here_and_fails_a_file_missing_a_required_column(by
                                                                              capsys: pytest.CaptureFixture[str]
                                                                              ) -> None:
     assert byod.check_status == 0
+    assert "time zone: Asia/Shanghai (set SPM_TIMEZONE" in byod.check_output
+    assert re.search(r"as-of date: \d{4}-\d{2}-\d{2} \(latest business date of a change stamp; set SPM_AS_OF",
+                     byod.check_output)
+    assert re.search(r"file\(s\) checked: all would load; \d+ row\(s\) would load, \d+ would be quarantined",
+                     byod.check_output)
     landing = tmp_path / "landing"
     (landing / "crm/opportunity").mkdir(parents=True)
-    (landing / "crm/opportunity/opportunity_20250131.csv").write_text("id,owner_id,stage_name\nO1,U1,Prospecting\n")
+    (landing / "crm/opportunity/opportunity_20250131.csv").write_text("id,stage_name\nO1,Prospecting\n")
     status = cli.main(["check-sources", "--landing", str(landing), "--source-config", str(FIXTURE_CONFIG)])
     out = capsys.readouterr().out
     assert status == 1
     assert "FAIL crm/opportunity/opportunity_20250131.csv" in out
-    assert "would fail: missing required column(s) CloseDate, CreatedDate, IsClosed, IsWon, SystemModstamp" in out
+    # IsClosed/IsWon come from the stage map, SystemModstamp from the file name, CloseDate/CreatedDate are optional
+    # while a deal is open, CurrencyIsoCode is default_currency: only OwnerId is missing, with the keys to set
+    assert ("would fail: missing required column(s) OwnerId; name your header for it in aliases.crm__opportunity "
+            "or give every row a value in constants.crm__opportunity") in out
     assert "Customer_Tier__c" not in out.split("would fail")[1].splitlines()[0]
