@@ -547,9 +547,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser(
         "check-sources",
         help="dry-run the ingest of a landing folder (onboarding a company's export)",
-        description="Read every landing file with the source configuration and print, per file, the mapped and "
-        "unused columns, absent optional columns, picklist values not mapped and how many rows would be "
-        "quarantined and why. Writes nothing; exits non-zero when a file would fail to load.",
+        description="Read every landing file with the source configuration and print the time zone and as-of date "
+        "it would use and, per file, the mapped, supplied and kept (_extra) columns, absent optional columns, "
+        "picklist values not mapped and how many rows would be quarantined, why, and the key that fixes it. Writes "
+        "nothing; exits non-zero when a file would fail or load no rows, when more than "
+        "check_sources.max_quarantine_share of an extract would be quarantined, or when a required extract "
+        "(hr/employee, crm/opportunity) is missing.",
     )
     _add_settings_options(check)
     check.set_defaults(func=cmd_check_sources)
