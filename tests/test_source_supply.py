@@ -355,3 +355,23 @@ def test_cjk_aliases_of_the_chinese_preset(tmp_path: Path, con) -> None:
         ("AR001", "INV", "CNY", "1130.00", "未作废", '{"备注":"首单"}'),
         ("AR002", "INV", "CNY", "565.00", "已作废", '{"备注":null}'),
     ]
+
+
+def test_check_sources_takes_a_preset_by_option(tmp_path: Path, clean_env: None) -> None:
+    land(tmp_path, "hr/employee/employee_20250131.csv", EMPLOYEE)
+    land(tmp_path, "crm/opportunity/opportunity_20250131.csv",
+         "Id,OwnerId,StageName,CurrencyIsoCode,SystemModstamp\n"
+         "O1,U1,Perception Analysis,CNY,2025-01-10T00:00:00Z\n")
+    status, out = _check(tmp_path)  # the built-in stages do not know Salesforce's default ones
+    assert status == 1 and "1 x unknown value in StageName (fix: stages)" in out
+    args = ["check-sources", "--landing", str(tmp_path), "--preset", "salesforce_default_org"]
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        status = cli.main(args)
+    out = buf.getvalue()
+    assert status == 0, out
+    assert "salesforce_default_org.yml (preset salesforce_default_org)" in out.splitlines()[0]
+    assert "IsClosed <- stages (from StageName), IsWon <- stages (from StageName)" in out
