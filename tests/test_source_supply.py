@@ -375,3 +375,32 @@ def test_check_sources_takes_a_preset_by_option(tmp_path: Path, clean_env: None)
     assert status == 0, out
     assert "salesforce_default_org.yml (preset salesforce_default_org)" in out.splitlines()[0]
     assert "IsClosed <- stages (from StageName), IsWon <- stages (from StageName)" in out
+
+
+def test_stage_flag_conflicts_are_a_warning_of_the_load(tmp_path: Path, con) -> None:
+    land(tmp_path, "crm/opportunity/opportunity_20250131.csv",
+         "Id,OwnerId,StageName,CurrencyIsoCode,CloseDate,CreatedDate,IsClosed,IsWon,SystemModstamp\n"
+         "O1,U1,Closed Lost,CNY,2025-01-10,2025-01-02T00:00:00Z,true,true,2025-01-10T00:00:00Z\n"
+         "O2,U1,Closed Won,CNY,2025-01-10,2025-01-02T00:00:00Z,true,true,2025-01-10T00:00:00Z\n")
+    result = ingest_extract(con, OPP, tmp_path, "L1", AT, config=load_source_config(), timezone=DEFAULT_TIMEZONE)
+    assert result.rows_loaded == 2  # loaded as delivered: the CRM's flags decide the outcome
+    assert "crm__opportunity: 1 row(s) whose IsClosed/IsWon disagree with the closed/won of their stage in " \
+        "stages (the delivered flags decide the outcome; correct closed/won in stages)" in result.warnings
+
+
+def test_a_required_extract_without_rows_stops_the_build_before_dbt(tmp_path: Path, con) -> None:
+    from dagster_project.ingest.usable import missing_required_message
+
+    land(tmp_path, "crm/opportunity/opportunity_20250131.csv", OPP_HEADER + _opp(1))
+    land(tmp_path, "hr/employee/employee_20250131.csv", EMPLOYEE.replace("Sales Rep", "Intern"))
+    for name in ("crm__opportunity", "hr__employee"):
+        ingest_extract(con, BY_NAME[name], tmp_path, "L1", AT, config=load_source_config(),
+                       timezone=DEFAULT_TIMEZONE)
+    assert missing_required_message(con) == (
+        "required extract without rows, nothing built: hr__employee fully quarantined (1 row(s) in raw._quarantine) "
+        "(every rep, team, target and pay line is credited to an employee of the HR roster)."
+    )
+    land(tmp_path, "hr/employee/employee_20250201.csv", EMPLOYEE)
+    ingest_extract(con, BY_NAME["hr__employee"], tmp_path, "L2", AT, config=load_source_config(),
+                   timezone=DEFAULT_TIMEZONE)
+    assert missing_required_message(con) is None

@@ -14,7 +14,7 @@ import duckdb
 
 from dagster_project.db import ident
 from dagster_project.extracts import BY_NAME, EXTRACTS, REQUIRED_TO_RUN, Extract
-from dagster_project.ingest.header import HeaderProblem, resolve_header, stage_flag_expr
+from dagster_project.ingest.header import HeaderProblem, resolve_header
 from dagster_project.ingest.landing import IngestError, extract_files, read_csv_header
 from dagster_project.ingest.load import ingest_extract, raw_table
 from dagster_project.ingest.sql import lit
@@ -162,26 +162,6 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(con.execute(sql).fetchone()[0])  # type: ignore[index]
 
 
-def _stage_conflicts(con: duckdb.DuckDBPyConnection, config: SourceConfig) -> str | None:
-    """Opportunities whose delivered IsClosed/IsWon disagree with the `stages:` map (a stage marked won that the
-    CRM calls lost): the delivered flags stay authoritative, so the map is probably wrong."""
-    t = raw_table(BY_NAME["crm__opportunity"])
-    stage = ident("StageName")
-    flag = "lower({c}) IN ('true', '1', 't', 'yes')"
-    n = _count(
-        con,
-        f"""SELECT count(*) FROM {t} WHERE {stage_flag_expr(stage, config, 0)} IS NOT NULL AND (
-                ({flag.format(c=ident("IsClosed"))}) <> ({stage_flag_expr(stage, config, 0)} = 'true')
-                OR ({flag.format(c=ident("IsWon"))}) <> ({stage_flag_expr(stage, config, 1)} = 'true'))""",
-    )
-    if not n:
-        return None
-    return (
-        f"crm__opportunity: {n} row(s) whose IsClosed/IsWon disagree with the closed/won of their stage in stages "
-        "(the delivered flags decide the outcome; correct closed/won in stages)"
-    )
-
-
 def _gaps(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Rows that load but leave a metric thin, counted on the current version of each record."""
     opp, hist, lead = (raw_table(BY_NAME[n]) for n in ("crm__opportunity", "crm__opportunity_history", "crm__lead"))
@@ -291,9 +271,6 @@ def check_sources(
                 notes = [n for n in notes if n != required]
             report.notes += [n for n in notes if n not in report.notes]
         report.as_of, report.as_of_source = (as_of, "SPM_AS_OF") if as_of else (_as_of(con, timezone), "")
-        conflict = _stage_conflicts(con, config)
-        if conflict:
-            report.notes.append(conflict)
         report.gaps = _gaps(con)
     finally:
         con.close()

@@ -79,6 +79,25 @@ def stage_flag_expr(stage: str, config: SourceConfig, which: int) -> str:
     return f"CASE {stage} {whens} END"
 
 
+def stage_conflicts_sql(table: str, config: SourceConfig, load_id: str | None = None) -> str:
+    """SQL counting opportunities of `table` (one load's, or all) whose delivered IsClosed/IsWon disagree with the
+    closed/won of their stage in `stages:`. The delivered flags decide the outcome; the count is reported."""
+    stage = ident("StageName")
+    flag = "lower({c}) IN " + _TRUE
+    where = f" AND _load_id = {lit(load_id)}" if load_id else ""
+    return (
+        f"SELECT count(*) FROM {table} WHERE {stage_flag_expr(stage, config, 0)} IS NOT NULL{where} AND ("
+        f"({flag.format(c=ident('IsClosed'))}) <> ({stage_flag_expr(stage, config, 0)} = 'true') "
+        f"OR ({flag.format(c=ident('IsWon'))}) <> ({stage_flag_expr(stage, config, 1)} = 'true'))"
+    )
+
+
+STAGE_CONFLICT = (
+    "{n} row(s) whose IsClosed/IsWon disagree with the closed/won of their stage in stages "
+    "(the delivered flags decide the outcome; correct closed/won in stages)"
+)
+
+
 def _missing_hint(extract: Extract, missing: list[str], config: SourceConfig) -> str:
     hint = (
         f"; name your header for it in aliases.{extract.name} or give every row a value in "

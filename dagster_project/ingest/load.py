@@ -18,12 +18,14 @@ from dagster_project.db import ident
 from dagster_project.extracts import EXTRACTS, METRICS_FED_BY, Extract
 from dagster_project.ingest import hash_cache
 from dagster_project.ingest.header import (
+    STAGE_CONFLICT,
     HeaderMap,
     HeaderProblem,
     configure,
     projections,
     resolve_header,
     row_reasons,
+    stage_conflicts_sql,
 )
 from dagster_project.ingest.landing import (
     DeliveryFile,
@@ -505,6 +507,10 @@ def ingest_extract(
             result.warnings.append(f"{f.name}: column(s) not in the contract kept in {EXTRA_COLUMN}: {kept}")
         log(f"{f.name}: {rows} rows loaded, {quarantined} quarantined")
     hashes.flush()
+    if extract.name == "crm__opportunity" and result.files_loaded:
+        conflicts = con.execute(stage_conflicts_sql(raw_table(extract), config, load_id)).fetchone()[0]
+        if conflicts:
+            result.warnings.append(f"{extract.name}: {STAGE_CONFLICT.format(n=conflicts)}")
     if result.failed:
         lines = "\n".join(f"  {name}: {problem}" for name, problem in result.failed)
         raise IngestError(f"{extract.name}: {len(result.failed)} file(s) could not be read\n{lines}", result)
