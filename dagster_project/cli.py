@@ -235,7 +235,7 @@ def _missing_required_extracts(landing: Path) -> str | None:
     """The sentence that stops a run before ingest and dbt when an extract it cannot go without has no delivery
     file (extracts.REQUIRED_TO_RUN), instead of a failed quality gate far from the cause."""
     from dagster_project.extracts import BY_NAME, REQUIRED_TO_RUN
-    from dagster_project.ingest.landing import IngestError, extract_files
+    from dagster_project.ingest.landing import IngestError, extract_files, unknown_entries
 
     gaps = []
     for name, why in REQUIRED_TO_RUN.items():
@@ -249,7 +249,9 @@ def _missing_required_extracts(landing: Path) -> str | None:
             gaps.append(f"{folder} has no delivery file in {landing} ({folder}/{extract.entity}_YYYYMMDD.csv): {why}")
     if not gaps:
         return None
-    return "required extract missing, nothing built: " + "; ".join(gaps)
+    unknown = unknown_entries(landing)
+    hint = f" (unknown landing folder(s), misspelled?: {', '.join(unknown)})" if unknown else ""
+    return "required extract missing, nothing built: " + "; ".join(gaps) + hint
 
 
 def _build_unless_unchanged(args: argparse.Namespace) -> int:
@@ -267,6 +269,7 @@ def _build_unless_unchanged(args: argparse.Namespace) -> int:
     missing = _missing_required_extracts(settings.landing_dir)
     if missing:
         log.error("%s", missing)
+        run_state.forget(settings.warehouse)  # a run that stops is a failed run: the next one builds
         return 1
     record = run_state.read_record(settings.warehouse)
     source_config = Path(os.environ["SPM_SOURCE_CONFIG"]) if os.environ.get("SPM_SOURCE_CONFIG") else None

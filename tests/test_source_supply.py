@@ -404,3 +404,11 @@ def test_a_required_extract_without_rows_stops_the_build_before_dbt(tmp_path: Pa
     ingest_extract(con, BY_NAME["hr__employee"], tmp_path, "L2", AT, config=load_source_config(),
                    timezone=DEFAULT_TIMEZONE)
     assert missing_required_message(con) is None
+
+
+def test_a_misspelled_folder_is_named_next_to_the_missing_extract(tmp_path: Path) -> None:
+    land(tmp_path, "hr/employee/employee_20250131.csv", EMPLOYEE)
+    land(tmp_path, "crm/oportunity/oportunity_20250131.csv", OPP_HEADER + _opp(1))
+    message = cli._missing_required_extracts(tmp_path)
+    assert message is not None and message.startswith("required extract missing, nothing built: crm/opportunity ")
+    assert message.endswith("(unknown landing folder(s), misspelled?: crm/oportunity)")
