@@ -412,3 +412,18 @@ def test_a_misspelled_folder_is_named_next_to_the_missing_extract(tmp_path: Path
     message = cli._missing_required_extracts(tmp_path)
     assert message is not None and message.startswith("required extract missing, nothing built: crm/opportunity ")
     assert message.endswith("(unknown landing folder(s), misspelled?: crm/oportunity)")
+
+
+def test_an_airbyte_stream_loads_through_its_preset(tmp_path: Path, con) -> None:
+    """Airbyte keeps API names and adds its metadata columns; _airbyte_extracted_at stands in for a missing
+    SystemModstamp, the rest (a JSON _airbyte_meta among them) is kept in _extra."""
+    land(tmp_path, "crm/task/task_20250131.csv",
+         "Id,OwnerId,Type,ActivityDate,Status,_airbyte_raw_id,_airbyte_extracted_at,_airbyte_meta\n"
+         'T1,U1,Call,2025-01-10,Completed,r-1,2025-01-31T02:00:00.000000Z,"{""sync_id"":7,""changes"":[]}"\n')
+    result = ingest_extract(con, BY_NAME["crm__task"], tmp_path, "L1", AT,
+                            config=load_source_config(preset="airbyte_salesforce"), timezone=DEFAULT_TIMEZONE)
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 0)
+    assert q(con, 'SELECT "SystemModstamp", _extra FROM raw.crm__task') == [
+        ("2025-01-31T02:00:00.000000Z",
+         '{"_airbyte_raw_id":"r-1","_airbyte_meta":"{\\"sync_id\\":7,\\"changes\\":[]}"}'),
+    ]
