@@ -61,6 +61,10 @@ def _add_settings_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--source-config", help="the company's source configuration YAML (env SPM_SOURCE_CONFIG; default: built-in)"
     )
+    parser.add_argument(
+        "--preset", help="a shipped source configuration the company file builds on (env SPM_PRESET): "
+        "salesforce_default_org, fivetran_salesforce, airbyte_salesforce, china_erp_crm_hr"
+    )
 
 
 def _export_reporting_currency() -> None:
@@ -82,6 +86,8 @@ def _apply_settings_options(args: argparse.Namespace) -> Settings:
         os.environ["SPM_AS_OF"] = args.as_of
     if getattr(args, "source_config", None):
         os.environ["SPM_SOURCE_CONFIG"] = str(Path(args.source_config).resolve())
+    if getattr(args, "preset", None):
+        os.environ["SPM_PRESET"] = args.preset
     _export_reporting_currency()
     settings = Settings.from_env()
     from dagster_project.db import NotAWarehouseError, check_warehouse_file
@@ -276,6 +282,29 @@ def cmd_run(args: argparse.Namespace) -> int:
     return _build_unless_unchanged(args)
 
 
+def _missing_required_extracts(landing: Path) -> str | None:
+    """The sentence that stops a run before ingest and dbt when an extract it cannot go without has no delivery
+    file (extracts.REQUIRED_TO_RUN), instead of a failed quality gate far from the cause."""
+    from dagster_project.extracts import BY_NAME, REQUIRED_TO_RUN
+    from dagster_project.ingest.landing import IngestError, extract_files, unknown_entries
+
+    gaps = []
+    for name, why in REQUIRED_TO_RUN.items():
+        extract = BY_NAME[name]
+        try:
+            files = extract_files(landing, extract)
+        except IngestError:
+            continue  # a misnamed file: the ingest names it
+        if not files:
+            folder = f"{extract.system}/{extract.entity}"
+            gaps.append(f"{folder} has no delivery file in {landing} ({folder}/{extract.entity}_YYYYMMDD.csv): {why}")
+    if not gaps:
+        return None
+    unknown = unknown_entries(landing)
+    hint = f" (unknown landing folder(s), misspelled?: {', '.join(unknown)})" if unknown else ""
+    return "required extract missing, nothing built: " + "; ".join(gaps) + hint
+
+
 def _build_unless_unchanged(args: argparse.Namespace) -> int:
     """Build, unless nothing changed since the last successful run (decided before Dagster and dbt are imported).
 
@@ -288,11 +317,18 @@ def _build_unless_unchanged(args: argparse.Namespace) -> int:
     settings = _apply_settings_options(args)
     if not settings.landing_dir.is_dir() or not any(settings.landing_dir.iterdir()):
         return _run_build_warehouse(args)  # says what is missing
+    missing = _missing_required_extracts(settings.landing_dir)
+    if missing:
+        log.error("%s", missing)
+        run_state.forget(settings.warehouse)  # a run that stops is a failed run: the next one builds
+        return 1
     record = run_state.read_record(settings.warehouse)
     source_config = Path(os.environ["SPM_SOURCE_CONFIG"]) if os.environ.get("SPM_SOURCE_CONFIG") else None
     fingerprint = run_state.run_settings(
         settings.as_of, settings.timezone, os.environ["SPM_REPORTING_CURRENCY"], source_config
     )
+    if os.environ.get("SPM_PRESET"):
+        fingerprint["preset"] = os.environ["SPM_PRESET"]
     state = run_state.current_state(settings.landing_dir, REPO_ROOT, fingerprint, record)
     comparison = run_state.compare(state, record, settings.warehouse)
     forced = ("forced (--force)" if getattr(args, "force", False)
@@ -323,7 +359,7 @@ def _run_job(job: dg.UnresolvedAssetJobDefinition, args: argparse.Namespace) -> 
                   settings.landing_dir, settings.landing_dir)
         return 2
     from dagster_project.jobs import ingest_job
-    from dagster_project.summary import summarize
+    from dagster_project.summary import render_unavailable, summarize, unavailable_metrics
 
     started = time.perf_counter()
     log.info("spm %s: %s -> %s", args.command, settings.landing_dir, settings.warehouse)
@@ -338,6 +374,9 @@ def _run_job(job: dg.UnresolvedAssetJobDefinition, args: argparse.Namespace) -> 
     failures = failed_steps(result)
     if settings.warehouse.exists():
         print(summarize(settings.warehouse, result.run_id).render(checks))
+        unavailable = render_unavailable(unavailable_metrics(settings.warehouse))
+        if unavailable:
+            print(unavailable)
     for failure in failures:
         print(f"FAILED step {failure}", file=sys.stderr)
     ok = result.success and not checks.failed
@@ -537,7 +576,7 @@ def cmd_check_sources(args: argparse.Namespace) -> int:
     except SourceConfigError as error:
         log.error("%s", error)
         return 2
-    report = check_sources(settings.landing_dir, config, settings.timezone)
+    report = check_sources(settings.landing_dir, config, settings.timezone, settings.as_of)
     print(format_report(report, config), end="")
     return 0 if report.ok else 1
 
@@ -577,9 +616,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser(
         "check-sources",
         help="dry-run the ingest of a landing folder (onboarding a company's export)",
-        description="Read every landing file with the source configuration and print, per file, the mapped and "
-        "unused columns, absent optional columns, picklist values not mapped and how many rows would be "
-        "quarantined and why. Writes nothing; exits non-zero when a file would fail to load.",
+        description="Read every landing file with the source configuration and print the time zone and as-of date "
+        "it would use and, per file, the mapped, supplied and kept (_extra) columns, absent optional columns, "
+        "picklist values not mapped and how many rows would be quarantined, why, and the key that fixes it. Writes "
+        "nothing; exits non-zero when a file would fail or load no rows, when more than "
+        "check_sources.max_quarantine_share of an extract would be quarantined, or when a required extract "
+        "(hr/employee, crm/opportunity) is missing.",
     )
     _add_settings_options(check)
     check.set_defaults(func=cmd_check_sources)

@@ -35,6 +35,8 @@ class Column:
     """Appended to a failed value check, e.g. which source-configuration map to extend."""
     generated: bool = True
     """False for a column real exports carry but the generator does not write (its files stay as they were)."""
+    required_when_closed: bool = False
+    """Required only on a closed deal (IsClosed true): an open deal may not have a CloseDate or CreatedDate yet."""
 
 
 @dataclass(frozen=True)
@@ -134,8 +136,8 @@ EXTRACTS: tuple[Extract, ...] = (
             _c("StageName", "enum", True, *STAGES),
             _c("Amount", "decimal", minimum=0),
             _c("CurrencyIsoCode", required=True),
-            _c("CloseDate", "date", True),
-            _c("CreatedDate", "timestamp", True),
+            Column("CloseDate", "date", required_when_closed=True),
+            Column("CreatedDate", "timestamp", required_when_closed=True),
             _c("IsClosed", "bool", True),
             _c("IsWon", "bool", True),
             _c("Product_Line__c"),
@@ -367,4 +369,26 @@ EXTRACTS: tuple[Extract, ...] = (
 )
 
 BY_NAME: dict[str, Extract] = {e.name: e for e in EXTRACTS}
+
+REQUIRED_TO_RUN: dict[str, str] = {
+    "hr__employee": "every rep, team, target and pay line is credited to an employee of the HR roster",
+    "crm__opportunity": "bookings, the funnel, win rates and every pay line start from deals",
+}
+"""Extracts a run cannot go without, and why: `spm run` stops before ingest and dbt when one has no delivery file,
+and `spm check-sources` exits non-zero."""
+
+METRICS_FED_BY: dict[str, tuple[str, ...]] = {
+    "crm__opportunity_history": ("entered", "advanced", "conversion_rate"),
+    "finance__invoice": (
+        "receivable_due", "collected", "collected_on_time", "collection_rate", "on_time_rate", "collection_target",
+        "dso", "ar_aging",
+    ),
+    "finance__payment": ("collected", "collected_on_time", "collection_rate", "on_time_rate"),
+    "planning__target": ("revenue_target", "attainment", "new_customers_target"),
+    "hr__training": ("learning_hours", "certifications"),
+    "surveys__csat_response": ("csat_score", "csat_responses", "at_risk", "referral_candidate"),
+    "surveys__review_360": ("review_360_score", "collaboration_score"),
+}
+"""Optional extracts -> the metrics (docs/metrics.md) that cannot be computed without them. A run without one of
+them goes on; its summary lists these metrics as unavailable (they are null, never zero)."""
 

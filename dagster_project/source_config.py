@@ -9,21 +9,27 @@ knows them (a Salesforce admin) should not have to edit SQL.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from dagster_project.extracts import STAGES
+from dagster_project.extracts import BY_NAME, JOB_LEVELS, STAGES
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "source_config.yml"
+PRESET_DIR = Path(__file__).resolve().parent / "presets"
+"""Shipped configurations for known export shapes (`spm check-sources --preset NAME`, `preset:` in a company file)."""
 
 FUNNEL_STEPS = STAGES
 """The warehouse's funnel steps (metrics.md): the StageName values of the landing contract, so an org's stages each
 count as one of them."""
 
-_MERGED_PER_KEY = ("aliases", "custom_fields")
+_MERGED_PER_KEY = ("aliases", "custom_fields", "constants", "extra_columns", "check_sources")
+
+ACCOUNT_TYPES = ("Prospect", "Customer", "Former Customer")
+"""The contract's account types (extracts.py): what every value of `account_types:` maps to."""
+INVOICE_STATUSES = ("OPEN", "PARTIAL", "PAID", "VOID")
 
 
 class SourceConfigError(ValueError):
@@ -52,6 +58,8 @@ class StageRow:
     order: int
     closed: bool
     won: bool
+    codes: tuple[str, ...] = ()
+    """Codes the export may deliver instead of the label (Fxiaoke's `sales_stage` beside `sales_stage__r`)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,21 @@ class SourceConfig:
     custom_fields: dict[str, str]
     stages: tuple[StageRow, ...]
     picklists: tuple[Picklist, ...]
+    constants: dict[str, dict[str, str]] = field(default_factory=dict)
+    """extract -> contract column -> the value of every row, for a column the export does not carry."""
+    extra_columns: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    """extract -> name in raw `_extra` -> delivered header names: a company's own field, kept under a stable name."""
+    max_quarantine_share: float = 0.05
+    """check-sources fails an extract whose quarantined share of rows is above this (`check_sources:`)."""
+    preset: str | None = None
+
+    def stage_flags(self) -> dict[str, tuple[bool, bool]]:
+        """Delivered stage value (label or code) -> (closed, won), for deriving IsClosed/IsWon."""
+        out: dict[str, tuple[bool, bool]] = {}
+        for s in self.stages:
+            for v in (s.value, *s.codes):
+                out[v] = (s.closed, s.won)
+        return out
 
     def header_aliases(self, extract: str) -> dict[str, list[str]]:
         """Contract column -> extra header names for one extract, custom fields included."""
@@ -119,22 +142,96 @@ def _stages(data: dict[str, Any], path: Path) -> tuple[StageRow, ...]:
                 f"source configuration {path}: stage {item['value']!r} has step {item['step']!r}; "
                 f"use one of {', '.join(FUNNEL_STEPS)}"
             )
-        rows.append(StageRow(str(item["value"]), item["step"], i, bool(item.get("closed")), bool(item.get("won"))))
+        codes = item.get("codes") or ([item["code"]] if item.get("code") is not None else [])
+        rows.append(
+            StageRow(
+                str(item["value"]), item["step"], i, bool(item.get("closed")), bool(item.get("won")),
+                tuple(str(c) for c in (codes if isinstance(codes, list) else [codes])),
+            )
+        )
     if not rows:
         raise SourceConfigError(f"source configuration {path}: stages must list the org's stage picklist")
     return tuple(rows)
 
 
-def load_source_config(path: str | Path | None = None) -> SourceConfig:
-    """The defaults overlaid with the company's file (`path`, else SPM_SOURCE_CONFIG, else defaults only)."""
+def preset_names() -> list[str]:
+    return sorted(p.stem for p in PRESET_DIR.glob("*.yml"))
+
+
+def preset_path(name: str) -> Path:
+    path = PRESET_DIR / f"{name}.yml"
+    if not path.is_file():
+        raise SourceConfigError(f"unknown preset {name!r}; shipped presets: {', '.join(preset_names())}")
+    return path
+
+
+def _targets(data: dict[str, Any], key: str, allowed: tuple[str, ...], path: Path) -> dict[str, str]:
+    """A map whose values must be the contract's own values (a typo there would quarantine every row)."""
+    mapping = _str_map(data, key, path)
+    bad = sorted(f"{k} -> {v}" for k, v in mapping.items() if v not in allowed)
+    if bad:
+        raise SourceConfigError(
+            f"source configuration {path}: {key} maps to {', '.join(allowed)} only, not {'; '.join(bad)}"
+        )
+    return mapping
+
+
+def _account_types(data: dict[str, Any], path: Path) -> dict[str, str]:
+    return _targets(data, "account_types", ACCOUNT_TYPES, path)
+
+
+def _nested(data: dict[str, Any], key: str, path: Path) -> dict[str, dict[str, Any]]:
+    raw = data.get(key) or {}
+    if not isinstance(raw, dict) or not all(isinstance(v, dict | None) for v in raw.values()):
+        raise SourceConfigError(f"source configuration {path}: {key} maps an extract (crm__lead) to columns")
+    return {str(ext): dict(cols) for ext, cols in raw.items() if cols}
+
+
+def _check_columns(section: str, cols: dict[str, dict[str, Any]], path: Path) -> None:
+    """A `constants:` column must be a contract column of a known extract (a typo would otherwise do nothing)."""
+    for ext, names in cols.items():
+        if ext not in BY_NAME:
+            raise SourceConfigError(f"source configuration {path}: {section}: unknown extract {ext!r}")
+        unknown = sorted(set(names) - set(BY_NAME[ext].column_names))
+        if unknown:
+            raise SourceConfigError(
+                f"source configuration {path}: {section}.{ext}: {', '.join(unknown)} is not a column of {ext} "
+                "(a company's own field goes under extra_columns)"
+            )
+
+
+def load_source_config(path: str | Path | None = None, preset: str | None = None) -> SourceConfig:
+    """The defaults, overlaid with a preset, overlaid with the company's file.
+
+    The file is `path`, else SPM_SOURCE_CONFIG; the preset is `preset`, else SPM_PRESET, else the file's `preset:`
+    key. A preset is a shipped company file (dagster_project/presets/), so the company's own file only writes
+    what differs from it.
+    """
     data = _read(DEFAULT_CONFIG_PATH)
     chosen = path or os.environ.get("SPM_SOURCE_CONFIG") or None
     used = DEFAULT_CONFIG_PATH
+    own: dict[str, Any] = {}
     if chosen:
         used = Path(chosen).resolve()
-        data = _merge(data, _read(used), used)
+        own = _read(used)
+    preset = preset or os.environ.get("SPM_PRESET") or own.get("preset") or None
+    chain: list[Path] = []
+    name = preset
+    while name:  # a preset may build on another (fivetran_salesforce on salesforce_default_org)
+        ppath = preset_path(str(name))
+        if ppath in chain:
+            raise SourceConfigError(f"preset {name!r} builds on itself")
+        chain.append(ppath)
+        name = _read(ppath).get("preset")
+    for ppath in reversed(chain):
+        data = _merge(data, {k: v for k, v in _read(ppath).items() if k != "preset"}, ppath)
+    if chain and not chosen:
+        used = chain[0]
+    if chosen:
+        data = _merge(data, {k: v for k, v in own.items() if k != "preset"}, used)
     stages = _stages(data, used)
-    stage_map = {s.value: s.step for s in stages}
+    _check_columns("constants", _nested(data, "constants", used), used)
+    stage_map = {v: s.step for s in stages for v in (s.value, *s.codes)}
     picklists = (
         Picklist("crm__opportunity", "StageName", "stages", stage_map, True),
         Picklist("crm__opportunity_history", "StageName", "stages", stage_map, True),
@@ -143,6 +240,10 @@ def load_source_config(path: str | Path | None = None) -> SourceConfig:
         Picklist("crm__lead", "Rating", "lead_ratings", _str_map(data, "lead_ratings", used), False),
         Picklist("crm__task", "Type", "task_types", _str_map(data, "task_types", used), True),
         Picklist("crm__event", "Type", "event_types", _str_map(data, "event_types", used), True),
+        Picklist("crm__account", "Type", "account_types", _account_types(data, used), True),
+        Picklist("hr__employee", "job_level", "job_levels", _targets(data, "job_levels", JOB_LEVELS, used), True),
+        Picklist("finance__invoice", "status", "invoice_statuses",
+                 _targets(data, "invoice_statuses", INVOICE_STATUSES, used), True),
     )
     aliases = {
         str(ext): {
@@ -159,4 +260,13 @@ def load_source_config(path: str | Path | None = None) -> SourceConfig:
         custom_fields={str(k): str(v) for k, v in (data.get("custom_fields") or {}).items() if v},
         stages=stages,
         picklists=picklists,
+        constants={
+            e: {str(c): str(v) for c, v in cols.items()} for e, cols in _nested(data, "constants", used).items()
+        },
+        extra_columns={
+            e: {str(n): [str(h) for h in (hs if isinstance(hs, list) else [hs or n])] for n, hs in cols.items()}
+            for e, cols in _nested(data, "extra_columns", used).items()
+        },
+        max_quarantine_share=float((data.get("check_sources") or {}).get("max_quarantine_share", 0.05)),
+        preset=str(preset) if preset else None,
     )

@@ -80,3 +80,31 @@ def summarize(warehouse: Path, load_id: str | None = None) -> WarehouseSummary:
         if "intermediate.int_run_as_of" in present:
             as_of = str(con.execute("select as_of_date from intermediate.int_run_as_of").fetchone()[0])
         return WarehouseSummary(warehouse, as_of, layers, files, quarantine, quarantined_rows)
+
+
+def unavailable_metrics(warehouse: Path) -> list[tuple[str, tuple[str, ...]]]:
+    """(extract folder, metrics) for each optional extract with no row in raw (extracts.METRICS_FED_BY): the metrics
+    a run could not compute. They are null in the marts, never zero, and the summary says so by name."""
+    from dagster_project.extracts import BY_NAME, METRICS_FED_BY
+    from dagster_project.ingest.load import raw_table
+
+    out = []
+    with db.connect(warehouse, lock_attempts=10) as con:
+        present = db.tables_in(con)
+        for name, metrics in METRICS_FED_BY.items():
+            extract = BY_NAME[name]
+            has_rows = f"raw.{name}" in present and con.execute(
+                f"select exists (select 1 from {raw_table(extract)})"
+            ).fetchone()[0]
+            if not has_rows:
+                out.append((f"{extract.system}/{extract.entity}", metrics))
+    return out
+
+
+def render_unavailable(unavailable: list[tuple[str, tuple[str, ...]]]) -> str:
+    """The summary lines for `unavailable_metrics`; empty when every optional extract delivered rows."""
+    lines = [
+        f"  unavailable  {', '.join(metrics)} (no {folder} rows delivered; null, not zero)"
+        for folder, metrics in unavailable
+    ]
+    return "\n".join(lines)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,6 +119,7 @@ class Built:
     status: int
     check_output: str
     check_status: int
+    run_output: str
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +131,7 @@ def byod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     landing = tmp_path_factory.mktemp("byod_landing")
     generate(landing, scale=TEST_SCALE, seed=TEST_SEED)
     reshape_landing(landing)
+    shutil.rmtree(landing / "hr" / "training")  # an org without a training export: its metrics are unavailable
     warehouse = tmp_path_factory.mktemp("byod_wh") / "warehouse.duckdb"
     with pytest.MonkeyPatch.context() as mp:
         for var in ("SPM_LANDING_DIR", "SPM_WAREHOUSE", "SPM_SOURCE_CONFIG", "SPM_AS_OF", "SPM_REPORTING_CURRENCY"):
@@ -141,8 +144,10 @@ def byod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
             check_status = cli.main(["check-sources", *common])
-        status = cli.main(["run", *common])
-        yield Built(landing, warehouse, status, buf.getvalue(), check_status)
+        run_buf = io.StringIO()
+        with contextlib.redirect_stdout(run_buf):
+            status = cli.main(["run", *common])
+        yield Built(landing, warehouse, status, buf.getvalue(), check_status, run_buf.getvalue())
 
 
 def _q(built: Built, sql: str) -> list[tuple]:
@@ -156,6 +161,14 @@ def _q(built: Built, sql: str) -> list[tuple]:
 def test_a_fivetran_landed_default_org_builds_with_spm_run(byod: Built) -> None:
     assert byod.status == 0
     assert _q(byod, "SELECT count(*) FROM marts.mart_sales_funnel")[0][0] > 0
+
+
+def test_an_absent_optional_extract_is_named_with_its_unavailable_metrics(byod: Built) -> None:
+    line = "  unavailable  learning_hours, certifications (no hr/training rows delivered; null, not zero)"
+    assert line in byod.run_output.splitlines()
+    assert "unavailable  entered" not in byod.run_output  # delivered extracts are not listed
+    assert ("note: no delivery files for optional extract hr/training: learning_hours, certifications "
+            "unavailable (null)") in byod.check_output
 
 
 def test_snake_case_headers_are_matched_to_the_contract(byod: Built) -> None:
@@ -241,12 +254,20 @@ def test_check_sources_passes_here_and_fails_a_file_missing_a_required_column(by
                                                                              capsys: pytest.CaptureFixture[str]
                                                                              ) -> None:
     assert byod.check_status == 0
+    assert "time zone: Asia/Shanghai (set SPM_TIMEZONE" in byod.check_output
+    assert re.search(r"as-of date: \d{4}-\d{2}-\d{2} \(latest business date of a change stamp; set SPM_AS_OF",
+                     byod.check_output)
+    assert re.search(r"file\(s\) checked: all would load; \d+ row\(s\) would load, \d+ would be quarantined",
+                     byod.check_output)
     landing = tmp_path / "landing"
     (landing / "crm/opportunity").mkdir(parents=True)
-    (landing / "crm/opportunity/opportunity_20250131.csv").write_text("id,owner_id,stage_name\nO1,U1,Prospecting\n")
+    (landing / "crm/opportunity/opportunity_20250131.csv").write_text("id,stage_name\nO1,Prospecting\n")
     status = cli.main(["check-sources", "--landing", str(landing), "--source-config", str(FIXTURE_CONFIG)])
     out = capsys.readouterr().out
     assert status == 1
     assert "FAIL crm/opportunity/opportunity_20250131.csv" in out
-    assert "would fail: missing required column(s) CloseDate, CreatedDate, IsClosed, IsWon, SystemModstamp" in out
+    # IsClosed/IsWon come from the stage map, SystemModstamp from the file name, CloseDate/CreatedDate are optional
+    # while a deal is open, CurrencyIsoCode is default_currency: only OwnerId is missing, with the keys to set
+    assert ("would fail: missing required column(s) OwnerId; name your header for it in aliases.crm__opportunity "
+            "or give every row a value in constants.crm__opportunity") in out
     assert "Customer_Tier__c" not in out.split("would fail")[1].splitlines()[0]

@@ -169,6 +169,7 @@ def test_raw_tables_exist_before_any_delivery(landing: Path, con) -> None:
             ("_file_order", "BIGINT"),
             ("_load_id", "VARCHAR"),
             ("_loaded_at", "TIMESTAMP"),
+            ("_extra", "VARCHAR"),  # delivered columns the contract does not name, as JSON
         ]
     ensure_raw_schema(con)  # idempotent
     assert rows(con, "SELECT count(*) FROM raw._load_log") == [(0,)]
@@ -473,7 +474,7 @@ def test_unreadable_files_fail_by_name_while_other_files_stay_loaded(landing: Pa
     land(
         landing,
         "crm/opportunity/opportunity_20250202.csv",
-        f"{OPP_HEADER.replace(',CloseDate', '')}\n006X,001A,005A\n",
+        f"{OPP_HEADER.replace(',OwnerId', '')}\n006X,001A,005A\n",
     )
     land(landing, "crm/opportunity/opportunity_20250203.csv", "")
     land(
@@ -488,7 +489,8 @@ def test_unreadable_files_fail_by_name_while_other_files_stay_loaded(landing: Pa
 
     message = str(err.value)
     assert "crm/opportunity/opportunity_20250201.csv: not valid UTF-8 (byte 0xe9" in message
-    assert "crm/opportunity/opportunity_20250202.csv: missing required column(s) CloseDate" in message
+    assert "crm/opportunity/opportunity_20250202.csv: missing required column(s) OwnerId; name your header " \
+        "for it in aliases.crm__opportunity or give every row a value in constants.crm__opportunity" in message
     assert "crm/opportunity/opportunity_20250203.csv: empty file (no header)" in message
     assert "crm/opportunity/opportunity_20250205.csv: duplicate column(s) in header: Name" in message
     result = err.value.result
@@ -507,7 +509,7 @@ def test_unreadable_files_fail_by_name_while_other_files_stay_loaded(landing: Pa
     assert rows(con, "SELECT count(*) FROM raw._quarantine") == [(0,)]
 
 
-def test_bom_is_tolerated_and_extra_columns_are_ignored_with_a_warning(landing: Path, con) -> None:
+def test_bom_is_tolerated_and_extra_columns_are_kept_with_a_warning(landing: Path, con) -> None:
     content = "\ufeff" + f"{FX_HEADER},source_system\n2025-01,USD,7.1,2025-01-31T09:12:00Z,SAP\n"
     land(landing, "finance/fx_rate/fx_rate_20250131.csv", content)
 
@@ -515,8 +517,9 @@ def test_bom_is_tolerated_and_extra_columns_are_ignored_with_a_warning(landing: 
 
     assert result.failed == [] and result.rows_loaded == 1
     assert result.warnings == [
-        "finance/fx_rate/fx_rate_20250131.csv: ignored unknown column(s) source_system"
+        "finance/fx_rate/fx_rate_20250131.csv: column(s) not in the contract kept in _extra: source_system"
     ]
+    assert rows(con, "SELECT _extra FROM raw.finance__fx_rate") == [('{"source_system":"SAP"}',)]
     assert rows(con, "SELECT rate_month, currency, _source_row FROM raw.finance__fx_rate") == [
         ("2025-01", "USD", 1)
     ]

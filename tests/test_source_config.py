@@ -26,7 +26,8 @@ def test_missing_optional_columns_are_absent_and_only_required_ones_are_named(tm
     hm = resolve_header(account, ["ID", "name", "system_modstamp"], config)
     assert hm.mapped["Id"] == "ID" and hm.mapped["SystemModstamp"] == "system_modstamp"
     assert "Customer_Tier__c" in hm.missing_optional and "IsDeleted" in hm.missing_optional
-    with pytest.raises(HeaderProblem, match=r"^missing required column\(s\) SystemModstamp$"):
+    with pytest.raises(HeaderProblem, match=r"^missing required column\(s\) SystemModstamp; name your header for it in "
+                       r"aliases\.crm__account "):
         resolve_header(account, ["id", "name"], config)
     with pytest.raises(HeaderProblem, match="default_currency"):
         resolve_header(BY_NAME["crm__opportunity"], ["id", "owner_id", "stage_name", "close_date", "created_date",

@@ -12,7 +12,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from dagster_project.checks import gx_suites
 from dagster_project.dbt_project import dbt_project
-from dagster_project.ingest.usable import no_usable_rows_message
+from dagster_project.ingest.usable import missing_required_message, no_usable_rows_message
 from dagster_project.progress import report
 from dagster_project.resources import WarehouseResource
 from dagster_project.run_state import write_atomically
@@ -84,7 +84,7 @@ def warehouse_dbt_assets(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
     with warehouse.connect(read_only=True) as con:
-        nothing_to_build = no_usable_rows_message(con)
+        nothing_to_build = no_usable_rows_message(con) or missing_required_message(con)
     if nothing_to_build:
         raise dg.Failure(description=nothing_to_build)
     what = "full refresh" if config.full_refresh else "incremental large facts"

@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from dagster_project.db import ident
 from dagster_project.extracts import Extract
-from dagster_project.ingest.sql import lit
+from dagster_project.ingest.sql import lit, reason_expr
 from dagster_project.source_config import SourceConfig
 
 FALLBACKS: dict[str, str] = {
@@ -52,16 +54,81 @@ class HeaderMap:
     extra: list[str] = field(default_factory=list)
     active_expr: str | None = None
     """SQL predicate true for rows that are current (history mode); None when the export has no such flag."""
+    extra_expr: str = "NULL::VARCHAR"
+    """SQL for the raw `_extra` column: a JSON object of the delivered columns the contract does not name."""
+    supplied: dict[str, str] = field(default_factory=dict)
+    """contract column -> where the configuration supplied it from (a constant, the stage map, the file name)."""
 
 
-def resolve_header(extract: Extract, header: list[str], config: SourceConfig) -> HeaderMap:
-    """Map a delivered header onto the extract's contract; raise HeaderProblem naming every unmappable column."""
+CONFIG_SUPPLIED = ("constant", "stages", "delivery date")
+"""How `mapped` names a column no delivered header feeds (check-sources prints it)."""
+
+
+def _delivery_stamp(delivery: date, timezone: str) -> str:
+    """Midnight of the delivery date in company time, as UTC ISO 8601: a file's rows changed by its delivery date."""
+    start = datetime(delivery.year, delivery.month, delivery.day, tzinfo=ZoneInfo(timezone))
+    return start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def stage_flag_expr(stage: str, config: SourceConfig, which: int) -> str:
+    """SQL deriving IsClosed (which=0) or IsWon (1) from a stage value by the `stages:` map; NULL for an unknown
+    stage, which the StageName check quarantines anyway."""
+    whens = " ".join(
+        f"WHEN {lit(v)} THEN {lit('true' if flags[which] else 'false')}" for v, flags in config.stage_flags().items()
+    )
+    return f"CASE {stage} {whens} END"
+
+
+def stage_conflicts_sql(table: str, config: SourceConfig, load_id: str | None = None) -> str:
+    """SQL counting opportunities of `table` (one load's, or all) whose delivered IsClosed/IsWon disagree with the
+    closed/won of their stage in `stages:`. The delivered flags decide the outcome; the count is reported."""
+    stage = ident("StageName")
+    flag = "lower({c}) IN " + _TRUE
+    where = f" AND _load_id = {lit(load_id)}" if load_id else ""
+    return (
+        f"SELECT count(*) FROM {table} WHERE {stage_flag_expr(stage, config, 0)} IS NOT NULL{where} AND ("
+        f"({flag.format(c=ident('IsClosed'))}) <> ({stage_flag_expr(stage, config, 0)} = 'true') "
+        f"OR ({flag.format(c=ident('IsWon'))}) <> ({stage_flag_expr(stage, config, 1)} = 'true'))"
+    )
+
+
+STAGE_CONFLICT = (
+    "{n} row(s) whose IsClosed/IsWon disagree with the closed/won of their stage in stages "
+    "(the delivered flags decide the outcome; correct closed/won in stages)"
+)
+
+
+def _missing_hint(extract: Extract, missing: list[str], config: SourceConfig) -> str:
+    hint = (
+        f"; name your header for it in aliases.{extract.name} or give every row a value in "
+        f"constants.{extract.name} of the source configuration"
+    )
+    if "CurrencyIsoCode" in missing and not config.default_currency:
+        hint = " (a single-currency org sets default_currency in the source configuration)" + hint
+    return hint
+
+
+def resolve_header(
+    extract: Extract,
+    header: list[str],
+    config: SourceConfig,
+    delivery: date | None = None,
+    timezone: str | None = None,
+) -> HeaderMap:
+    """Map a delivered header onto the extract's contract; raise HeaderProblem naming every unmappable column.
+
+    A column no header feeds is supplied by the configuration where it can be: a constant (`constants:`),
+    IsClosed/IsWon from the stage map, the change stamp from the file name's delivery date (`delivery`, midnight
+    in `timezone`). Delivered columns the contract does not name go to `_extra`, keyed by their header, or by
+    their `extra_columns:` name.
+    """
     norm = [normalize(h) for h in header]
     dupes = sorted({header[i] for i, n in enumerate(norm) if Counter(norm)[n] > 1})
     if dupes:
         raise HeaderProblem(f"duplicate column(s) in header: {', '.join(dupes)}")
     pos = {n: i for i, n in enumerate(norm)}
     aliases = config.header_aliases(extract.name)
+    constants = config.constants.get(extract.name, {})
     out = HeaderMap()
     used: set[int] = set()
     missing_required: list[str] = []
@@ -86,22 +153,40 @@ def resolve_header(extract: Extract, header: list[str], config: SourceConfig) ->
         elif col.name == "CurrencyIsoCode" and config.default_currency:
             out.mapped[col.name] = "default_currency"
             out.source[col.name] = lit(config.default_currency)
+        elif col.name in constants:
+            out.mapped[col.name] = out.supplied[col.name] = f"constant {constants[col.name]!r}"
+            out.source[col.name] = lit(constants[col.name])
+        elif col.name in ("IsClosed", "IsWon") and "StageName" in out.mapped:
+            out.mapped[col.name] = out.supplied[col.name] = "stages (from StageName)"
+            out.source[col.name] = stage_flag_expr(out.source["StageName"], config, col.name == "IsWon")
+        elif col.name == extract.change_stamp and col.name in ("SystemModstamp", "updated_at") and delivery:
+            stamp = _delivery_stamp(delivery, timezone or "UTC")
+            out.mapped[col.name] = out.supplied[col.name] = f"delivery date in file name ({stamp})"
+            out.source[col.name] = lit(stamp)
         elif col.required:
             missing_required.append(col.name)
         else:
             out.missing_optional.append(col.name)
             out.source[col.name] = "NULL::VARCHAR"
     if missing_required:
-        hint = ""
-        if "CurrencyIsoCode" in missing_required:
-            hint = " (a single-currency org sets default_currency in the source configuration)"
-        raise HeaderProblem(f"missing required column(s) {', '.join(missing_required)}{hint}")
+        raise HeaderProblem(
+            f"missing required column(s) {', '.join(missing_required)}"
+            + _missing_hint(extract, missing_required, config)
+        )
     active = pos.get(normalize(ACTIVE_FLAG))
     if active is not None:
         used.add(active)
         out.active_expr = f"coalesce(lower(NULLIF(c{active}, '')) IN {_TRUE}, true)"
     ignored = {normalize(FALLBACKS[c]) for c in FALLBACKS} | {normalize(ACTIVE_FLAG)}
     out.extra = [h for i, h in enumerate(header) if i not in used and norm[i] not in ignored]
+    named = {normalize(h): name for name, hs in config.extra_columns.get(extract.name, {}).items() for h in hs}
+    pairs = [
+        f"{lit(named.get(norm[i], h))}, NULLIF(c{i}, '')"
+        for i, h in enumerate(header)
+        if i not in used and norm[i] not in ignored
+    ]
+    if pairs:
+        out.extra_expr = f"CAST(json_object({', '.join(pairs)}) AS VARCHAR)"
     return out
 
 
@@ -122,6 +207,23 @@ def normalized_expr(extract: Extract, name: str, v: str, timezone: str) -> str:
     if kind == "month":
         return f"left({v}, 7)"
     return v
+
+
+def row_reasons(extract: Extract, value_of: dict[str, str]) -> str:
+    """All of a row's problems (ingest.sql.reason_expr) plus the checks that depend on another column: CloseDate and
+    CreatedDate are required on a closed deal only, so an open deal without them yet still counts as pipeline."""
+    base = reason_expr(extract, value_of)
+    extra = []
+    if "IsClosed" in value_of:
+        closed = f"lower({value_of['IsClosed']}) IN {_TRUE}"
+        extra = [
+            f"CASE WHEN {value_of[c.name]} IS NULL AND {closed} THEN {lit(f'missing {c.name}')} END"
+            for c in extract.columns
+            if c.required_when_closed
+        ]
+    if not extra:
+        return base
+    return f"NULLIF(concat_ws('; ', {base}, {', '.join(extra)}), '')"
 
 
 def projections(extract: Extract, hm: HeaderMap, timezone: str) -> tuple[str, str]:

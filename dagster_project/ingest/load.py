@@ -15,9 +15,18 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.db import ident
-from dagster_project.extracts import EXTRACTS, Extract
+from dagster_project.extracts import EXTRACTS, METRICS_FED_BY, Extract
 from dagster_project.ingest import hash_cache
-from dagster_project.ingest.header import HeaderMap, HeaderProblem, configure, projections, resolve_header
+from dagster_project.ingest.header import (
+    STAGE_CONFLICT,
+    HeaderMap,
+    HeaderProblem,
+    configure,
+    projections,
+    resolve_header,
+    row_reasons,
+    stage_conflicts_sql,
+)
 from dagster_project.ingest.landing import (
     DeliveryFile,
     FileScan,
@@ -27,7 +36,7 @@ from dagster_project.ingest.landing import (
     scan_file,
     unknown_entries,
 )
-from dagster_project.ingest.sql import csv_line_expr, reason_expr
+from dagster_project.ingest.sql import csv_line_expr
 from dagster_project.settings import company_timezone
 from dagster_project.source_config import SourceConfig, load_source_config
 
@@ -39,6 +48,12 @@ LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_load_id", "VARCHAR"),
     ("_loaded_at", "TIMESTAMP"),
 )
+
+EXTRA_COLUMN = "_extra"
+"""Raw column holding every delivered column the contract does not name, as a JSON object (header -> text, or the
+`extra_columns:` name -> text), NULL when there was none: a company's own field reaches staging without a contract
+change. One VARCHAR column rather than one column per header: the raw tables' layout stays the same for every
+company and delivery (a new header needs no ALTER TABLE), and a file without extra columns stores NULL."""
 
 _TEMP = (
     "_ingest_stage",
@@ -113,7 +128,7 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     if "_landing_file_hash" not in existing:
         con.execute(f"CREATE TABLE IF NOT EXISTS {hash_cache.TABLE} {hash_cache.DDL}")
     for extract in EXTRACTS:
-        cols = [(c, "VARCHAR") for c in extract.column_names] + list(LINEAGE_COLUMNS)
+        cols = [(c, "VARCHAR") for c in extract.column_names] + list(LINEAGE_COLUMNS) + [(EXTRA_COLUMN, "VARCHAR")]
         have = existing.get(extract.name)
         if have is None:
             ddl = ", ".join(f"{ident(n)} {t}" for n, t in cols)
@@ -138,7 +153,7 @@ def write_picklists(con: duckdb.DuckDBPyConnection, config: SourceConfig) -> Non
     rewritten only when it differs, so repeated ingests change nothing.
     """
     rows = []
-    stages = {s.value: s for s in config.stages}
+    stages = {v: s for s in config.stages for v in (s.value, *s.codes)}
     for p in config.picklists:
         for value, mapped in p.mapping.items():
             st = stages.get(value) if p.config_key == "stages" else None
@@ -255,9 +270,9 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, f: DeliveryFile) -> list[str]
     return [n for n, _ in cols]
 
 
-def _resolve(extract: Extract, header: list[str], config: SourceConfig) -> HeaderMap:
+def _resolve(extract: Extract, header: list[str], config: SourceConfig, f: DeliveryFile, timezone: str) -> HeaderMap:
     try:
-        return resolve_header(extract, header, config)
+        return resolve_header(extract, header, config, f.delivery_date, timezone)
     except HeaderProblem as exc:
         raise _FileProblem(str(exc)) from None
 
@@ -282,20 +297,20 @@ def _load_file(
                 header = read_csv_header(f.path)
             except ValueError as exc:
                 raise _FileProblem(str(exc)) from None
-            hm = _resolve(extract, header, config)
+            hm = _resolve(extract, header, config, f, timezone)
             _stage_csv(con, f, len(header), blanks)
         else:
             header = _stage_parquet(con, f)
-            hm = _resolve(extract, header, config)
+            hm = _resolve(extract, header, config, f, timezone)
         extract = configure(extract, config)
         extra = hm.extra
         delivered, normalized = projections(extract, hm, timezone)
         active = hm.active_expr or "true"
         con.execute(
             f"""CREATE OR REPLACE TEMP VIEW _ingest_named AS
-                SELECT _k, _src, {active} AS _active, {delivered} FROM _ingest_rows"""
+                SELECT _k, _src, {active} AS _active, {delivered}, {hm.extra_expr} AS _extra FROM _ingest_rows"""
         )
-        reason = reason_expr(extract, {c: ident(c) for c in extract.column_names})
+        reason = row_reasons(extract, {c: ident(c) for c in extract.column_names})
         con.execute(
             f"""CREATE TEMP TABLE _ingest_bad AS SELECT _k, _src, reason FROM (
                     SELECT _k, _src, {reason} AS reason FROM _ingest_named WHERE _active)
@@ -320,8 +335,8 @@ def _load_file(
                 f"""INSERT INTO {raw_table(extract)} BY NAME
                     SELECT {named}, ?::VARCHAR AS _source_file, ?::VARCHAR AS _source_sha256,
                            _src AS _source_row, ?::BIGINT AS _file_order, ?::VARCHAR AS _load_id,
-                           ?::TIMESTAMP AS _loaded_at
-                    FROM (SELECT _k, _src, _active, {named} FROM _ingest_named) r{where}""",
+                           ?::TIMESTAMP AS _loaded_at, _extra
+                    FROM (SELECT _k, _src, _active, {named}, _extra FROM _ingest_named) r{where}""",
                 lineage,
             )
             quarantine_params = [extract.name, f.name, sha, load_id, loaded_at]
@@ -337,7 +352,7 @@ def _load_file(
             if inactive:
                 message += f"; {inactive} history row(s) not current (_fivetran_active = false) not loaded"
             if extra:
-                message += f"; ignored unknown column(s) {', '.join(extra)}"
+                message += f"; column(s) not in the contract kept in {EXTRA_COLUMN}: {', '.join(extra)}"
             _log_row(con, load_id, extract, f, sha, "loaded", loaded, bad + rejected, message, loaded_at)
             con.commit()
         except BaseException:
@@ -444,7 +459,12 @@ def ingest_extract(
     unknown = unknown_entries(landing_dir)
     if unknown:
         result.warnings.append(f"unknown landing folder(s) ignored by this step: {', '.join(unknown)}")
-    if not files and not extract.optional:
+    if not files and extract.name in METRICS_FED_BY:
+        result.warnings.append(
+            f"no delivery files for optional extract {extract.system}/{extract.entity}: "
+            f"{', '.join(METRICS_FED_BY[extract.name])} unavailable (null)"
+        )
+    elif not files and not extract.optional:
         result.warnings.append(f"no delivery files for required extract {extract.system}/{extract.entity}")
     hashes = hash_cache.HashCache.for_folder(con, f"{extract.system}/{extract.entity}/")
     for f in files:
@@ -483,9 +503,14 @@ def ingest_extract(
         result.rows_quarantined += quarantined
         result.rows_not_current += inactive
         if extra:
-            result.warnings.append(f"{f.name}: ignored unknown column(s) {', '.join(extra)}")
+            kept = ", ".join(extra)
+            result.warnings.append(f"{f.name}: column(s) not in the contract kept in {EXTRA_COLUMN}: {kept}")
         log(f"{f.name}: {rows} rows loaded, {quarantined} quarantined")
     hashes.flush()
+    if extract.name == "crm__opportunity" and result.files_loaded:
+        conflicts = con.execute(stage_conflicts_sql(raw_table(extract), config, load_id)).fetchone()[0]
+        if conflicts:
+            result.warnings.append(f"{extract.name}: {STAGE_CONFLICT.format(n=conflicts)}")
     if result.failed:
         lines = "\n".join(f"  {name}: {problem}" for name, problem in result.failed)
         raise IngestError(f"{extract.name}: {len(result.failed)} file(s) could not be read\n{lines}", result)

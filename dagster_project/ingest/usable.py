@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
-from dagster_project.extracts import BY_NAME
+from dagster_project.extracts import BY_NAME, REQUIRED_TO_RUN
 from dagster_project.ingest.load import raw_table
 
 TRANSACTIONAL_EXTRACTS = ("crm__opportunity", "crm__task", "finance__invoice", "finance__payment")
@@ -48,3 +48,15 @@ def no_usable_rows_message(con: duckdb.DuckDBPyConnection) -> str | None:
         + "; ".join(reasons)
         + "."
     )
+
+
+def missing_required_message(con: duckdb.DuckDBPyConnection) -> str | None:
+    """None when every extract a run cannot go without (extracts.REQUIRED_TO_RUN) has a row in raw; else the
+    sentence that stops the run before dbt, naming each and why (`spm run` checks the landing folder earlier; this
+    covers a run started elsewhere, e.g. the Dagster UI, and an extract whose every row was quarantined)."""
+    gaps = []
+    for name, why in REQUIRED_TO_RUN.items():
+        extract = BY_NAME[name]
+        if not con.execute(f"SELECT exists (SELECT 1 FROM {raw_table(extract)})").fetchone()[0]:
+            gaps.append(f"{_why_empty(con, name)} ({why})")
+    return "required extract without rows, nothing built: " + "; ".join(gaps) + "." if gaps else None

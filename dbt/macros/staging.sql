@@ -14,3 +14,10 @@
     _source_row as source_row,
     _file_order as file_order
 {%- endmacro %}
+
+{#- A company's own field, kept by ingest in the raw table's `_extra` JSON (ingest/load.py EXTRA_COLUMN) under its
+    delivered header or the name the source configuration's `extra_columns:` gives it; NULL when a delivery did not
+    carry it. Text, like every raw column: cast it in the staging model that selects it. -#}
+{% macro extra_column(name) -%}
+    json_extract_string({{ adapter.quote('_extra') }}, '$."{{ name }}"')
+{%- endmacro %}

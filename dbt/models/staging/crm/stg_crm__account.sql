@@ -10,7 +10,7 @@ renamed as (
         {{ adapter.quote('OwnerId') }} as owner_user_id,
         {{ adapter.quote('Industry') }} as industry,
         {{ adapter.quote('Customer_Tier__c') }} as tier,
-        {{ adapter.quote('Type') }} as account_type,
+        {{ picklist_value('crm__account', 'Type', adapter.quote('Type')) }} as account_type,
         {{ to_utc_timestamp(adapter.quote('CreatedDate')) }} as created_at,
         coalesce({{ to_bool(adapter.quote('IsDeleted')) }}, false) as is_deleted,
         {{ to_utc_timestamp(adapter.quote('SystemModstamp')) }} as system_modstamp,

@@ -33,7 +33,7 @@ renamed as (
         {{ to_money('net_amount') }} as net_amount,
         {{ to_money('tax_amount') }} as tax_amount,
         {{ to_money('gross_amount') }} as gross_amount,
-        status,
+        {{ picklist_value('finance__invoice', 'status', 'status') }} as status,
         coalesce({{ to_bool('is_deleted') }}, false) as is_deleted,
         {{ to_utc_timestamp('updated_at') }} as updated_at,
         {{ lineage_columns() }},

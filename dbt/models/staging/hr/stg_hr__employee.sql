@@ -14,7 +14,7 @@ renamed as (
         team_name,
         region,
         manager_employee_id,
-        job_level,
+        {{ picklist_value('hr__employee', 'job_level', 'job_level') }} as job_level,
         cast(hire_date as date) as hire_date,
         cast(termination_date as date) as termination_date,
         {{ to_money('base_monthly_salary') }} as base_monthly_salary,
