@@ -35,6 +35,9 @@ class Column:
     """Appended to a failed value check, e.g. which source-configuration map to extend."""
     generated: bool = True
     """False for a column real exports carry but the generator does not write (its files stay as they were)."""
+    date_order: str = ""
+    """For a date or timestamp column: `day_first` or `month_first` for `D-M-YYYY` values, as one file's values or
+    the source configuration settle it at ingest (ingest/values.py); empty while nothing has."""
 
 
 @dataclass(frozen=True)

@@ -8,16 +8,12 @@ quarantine shows all of a row's problems at once and a fixed file needs one roun
 from __future__ import annotations
 
 from dagster_project.extracts import (
-    BOOL_VALUES,
     CYCLE_PATTERN,
-    DATE_PATTERN,
-    DECIMAL_PATTERN,
-    INT_PATTERN,
     MONTH_PATTERN,
-    TIMESTAMP_PATTERN,
     Column,
     Extract,
 )
+from dagster_project.ingest import values
 
 
 def lit(text: str) -> str:
@@ -29,27 +25,33 @@ def _in_list(values: tuple[str, ...]) -> str:
     return ", ".join(lit(v) for v in values)
 
 
-DATE_INPUT_PATTERN = DATE_PATTERN[:-1] + r"([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$"
-"""A date, optionally with the time part real exports add (`2018-12-19 00:00:00`); ingest keeps the date."""
+DATE_INPUT_PATTERN = values.DATE_INPUT_PATTERN
 MONTH_INPUT_PATTERN = MONTH_PATTERN[:-1] + r"(-01([T ]00:00(:00(\.0+)?)?)?)?$"
 """`YYYY-MM` or the first of the month as a date (`2025-03-01`, `2025-03-01 00:00:00`)."""
 
 
+_REASONS = {
+    "date": "unparsable date",
+    "timestamp": "unparsable timestamp",
+    "decimal": "unparsable number",
+    "int": "unparsable number",
+    "bool": "unparsable boolean",
+}
+
+
 def _format_check(col: Column, v: str) -> tuple[str, str] | None:
-    """(predicate that holds for a valid non-null value, reason prefix) for the column's kind, or None."""
+    """(predicate that holds for a valid non-null value, reason prefix) for the column's kind, or None.
+
+    Dates, timestamps, numbers and booleans are valid when ingest/values.py turns them into contract text (the
+    same SQL that normalizes them), so what passes the check is exactly what loads. A day-month-year date whose
+    order is not settled passes here: it gets its own reason (`ambiguous_date_check`)."""
     kind = col.kind
-    if kind == "date":
-        ok = f"(regexp_matches({v}, {lit(DATE_INPUT_PATTERN)}) AND try_cast(left({v}, 10) AS DATE) IS NOT NULL)"
-        return ok, "unparsable date"
-    if kind == "timestamp":
-        ok = f"(regexp_matches({v}, {lit(TIMESTAMP_PATTERN)}) AND try_cast({v} AS TIMESTAMPTZ) IS NOT NULL)"
-        return ok, "unparsable timestamp"
-    if kind == "decimal":
-        return f"regexp_matches({v}, {lit(DECIMAL_PATTERN)})", "unparsable number"
-    if kind == "int":
-        return f"regexp_matches({v}, {lit(INT_PATTERN)})", "unparsable number"
-    if kind == "bool":
-        return f"lower({v}) IN ({_in_list(BOOL_VALUES)})", "unparsable boolean"
+    if kind in _REASONS:
+        ok = f"({values.value_text(col, v, 'UTC')}) IS NOT NULL"
+        ambiguous = values.ambiguous_date(col, v)
+        if ambiguous:
+            ok = f"({ok} OR {ambiguous})"
+        return ok, _REASONS[kind]
     if kind == "enum":
         return f"{v} IN ({_in_list(col.values)})", "unknown value"
     if kind == "month":
@@ -57,6 +59,16 @@ def _format_check(col: Column, v: str) -> tuple[str, str] | None:
     if kind == "cycle":
         return f"regexp_matches({v}, {lit(CYCLE_PATTERN)})", "unparsable cycle"
     return None
+
+
+def ambiguous_date_check(extract: Extract, col: Column, v: str) -> str | None:
+    """CASE yielding `ambiguous date in <col>: <value> (<setting>)` for a `D-M-YYYY` value of an unsettled column."""
+    ambiguous = values.ambiguous_date(col, v)
+    if ambiguous is None:
+        return None
+    reason = lit(f"ambiguous date in {col.name}: ")
+    hint = lit(f" ({values.ambiguity_hint(extract, col)})")
+    return f"CASE WHEN {v} IS NOT NULL AND {ambiguous} THEN {reason} || {v} || {hint} END"
 
 
 def _fmt_num(x: float) -> str:
@@ -76,8 +88,11 @@ def column_checks(extract: Extract, col: Column, v: str) -> list[str]:
         bad = lit(f"{prefix} in {name}: ")
         hint = lit(f" ({col.hint})") if col.hint else "''"
         checks.append(f"CASE WHEN {v} IS NOT NULL AND NOT {ok} THEN {bad} || {v} || {hint} END")
+        ambiguous = ambiguous_date_check(extract, col, v)
+        if ambiguous:
+            checks.append(ambiguous)
         if col.kind in ("decimal", "int"):
-            num = f"try_cast({v} AS DOUBLE)"
+            num = f"try_cast({values.number_text(v, integer=col.kind == 'int')} AS DOUBLE)"
             if col.minimum is not None:
                 prefix = "negative amount" if col.minimum == 0 else "out of range"
                 checks.append(
