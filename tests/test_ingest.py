@@ -359,7 +359,7 @@ def test_redelivery_under_another_name_is_skipped(landing: Path, con) -> None:
     assert rows(con, "SELECT count(*) FROM raw.crm__opportunity") == [(4,)]
     assert rows(con, "SELECT count(*) FROM raw._quarantine") == [(8,)]
     assert rows(con, "SELECT source_file, status, message FROM raw._load_log ORDER BY file_order") == [
-        ("crm/opportunity/opportunity_20250131.csv", "loaded", "4 rows loaded, 8 quarantined"),
+        ("crm/opportunity/opportunity_20250131.csv", "loaded", "4 rows loaded, 8 quarantined; read as UTF-8"),
         (
             "crm/opportunity/opportunity_20250201.csv",
             "skipped_duplicate",

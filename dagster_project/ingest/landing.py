@@ -21,7 +21,7 @@ from pathlib import Path
 
 from dagster_project.extracts import BY_NAME, Extract
 
-FILE_PATTERN = re.compile(r"^(?P<entity>.+)_(?P<day>\d{8})(?:_(?P<seq>\d+))?\.(?P<fmt>csv|parquet)$")
+FILE_PATTERN = re.compile(r"^(?P<entity>.+)_(?P<day>\d{8})(?:_(?P<seq>\d+))?\.(?P<fmt>csv|parquet|xlsx|xls)$")
 """`opportunity_20250131_2.csv`: entity, delivery date, optional sequence within the day, format."""
 
 _CHUNK = 8 << 20
@@ -67,7 +67,7 @@ def _parse_name(landing_dir: Path, extract: Extract, path: Path) -> DeliveryFile
     m = FILE_PATTERN.match(path.name)
     if not path.is_file() or not m or m["entity"] != extract.entity:
         raise IngestError(
-            f"{rel}: not a delivery file name; expected {extract.entity}_<YYYYMMDD>[_<n>].csv or .parquet"
+            f"{rel}: not a delivery file name; expected {extract.entity}_<YYYYMMDD>[_<n>].csv, .parquet, .xlsx or .xls"
         )
     day = m["day"]
     try:
