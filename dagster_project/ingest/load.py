@@ -309,7 +309,7 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, f: DeliveryFile, fmt: FileFormat
             ],
         )
     con.execute("CREATE TEMP VIEW _ingest_rows AS SELECT rowid + 1 AS _k, * FROM _ingest_stage")
-    return sheet.header, f"sheet {sheet.name!r}, header in row {fmt.header_row}"
+    return sheet.header, f"read from sheet {sheet.name!r}, header in row {fmt.header_row}"
 
 
 def delivered_header(con: duckdb.DuckDBPyConnection, f: DeliveryFile, fmt: FileFormat, extract: Extract) -> list[str]:
