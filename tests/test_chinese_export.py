@@ -146,7 +146,7 @@ def rewrite_as_chinese_export(folder: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def chinese(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, int]:
+def chinese(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, int, str]:
     from conftest import TEST_SCALE, TEST_SEED
 
     from dagster_project.generator import generate
@@ -159,10 +159,14 @@ def chinese(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, int]:
     with pytest.MonkeyPatch.context() as mp:
         for var in ("SPM_LANDING_DIR", "SPM_WAREHOUSE", "SPM_SOURCE_CONFIG", "SPM_AS_OF", "SPM_REPORTING_CURRENCY"):
             mp.setenv(var, "")
+        common = ["--landing", str(landing), "--source-config", str(config)]
+        check = io.StringIO()
+        with contextlib.redirect_stdout(check):
+            checked = cli.main(["check-sources", *common])
+        assert checked == 0, check.getvalue()[-3000:]
         with contextlib.redirect_stdout(io.StringIO()):
-            status = cli.main(["run", "--landing", str(landing), "--warehouse", str(warehouse),
-                               "--source-config", str(config)])
-    return landing, warehouse, status
+            status = cli.main(["run", *common, "--warehouse", str(warehouse)])
+    return landing, warehouse, status, check.getvalue()
 
 
 def _digests(warehouse: Path) -> dict[str, str]:
@@ -172,8 +176,8 @@ def _digests(warehouse: Path) -> dict[str, str]:
         return content_digests(con, ["marts"], skip_columns=LINEAGE)
 
 
-def test_the_files_really_are_chinese_gb18030_utf16_and_workbooks(chinese: tuple[Path, Path, int]) -> None:
-    landing, _, _ = chinese
+def test_the_files_really_are_chinese_gb18030_utf16_and_workbooks(chinese: tuple[Path, Path, int, str]) -> None:
+    landing, _, _, _ = chinese
     opp = sorted((landing / "crm/opportunity").glob("*.csv"))[1].read_bytes()
     assert opp.startswith("编号,客户编号,负责人".encode("gb18030"))
     text = opp.decode("gb18030")
@@ -185,9 +189,9 @@ def test_the_files_really_are_chinese_gb18030_utf16_and_workbooks(chinese: tuple
 
 
 def test_a_chinese_export_builds_marts_equal_to_the_plain_folders(
-    chinese: tuple[Path, Path, int], built_warehouse  # type: ignore[no-untyped-def]
+    chinese: tuple[Path, Path, int, str], built_warehouse  # type: ignore[no-untyped-def]
 ) -> None:
-    _, warehouse, status = chinese
+    _, warehouse, status, _ = chinese
     assert status == 0
     plain, got = _digests(built_warehouse.warehouse), _digests(warehouse)
     assert len(plain) > 20 and set(got) == set(plain)
@@ -196,9 +200,9 @@ def test_a_chinese_export_builds_marts_equal_to_the_plain_folders(
 
 
 def test_the_load_log_names_each_encoding_and_the_quarantine_matches(
-    chinese: tuple[Path, Path, int], built_warehouse  # type: ignore[no-untyped-def]
+    chinese: tuple[Path, Path, int, str], built_warehouse  # type: ignore[no-untyped-def]
 ) -> None:
-    _, warehouse, _ = chinese
+    _, warehouse, _, _ = chinese
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         read_as = dict(con.execute(
@@ -218,3 +222,10 @@ def test_the_load_log_names_each_encoding_and_the_quarantine_matches(
     finally:
         plain.close()
     assert quarantined == expected  # the generator's malformed rows, and only those, in both
+
+
+def test_check_sources_reads_the_chinese_files_as_the_load_does(chinese: tuple[Path, Path, int, str]) -> None:
+    out = chinese[3]
+    assert "ok   hr/employee/employee_20241231.xlsx" in out and "FAIL" not in out
+    assert "matched by name: invoice_id <- 发票编号" in out
+    assert "matched by name: Id <- 编号, AccountId <- 客户编号" in out

@@ -346,3 +346,17 @@ def test_the_first_sheet_is_the_default_and_a_missing_sheet_names_the_setting(
     with pytest.raises(IngestError, match=r"no sheet 'Roster' \(sheets: 说明, 花名册\); fix "
                                           r"file_formats\.hr__employee\.sheet"):
         load(con, landing, cfg, extract=EMP, load_id="L2")
+
+
+def test_a_legacy_xls_workbook_loads(landing: Path, con, tmp_path: Path) -> None:
+    """tests/fixtures/hr_roster_legacy.xls is a real BIFF8 workbook (written once with xlwt 1.3.0, date cells
+    formatted YYYY-MM-DD): no maintained library writes .xls any more, python-calamine still reads it."""
+    fixture = Path(__file__).parent / "fixtures" / "hr_roster_legacy.xls"
+    land(landing, "hr/employee/employee_20250131.xls", fixture.read_bytes())
+    result = load(con, landing, emp_config(tmp_path, "file_formats:\n  hr__employee: {sheet: 花名册}\n"), extract=EMP)
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 0)
+    assert q(con, "SELECT employee_id, full_name, hire_date, termination_date, base_monthly_salary, _source_row "
+                  "FROM raw.hr__employee ORDER BY 1") == [
+        ("E1", "张三", "2020-03-01", None, "18000.5", 2),
+        ("E2", "李四", "2019-07-15", "2024-12-31", "32000", 3),
+    ]
