@@ -159,7 +159,7 @@ def normalized_expr(extract: Extract, name: str, v: str, timezone: str) -> str:
     column is midnight company time, numbers lose thousands separators and currency signs, booleans are
     `true`/`false`, a month keeps `YYYY-MM`."""
     col = extract.column(name)
-    text = value_text(col, v, timezone)
+    text = value_text(col, v, timezone, validated=True)
     if text is not None:
         return text
     if col.kind == "month":

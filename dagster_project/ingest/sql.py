@@ -43,14 +43,13 @@ def _format_check(col: Column, v: str) -> tuple[str, str] | None:
     """(predicate that holds for a valid non-null value, reason prefix) for the column's kind, or None.
 
     Dates, timestamps, numbers and booleans are valid when ingest/values.py turns them into contract text (the
-    same SQL that normalizes them), so what passes the check is exactly what loads. A day-month-year date whose
-    order is not settled passes here: it gets its own reason (`ambiguous_date_check`)."""
+    same SQL that normalizes them), so what passes the check is exactly what loads."""
     kind = col.kind
     if kind in _REASONS:
         ok = f"({values.value_text(col, v, 'UTC')}) IS NOT NULL"
-        ambiguous = values.ambiguous_date(col, v)
-        if ambiguous:
-            ok = f"({ok} OR {ambiguous})"
+        fast = values.contract_form(col, v)
+        if fast:  # the contract's own form decides with one pattern and one cast, as before real exports were read
+            ok = f"(CASE WHEN {fast[0]} THEN {fast[1]} ELSE {ok} END)"
         return ok, _REASONS[kind]
     if kind == "enum":
         return f"{v} IN ({_in_list(col.values)})", "unknown value"
@@ -61,14 +60,19 @@ def _format_check(col: Column, v: str) -> tuple[str, str] | None:
     return None
 
 
-def ambiguous_date_check(extract: Extract, col: Column, v: str) -> str | None:
-    """CASE yielding `ambiguous date in <col>: <value> (<setting>)` for a `D-M-YYYY` value of an unsettled column."""
+def _date_reason(extract: Extract, col: Column, v: str, ok: str, bad: str, hint: str) -> str | None:
+    """For a date or timestamp column whose day/month order is not settled: one CASE yielding `ambiguous date in
+    <col>: <value> (<setting>)` for a `D-M-YYYY` value and the usual unparsable reason otherwise. One CASE so the
+    day-month test runs only for the rare values that fail to parse, not for every row."""
     ambiguous = values.ambiguous_date(col, v)
     if ambiguous is None:
         return None
     reason = lit(f"ambiguous date in {col.name}: ")
-    hint = lit(f" ({values.ambiguity_hint(extract, col)})")
-    return f"CASE WHEN {v} IS NOT NULL AND {ambiguous} THEN {reason} || {v} || {hint} END"
+    why = lit(f" ({values.ambiguity_hint(extract, col)})")
+    return (
+        f"CASE WHEN {v} IS NULL OR {ok} THEN NULL WHEN {ambiguous} THEN {reason} || {v} || {why} "
+        f"ELSE {bad} || {v} || {hint} END"
+    )
 
 
 def _fmt_num(x: float) -> str:
@@ -87,12 +91,11 @@ def column_checks(extract: Extract, col: Column, v: str) -> list[str]:
         ok, prefix = fmt
         bad = lit(f"{prefix} in {name}: ")
         hint = lit(f" ({col.hint})") if col.hint else "''"
-        checks.append(f"CASE WHEN {v} IS NOT NULL AND NOT {ok} THEN {bad} || {v} || {hint} END")
-        ambiguous = ambiguous_date_check(extract, col, v)
-        if ambiguous:
-            checks.append(ambiguous)
+        dated = _date_reason(extract, col, v, ok, bad, hint)
+        checks.append(dated or f"CASE WHEN {v} IS NOT NULL AND NOT {ok} THEN {bad} || {v} || {hint} END")
         if col.kind in ("decimal", "int"):
-            num = f"try_cast({values.number_text(v, integer=col.kind == 'int')} AS DOUBLE)"
+            # coalesce tries the second only where the plain cast fails (a separator, a sign, full-width digits)
+            num = f"coalesce(try_cast({v} AS DOUBLE), try_cast({values.number_text(v, col.kind == 'int')} AS DOUBLE))"
             if col.minimum is not None:
                 prefix = "negative amount" if col.minimum == 0 else "out of range"
                 checks.append(

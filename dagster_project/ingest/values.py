@@ -125,14 +125,24 @@ def _epoch(t: str) -> str:
 _ISO_Z = "'%Y-%m-%dT%H:%M:%S.%fZ'"
 
 
-def date_text(v: str, timezone: str, order: str = "") -> str:
+_PLAIN_DATE = r"^\d{4}-\d{2}-\d{2}$"
+_ZONED_TIMESTAMP = TIMESTAMP_PATTERN.replace(")?$", ")$")
+"""An ISO timestamp with its zone: the generator's and Salesforce's form, passed through as delivered."""
+
+
+def date_text(v: str, timezone: str, order: str = "", validated: bool = False) -> str:
     """The contract date `YYYY-MM-DD` of any accepted date form, or NULL. A zoned value or an epoch instant keeps
-    its date in company time; a time of day otherwise is dropped (the date is what the field means)."""
+    its date in company time; a time of day otherwise is dropped (the date is what the field means).
+
+    The contract's own `YYYY-MM-DD` is tested first, with one regular expression, so the generator's files cost
+    what they always did; `validated` (the row passed this same expression before) skips its calendar check."""
     t = _ascii(v)
     local = f"try_cast({_local_text(t, order)} AS TIMESTAMP)"
     zoned = f"strftime(timezone({lit(timezone)}, try_cast({v} AS TIMESTAMPTZ)), '%Y-%m-%d')"
+    plain = v if validated else f"CASE WHEN try_cast({v} AS DATE) IS NOT NULL THEN {v} END"
     return (
-        f"CASE WHEN regexp_matches({v}, {lit(DATE_INPUT_PATTERN)}) THEN "
+        f"CASE WHEN regexp_matches({v}, {lit(_PLAIN_DATE)}) THEN {plain} "
+        f"WHEN regexp_matches({v}, {lit(DATE_INPUT_PATTERN)}) THEN "
         f"CASE WHEN try_cast(left({v}, 10) AS DATE) IS NULL THEN NULL "
         f"WHEN regexp_matches({v}, {lit(_ZONE)}) THEN {zoned} ELSE left({v}, 10) END "
         f"WHEN regexp_matches({t}, {lit(SERIAL_PATTERN)}) THEN strftime({_serial(t)}, '%Y-%m-%d') "
@@ -142,19 +152,21 @@ def date_text(v: str, timezone: str, order: str = "") -> str:
     )
 
 
-def timestamp_text(v: str, timezone: str, order: str = "") -> str:
+def timestamp_text(v: str, timezone: str, order: str = "", validated: bool = False) -> str:
     """The contract timestamp (ISO 8601, UTC when it has no zone) of any accepted form, or NULL.
 
     An ISO timestamp is kept as delivered (`Z` added when it has no zone); a date alone is midnight company time;
-    another form with a time of day is that time in UTC; epoch milliseconds are the instant."""
+    another form with a time of day is that time in UTC; epoch milliseconds are the instant. A zoned ISO timestamp
+    is tested first (`validated`: without its calendar check), as in `date_text`."""
     t = _ascii(v)
     local_text = _local_text(t, order)
     local = f"try_cast({local_text} AS TIMESTAMP)"
     midnight = f"strftime(timezone('UTC', timezone({lit(timezone)}, {{ts}})), {_ISO_Z})"
+    zoned = v if validated else f"CASE WHEN try_cast({v} AS TIMESTAMPTZ) IS NOT NULL THEN {v} END"
     return (
-        f"CASE WHEN regexp_matches({v}, {lit(TIMESTAMP_PATTERN)}) THEN "
-        f"CASE WHEN try_cast({v} AS TIMESTAMPTZ) IS NULL THEN NULL "
-        f"WHEN regexp_matches({v}, {lit(_ZONE)}) THEN {v} ELSE {v} || 'Z' END "
+        f"CASE WHEN regexp_matches({v}, {lit(_ZONED_TIMESTAMP)}) THEN {zoned} "
+        f"WHEN regexp_matches({v}, {lit(TIMESTAMP_PATTERN)}) THEN "
+        f"CASE WHEN try_cast({v} AS TIMESTAMPTZ) IS NOT NULL THEN {v} || 'Z' END "
         f"WHEN regexp_matches({t}, {lit(EPOCH_MS_PATTERN)}) THEN strftime({_epoch(t)}, {_ISO_Z}) "
         f"WHEN regexp_matches({t}, {lit(SERIAL_PATTERN)}) THEN "
         f"CASE WHEN contains({t}, '.') THEN strftime({_serial(t)}, {_ISO_Z}) "
@@ -164,18 +176,29 @@ def timestamp_text(v: str, timezone: str, order: str = "") -> str:
     )
 
 
+def contract_form(col: Column, v: str) -> tuple[str, str] | None:
+    """(is it the contract's own form, is it valid) as two cheap SQL predicates for a date or timestamp column, so
+    validating the generator's files costs one pattern and one cast per value; None for other kinds."""
+    if col.kind == "date":
+        return f"regexp_matches({v}, {lit(_PLAIN_DATE)})", f"try_cast({v} AS DATE) IS NOT NULL"
+    if col.kind == "timestamp":
+        return f"regexp_matches({v}, {lit(_ZONED_TIMESTAMP)})", f"try_cast({v} AS TIMESTAMPTZ) IS NOT NULL"
+    return None
+
+
 def is_checkbox(extract: Extract, col: Column) -> bool:
     """A Salesforce checkbox: a boolean of a CRM extract. Salesforce never has a null checkbox, and its exports
     write false as an empty field, so a delivered empty value is false (docs/sources.md lists the columns)."""
     return extract.system == "crm" and col.kind == "bool"
 
 
-def value_text(col: Column, v: str, timezone: str) -> str | None:
-    """The contract text of `v` for the column's kind, NULL when unparsable; None for kinds taken as delivered."""
+def value_text(col: Column, v: str, timezone: str, validated: bool = False) -> str | None:
+    """The contract text of `v` for the column's kind, NULL when unparsable; None for kinds taken as delivered.
+    `validated`: the value passed the same expression already (the load normalizes only rows that did)."""
     if col.kind == "date":
-        return date_text(v, timezone, col.date_order)
+        return date_text(v, timezone, col.date_order, validated)
     if col.kind == "timestamp":
-        return timestamp_text(v, timezone, col.date_order)
+        return timestamp_text(v, timezone, col.date_order, validated)
     if col.kind in ("decimal", "int"):
         return number_text(v, integer=col.kind == "int")
     if col.kind == "bool":
@@ -183,11 +206,22 @@ def value_text(col: Column, v: str, timezone: str) -> str | None:
     return None
 
 
+_SEPARATORS = "('-', '/', '.', '－', '／', '．')"
+
+
+def is_dmy(v: str) -> str:
+    """SQL predicate: `v` is a `D-M-YYYY` / `M-D-YYYY` value. A separator second or third is checked first: every
+    other accepted form has digits there, so the regular expression runs only for the few candidates (this check
+    runs on every row of every date column of every file)."""
+    maybe = f"(substr({v}, 2, 1) IN {_SEPARATORS} OR substr({v}, 3, 1) IN {_SEPARATORS})"
+    return f"(CASE WHEN {maybe} THEN regexp_matches({_ascii(v)}, {lit(DMY_PATTERN)}) ELSE false END)"
+
+
 def ambiguous_date(col: Column, v: str) -> str | None:
     """SQL predicate: `v` is a day-month-year value whose order this column has not settled (None: it has)."""
     if col.kind not in ("date", "timestamp") or col.date_order in DATE_ORDERS:
         return None
-    return f"regexp_matches({_ascii(v)}, {lit(DMY_PATTERN)})"
+    return is_dmy(v)
 
 
 def ambiguity_hint(extract: Extract, col: Column) -> str:
@@ -214,11 +248,11 @@ def settle_date_orders(
     if open_cols:
         aggs = []
         for c in open_cols:
-            t = _ascii(f'"{c.name}"')
-            dmy = f"regexp_matches({t}, {lit(DMY_PATTERN)})"
+            v = f'"{c.name}"'
+            t = _ascii(v)
             for field in (1, 2):
                 part = f"try_cast(regexp_extract({t}, '^(\\d{{1,2}})[-/.](\\d{{1,2}})', {field}) AS INTEGER)"
-                aggs.append(f"coalesce(bool_or({dmy} AND {part} > 12), false)")
+                aggs.append(f"coalesce(bool_or(CASE WHEN {is_dmy(v)} THEN {part} > 12 END), false)")
         found = con.execute(f"SELECT {', '.join(aggs)} FROM {view}").fetchone()
         assert found is not None
         for i, c in enumerate(open_cols):
