@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from dagster_project.db import ident
 from dagster_project.extracts import Extract
 from dagster_project.ingest.sql import lit
-from dagster_project.ingest.values import is_checkbox, value_text
+from dagster_project.ingest.values import contract_text, is_checkbox, value_text
 from dagster_project.source_config import SourceConfig
 
 FALLBACKS: dict[str, str] = {
@@ -153,13 +153,14 @@ def _match(extract: Extract, column: str, aliases: list[str], header: list[str],
     return found[0] if found else None
 
 
-def normalized_expr(extract: Extract, name: str, v: str, timezone: str) -> str:
+def normalized_expr(extract: Extract, name: str, v: str, timezone: str, full: bool = True) -> str:
     """The contract text of a validated value (ingest/values.py): a date keeps its date (in company time when it has
     a zone), a timestamp without zone is UTC (what Fivetran and the Bulk API write) and a date alone in a timestamp
     column is midnight company time, numbers lose thousands separators and currency signs, booleans are
-    `true`/`false`, a month keeps `YYYY-MM`."""
+    `true`/`false`, a month keeps `YYYY-MM`. Without `full`, for a value in the contract's own form, the short
+    expression that normalizes only those (values.contract_text)."""
     col = extract.column(name)
-    text = value_text(col, v, timezone, validated=True)
+    text = value_text(col, v, timezone, validated=True) if full else contract_text(col, v, timezone)
     if text is not None:
         return text
     if col.kind == "month":
@@ -167,7 +168,7 @@ def normalized_expr(extract: Extract, name: str, v: str, timezone: str) -> str:
     return v
 
 
-def projections(extract: Extract, hm: HeaderMap, timezone: str) -> tuple[str, str]:
+def projections(extract: Extract, hm: HeaderMap, timezone: str, full: bool = True) -> tuple[str, str]:
     """(select list of delivered values, select list of normalized values) over `_ingest_rows`.
 
     A Salesforce checkbox the file delivers reads an empty field as false (values.is_checkbox)."""
@@ -178,7 +179,7 @@ def projections(extract: Extract, hm: HeaderMap, timezone: str) -> tuple[str, st
             src = f"coalesce({src}, 'false')"
         delivered.append(f"{src} AS {ident(col.name)}")
     norm = ", ".join(
-        f"{normalized_expr(extract, c, ident(c), timezone)} AS {ident(c)}" for c in extract.column_names
+        f"{normalized_expr(extract, c, ident(c), timezone, full)} AS {ident(c)}" for c in extract.column_names
     )
     return ", ".join(delivered), norm
 

@@ -17,7 +17,14 @@ import duckdb
 from dagster_project.db import ident
 from dagster_project.extracts import EXTRACTS, Extract
 from dagster_project.ingest import encoding, hash_cache, workbook
-from dagster_project.ingest.header import HeaderMap, HeaderProblem, configure, projections, resolve_header
+from dagster_project.ingest.header import (
+    HeaderMap,
+    HeaderProblem,
+    configure,
+    normalized_expr,
+    projections,
+    resolve_header,
+)
 from dagster_project.ingest.landing import (
     DeliveryFile,
     FileScan,
@@ -48,6 +55,7 @@ _TEMP = (
     "_ingest_rej",
     "_ingest_ord",
     "_ingest_bad",
+    "_ingest_odd",
 )
 
 
@@ -168,6 +176,7 @@ def _naive_utc(ts: datetime) -> datetime:
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DROP VIEW IF EXISTS temp.main._ingest_checked")
     con.execute("DROP VIEW IF EXISTS temp.main._ingest_named")
     con.execute("DROP VIEW IF EXISTS temp.main._ingest_rows")
     for name in _TEMP:
@@ -335,6 +344,49 @@ def _csv_line(cells: list[str | None]) -> str:
     return buf.getvalue()
 
 
+def _validate(
+    con: duckdb.DuckDBPyConnection, extract: Extract, hm: HeaderMap, fmt: FileFormat, timezone: str
+) -> tuple[Extract, str]:
+    """Check every row of `_ingest_named` into `_ingest_bad` (rows to quarantine, with every reason); return the
+    extract with its date orders settled and the select list that normalizes the rows over `_ingest_checked`.
+
+    Two passes, so that the generator's files and any export in the contract's own forms cost what they did: the
+    short contract checks run over every row; only the rows they reject (`_ingest_odd`: a real export's
+    `2024/1/5` or `12,345.60`, or a bad value) are checked again with every accepted form (ingest/values.py), and
+    only those are normalized with the long expressions. Day-first or month-first is settled over the rejected
+    rows too: a `D-M-YYYY` value is never in the contract form, so they hold all of them."""
+    value_of = {c: ident(c) for c in extract.column_names}
+    con.execute(
+        f"""CREATE TEMP TABLE _ingest_odd AS SELECT _k, _src, reason FROM (
+                SELECT _k, _src, {reason_expr(extract, value_of, full=False)} AS reason
+                FROM _ingest_named WHERE _active)
+            WHERE reason IS NOT NULL"""
+    )
+    odd = con.execute("SELECT count(*) FROM _ingest_odd").fetchone()[0]  # type: ignore[index]
+    _, plain = projections(extract, hm, timezone, full=False)
+    if not odd:
+        con.execute("CREATE TEMP TABLE _ingest_bad AS SELECT * FROM _ingest_odd")
+        con.execute("CREATE TEMP VIEW _ingest_checked AS SELECT * FROM _ingest_named")
+        return extract, plain
+    rows = "(SELECT n.* FROM _ingest_named n WHERE n._k IN (SELECT _k FROM _ingest_odd))"
+    extract = settle_date_orders(con, extract, rows, fmt.date_order)
+    con.execute(
+        f"""CREATE TEMP TABLE _ingest_bad AS SELECT _k, _src, reason FROM (
+                SELECT _k, _src, {reason_expr(extract, value_of)} AS reason FROM {rows})
+            WHERE reason IS NOT NULL"""
+    )
+    con.execute(
+        """CREATE TEMP VIEW _ingest_checked AS
+           SELECT n.*, n._k IN (SELECT _k FROM _ingest_odd) AS _odd FROM _ingest_named n"""
+    )
+    normalized = ", ".join(
+        f"CASE WHEN _odd THEN {normalized_expr(extract, c, ident(c), timezone)} "
+        f"ELSE {normalized_expr(extract, c, ident(c), timezone, full=False)} END AS {ident(c)}"
+        for c in extract.column_names
+    )
+    return extract, normalized
+
+
 def _resolve(extract: Extract, header: list[str], config: SourceConfig) -> HeaderMap:
     try:
         return resolve_header(extract, header, config)
@@ -374,14 +426,7 @@ def _load_file(
             f"""CREATE OR REPLACE TEMP VIEW _ingest_named AS
                 SELECT _k, _src, {active} AS _active, {delivered} FROM _ingest_rows"""
         )
-        extract = settle_date_orders(con, extract, "_ingest_named", fmt.date_order)
-        _, normalized = projections(extract, hm, timezone)
-        reason = reason_expr(extract, {c: ident(c) for c in extract.column_names})
-        con.execute(
-            f"""CREATE TEMP TABLE _ingest_bad AS SELECT _k, _src, reason FROM (
-                    SELECT _k, _src, {reason} AS reason FROM _ingest_named WHERE _active)
-                WHERE reason IS NOT NULL"""
-        )
+        extract, normalized = _validate(con, extract, hm, fmt, timezone)
         accepted, bad, rejected, inactive = con.execute(
             """SELECT (SELECT count(*) FROM _ingest_stage), (SELECT count(*) FROM _ingest_bad),
                       (SELECT count(*) FROM _ingest_rej), (SELECT count(*) FROM _ingest_named WHERE NOT _active)"""
@@ -394,7 +439,7 @@ def _load_file(
             where += " AND NOT EXISTS (SELECT 1 FROM _ingest_bad b WHERE b._k = r._k)"
         if bad or rejected or inactive:  # joins may reorder rows; keep the raw table in file order
             where += " ORDER BY _src"
-        named = normalized
+        named = ", ".join(ident(c) for c in extract.column_names)
         raw_text = csv_line_expr([f"r.c{i}" for i in range(len(header))])
         con.begin()
         try:
@@ -403,7 +448,7 @@ def _load_file(
                     SELECT {named}, ?::VARCHAR AS _source_file, ?::VARCHAR AS _source_sha256,
                            _src AS _source_row, ?::BIGINT AS _file_order, ?::VARCHAR AS _load_id,
                            ?::TIMESTAMP AS _loaded_at
-                    FROM (SELECT _k, _src, _active, {named} FROM _ingest_named) r{where}""",
+                    FROM (SELECT _k, _src, _active, {normalized} FROM _ingest_checked) r{where}""",
                 lineage,
             )
             quarantine_params = [extract.name, f.name, sha, load_id, loaded_at]

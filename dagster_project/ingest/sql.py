@@ -39,18 +39,17 @@ _REASONS = {
 }
 
 
-def _format_check(col: Column, v: str) -> tuple[str, str] | None:
+def _format_check(col: Column, v: str, full: bool = True) -> tuple[str, str] | None:
     """(predicate that holds for a valid non-null value, reason prefix) for the column's kind, or None.
 
-    Dates, timestamps, numbers and booleans are valid when ingest/values.py turns them into contract text (the
-    same SQL that normalizes them), so what passes the check is exactly what loads."""
+    With `full`, dates, timestamps, numbers and booleans are valid when ingest/values.py turns them into contract
+    text (the same SQL that normalizes them), so what passes the check is exactly what loads; without, only the
+    contract's own forms pass (`values.contract_check`: the cheap first pass over every row)."""
     kind = col.kind
     if kind in _REASONS:
-        ok = f"({values.value_text(col, v, 'UTC')}) IS NOT NULL"
-        fast = values.contract_form(col, v)
-        if fast:  # the contract's own form decides with one pattern and one cast, as before real exports were read
-            ok = f"(CASE WHEN {fast[0]} THEN {fast[1]} ELSE {ok} END)"
-        return ok, _REASONS[kind]
+        if not full:
+            return values.contract_check(col, v) or "true", _REASONS[kind]
+        return f"({values.value_text(col, v, 'UTC')}) IS NOT NULL", _REASONS[kind]
     if kind == "enum":
         return f"{v} IN ({_in_list(col.values)})", "unknown value"
     if kind == "month":
@@ -79,23 +78,24 @@ def _fmt_num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def column_checks(extract: Extract, col: Column, v: str) -> list[str]:
+def column_checks(extract: Extract, col: Column, v: str, full: bool = True) -> list[str]:
     """CASE expressions that yield one reason text for `col` (read from SQL expression `v`) or NULL."""
     name = col.name
     checks: list[str] = []
     if col.required:
         missing = f"missing key {name}" if name in extract.key else f"missing {name}"
         checks.append(f"CASE WHEN {v} IS NULL THEN {lit(missing)} END")
-    fmt = _format_check(col, v)
+    fmt = _format_check(col, v, full)
     if fmt is not None:
         ok, prefix = fmt
         bad = lit(f"{prefix} in {name}: ")
         hint = lit(f" ({col.hint})") if col.hint else "''"
-        dated = _date_reason(extract, col, v, ok, bad, hint)
+        dated = _date_reason(extract, col, v, ok, bad, hint) if full else None
         checks.append(dated or f"CASE WHEN {v} IS NOT NULL AND NOT {ok} THEN {bad} || {v} || {hint} END")
         if col.kind in ("decimal", "int"):
-            # coalesce tries the second only where the plain cast fails (a separator, a sign, full-width digits)
-            num = f"coalesce(try_cast({v} AS DOUBLE), try_cast({values.number_text(v, col.kind == 'int')} AS DOUBLE))"
+            num = f"try_cast({v} AS DOUBLE)"
+            if full:  # the second cast runs only where the plain one fails (a separator, a sign, full-width digits)
+                num = f"coalesce({num}, try_cast({values.number_text(v, col.kind == 'int')} AS DOUBLE))"
             if col.minimum is not None:
                 prefix = "negative amount" if col.minimum == 0 else "out of range"
                 checks.append(
@@ -110,13 +110,14 @@ def column_checks(extract: Extract, col: Column, v: str) -> list[str]:
     return checks
 
 
-def reason_expr(extract: Extract, value_of: dict[str, str]) -> str:
+def reason_expr(extract: Extract, value_of: dict[str, str], full: bool = True) -> str:
     """All of a row's problems joined by '; ', NULL for a valid row.
 
-    `value_of` maps a contract column to the SQL expression holding its value ('' already made NULL).
+    `value_of` maps a contract column to the SQL expression holding its value ('' already made NULL). `full`: the
+    checks accept every form real exports write (ingest/values.py); without, only the contract's own forms.
     concat_ws skips NULLs, so each passing check simply contributes nothing.
     """
-    parts = [c for col in extract.columns for c in column_checks(extract, col, value_of[col.name])]
+    parts = [c for col in extract.columns for c in column_checks(extract, col, value_of[col.name], full)]
     if not parts:
         return "NULL"
     return "NULLIF(concat_ws('; ', " + ", ".join(parts) + "), '')"
