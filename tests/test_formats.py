@@ -118,6 +118,11 @@ def test_two_columns_matching_one_name_nameless_headers_and_empty_aliases_are_er
         resolve_header(OPP, [*CN.values(), "商机 金额"], config)
     with pytest.raises(HeaderProblem, match=r"header without a name to match by: column 11 \('#'\), column 12 "):
         resolve_header(OPP, [*CN.values(), "#", ""], config)
+    both = tmp_path / "both.yml"
+    both.write_text("aliases:\n  crm__opportunity:\n    Name: [商机金额]\n    Amount: [商机金额]\n", encoding="utf-8")
+    with pytest.raises(HeaderProblem, match=r"^column 商机金额 matches both Name and Amount \(by name or "
+                                            r"aliases\.crm__opportunity\); change the alias$"):
+        resolve_header(OPP, ["Id", "商机金额"], load_source_config(both))
     bad = config_file(tmp_path, "")
     bad.write_text("aliases:\n  crm__opportunity:\n    Amount: ['（）']\n", encoding="utf-8")
     with pytest.raises(HeaderProblem, match=r"alias '（）' for Amount has no letter or digit to match by; fix "

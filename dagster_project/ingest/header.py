@@ -73,8 +73,16 @@ def resolve_header(extract: Extract, header: list[str], config: SourceConfig) ->
     out = HeaderMap()
     used: set[int] = set()
     missing_required: list[str] = []
+    claimed: dict[int, str] = {}
     for col in extract.columns:
         i = _match(extract, col.name, aliases.get(col.name, []), header, pos)
+        if i is not None and i in claimed:  # one delivered column read as two contract columns is a guess too
+            raise HeaderProblem(
+                f"column {header[i]} matches both {claimed[i]} and {col.name} (by name or aliases.{extract.name}); "
+                "change the alias"
+            )
+        if i is not None:
+            claimed[i] = col.name
         fallback = FALLBACKS.get(col.name)
         j = pos.get(normalize(fallback)) if fallback else None
         if i is not None:
