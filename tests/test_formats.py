@@ -365,3 +365,23 @@ def test_a_legacy_xls_workbook_loads(landing: Path, con, tmp_path: Path) -> None
         ("E1", "张三", "2020-03-01", None, "18000.5", 2),
         ("E2", "李四", "2019-07-15", "2024-12-31", "32000", 3),
     ]
+
+
+def test_sheet_rows_count_from_the_top_of_the_sheet_when_it_starts_lower(landing: Path, con, tmp_path: Path) -> None:
+    """A sheet whose first two rows are empty (its used range starts at row 3, column B): the header is still row 3
+    and the data rows keep their sheet numbers, as Excel shows them."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    for j, h in enumerate(EMP_HEADER, start=2):
+        ws.cell(row=3, column=j, value=h)
+    for i, emp in enumerate(("E1", "E2"), start=4):
+        for j, v in enumerate([emp, "某", "T01", "Sales Rep", date(2020, 3, 1), None, 100, "CNY",
+                               "2025-01-31T09:00:00Z"], start=2):
+            ws.cell(row=i, column=j, value=v)
+    path = landing / "hr/employee/employee_20250131.xlsx"
+    path.parent.mkdir(parents=True)
+    wb.save(path)
+    load(con, landing, emp_config(tmp_path, "file_formats:\n  hr__employee: {header_row: 3}\n"), extract=EMP)
+    assert q(con, "SELECT employee_id, _source_row FROM raw.hr__employee ORDER BY 1") == [("E1", 4), ("E2", 5)]
