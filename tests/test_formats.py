@@ -390,3 +390,25 @@ def test_sheet_rows_count_from_the_top_of_the_sheet_when_it_starts_lower(landing
     wb.save(path)
     load(con, landing, emp_config(tmp_path, "file_formats:\n  hr__employee: {header_row: 3}\n"), extract=EMP)
     assert q(con, "SELECT employee_id, _source_row FROM raw.hr__employee ORDER BY 1") == [("E1", 4), ("E2", 5)]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("crm__oportunity: {encoding: gbk}", r"file_formats\.crm__oportunity: no such extract"),
+        ("hr__employee: {header_row: 0}", r"file_formats\.hr__employee\.header_row: a sheet row number"),
+        ("hr__employee: {sheets: x}", r"file_formats\.hr__employee: settings are encoding, sheet, header_row"),
+        ("hr__employee: {date_order: sideways}", r"date_order: day_first or month_first"),
+        ("hr__employee: {date_order: {full_name: day_first}}", r"full_name is not a date or timestamp column"),
+    ],
+)
+def test_file_format_settings_are_checked(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.yml"
+    path.write_text(f"file_formats:\n  {text}\n", encoding="utf-8")
+    with pytest.raises(SourceConfigError, match=message):
+        load_source_config(path)
+    ok = tmp_path / "ok.yml"
+    ok.write_text("file_formats:\n  hr__employee: {encoding: GBK, date_order: day_first}\n", encoding="utf-8")
+    fmt = load_source_config(ok).file_format("hr__employee")
+    assert fmt.encoding == "gbk" and fmt.date_order == {"hire_date": "day_first", "termination_date": "day_first",
+                                                        "updated_at": "day_first"}
