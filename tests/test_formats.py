@@ -323,6 +323,7 @@ def test_an_xlsx_roster_loads_from_its_configured_sheet_and_header_row(landing: 
     path = landing / "hr/employee/employee_20250131.xlsx"
     path.parent.mkdir(parents=True)
     write_roster(path, title_rows=2)
+    (path.parent / f"~${path.name}").write_bytes(b"\x0bWang Wei   ")  # Excel's lock file while the roster is open
     cfg = emp_config(tmp_path, "file_formats:\n  hr__employee: {sheet: 花名册, header_row: 3}\n")
     result = load(con, landing, cfg, extract=EMP)
     assert (result.files_loaded, result.rows_loaded, result.rows_quarantined) == (1, 3, 1)

@@ -58,8 +58,9 @@ class DeliveryFile:
 
 
 def _visible(folder: Path) -> Iterator[Path]:
-    """Entries of a folder without dot-files (.DS_Store, .gitkeep): OS and VCS droppings, never deliveries."""
-    return (p for p in sorted(folder.iterdir()) if not p.name.startswith("."))
+    """Entries of a folder without dot-files (.DS_Store, .gitkeep) and Office lock files (`~$invoice_20250131.xlsx`,
+    there while the workbook is open in Excel): OS, VCS and editor droppings, never deliveries."""
+    return (p for p in sorted(folder.iterdir()) if not p.name.startswith((".", "~$")))
 
 
 def _parse_name(landing_dir: Path, extract: Extract, path: Path) -> DeliveryFile:
