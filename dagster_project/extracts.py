@@ -37,6 +37,9 @@ class Column:
     """False for a column real exports carry but the generator does not write (its files stay as they were)."""
     required_when_closed: bool = False
     """Required only on a closed deal (IsClosed true): an open deal may not have a CloseDate or CreatedDate yet."""
+    date_order: str = ""
+    """For a date or timestamp column: `day_first` or `month_first` for `D-M-YYYY` values, as one file's values or
+    the source configuration settle it at ingest (ingest/values.py); empty while nothing has."""
 
 
 @dataclass(frozen=True)

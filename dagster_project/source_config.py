@@ -8,6 +8,7 @@ knows them (a Salesforce admin) should not have to edit SQL.
 
 from __future__ import annotations
 
+import codecs
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ FUNNEL_STEPS = STAGES
 """The warehouse's funnel steps (metrics.md): the StageName values of the landing contract, so an org's stages each
 count as one of them."""
 
-_MERGED_PER_KEY = ("aliases", "custom_fields", "constants", "extra_columns", "check_sources")
+_MERGED_PER_KEY = ("aliases", "custom_fields", "constants", "extra_columns", "check_sources", "file_formats")
 
 ACCOUNT_TYPES = ("Prospect", "Customer", "Former Customer")
 """The contract's account types (extracts.py): what every value of `account_types:` maps to."""
@@ -63,6 +64,58 @@ class StageRow:
 
 
 @dataclass(frozen=True)
+class FileFormat:
+    """How one extract's files are read (section `file_formats`); every setting is optional.
+
+    `encoding` overrides the detection of a CSV's text encoding (ingest/encoding.py); `sheet` names the workbook
+    sheet to read (default the first) and `header_row` the sheet row holding the header (default 1); `date_order`
+    settles `D-M-YYYY` dates (`day_first` / `month_first`) per contract column where the values do not."""
+
+    encoding: str | None = None
+    sheet: str | None = None
+    header_row: int = 1
+    date_order: dict[str, str] = field(default_factory=dict)
+
+
+_DATE_ORDERS = ("day_first", "month_first")
+
+
+def _file_formats(data: dict[str, Any], path: Path) -> dict[str, FileFormat]:
+    from dagster_project.extracts import BY_NAME
+
+    out = {}
+    for ext, item in (data.get("file_formats") or {}).items():
+        where = f"source configuration {path}: file_formats.{ext}"
+        if ext not in BY_NAME:
+            raise SourceConfigError(f"{where}: no such extract; use one of {', '.join(BY_NAME)}")
+        item = item or {}
+        unknown = sorted(set(item) - {"encoding", "sheet", "header_row", "date_order"})
+        if not isinstance(item, dict) or unknown:
+            raise SourceConfigError(f"{where}: settings are encoding, sheet, header_row and date_order")
+        encoding = item.get("encoding")
+        if encoding is not None:
+            try:
+                encoding = codecs.lookup(str(encoding)).name
+            except LookupError:
+                raise SourceConfigError(f"{where}.encoding: unknown encoding {encoding!r}") from None
+        header_row = item.get("header_row", 1)
+        if not isinstance(header_row, int) or isinstance(header_row, bool) or header_row < 1:
+            raise SourceConfigError(f"{where}.header_row: a sheet row number (1 = the first row)")
+        order = item.get("date_order") or {}
+        date_cols = [c.name for c in BY_NAME[ext].columns if c.kind in ("date", "timestamp")]
+        if isinstance(order, str):
+            order = dict.fromkeys(date_cols, order)
+        if not isinstance(order, dict) or any(v not in _DATE_ORDERS for v in order.values()):
+            raise SourceConfigError(f"{where}.date_order: day_first or month_first, for all or per column")
+        bad = sorted(set(order) - set(date_cols))
+        if bad:
+            raise SourceConfigError(f"{where}.date_order: {', '.join(bad)} is not a date or timestamp column")
+        sheet = item.get("sheet")
+        out[str(ext)] = FileFormat(encoding, None if sheet is None else str(sheet), header_row, dict(order))
+    return out
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     path: Path
     reporting_currency: str
@@ -78,6 +131,8 @@ class SourceConfig:
     max_quarantine_share: float = 0.05
     """check-sources fails an extract whose quarantined share of rows is above this (`check_sources:`)."""
     preset: str | None = None
+    file_formats: dict[str, FileFormat] = field(default_factory=dict)
+    """extract -> how its files are read (encoding, sheet, header row, date order)."""
 
     def stage_flags(self) -> dict[str, tuple[bool, bool]]:
         """Delivered stage value (label or code) -> (closed, won), for deriving IsClosed/IsWon."""
@@ -86,6 +141,10 @@ class SourceConfig:
             for v in (s.value, *s.codes):
                 out[v] = (s.closed, s.won)
         return out
+
+    def file_format(self, extract: str) -> FileFormat:
+        """How the extract's files are read: its `file_formats` entry, else the defaults (detect, first sheet)."""
+        return self.file_formats.get(extract) or FileFormat()
 
     def header_aliases(self, extract: str) -> dict[str, list[str]]:
         """Contract column -> extra header names for one extract, custom fields included."""
@@ -269,4 +328,5 @@ def load_source_config(path: str | Path | None = None, preset: str | None = None
         },
         max_quarantine_share=float((data.get("check_sources") or {}).get("max_quarantine_share", 0.05)),
         preset=str(preset) if preset else None,
+        file_formats=_file_formats(data, used),
     )

@@ -197,15 +197,15 @@ OPP_FILE = "\n".join(
         # 6: negative amount
         "006F,001A,005A,Deal F,New Business,Prospecting,-5,CNY,2025-03-31,2025-01-02T08:00:00Z,"
         "false,false,Cloud,Web,false,2025-01-31T09:12:00Z",
-        # 7: thousands separator (quoted because of the comma)
-        '006G,001A,005A,Deal G,New Business,Prospecting,"1,000.00",CNY,2025-03-31,2025-01-02T08:00:00Z,'
+        # 7: a comma that is no thousands separator (quoted because of the comma)
+        '006G,001A,005A,Deal G,New Business,Prospecting,"12,5",CNY,2025-03-31,2025-01-02T08:00:00Z,'
         "false,false,Cloud,Web,false,2025-01-31T09:12:00Z",
         # 8: missing OwnerId and a boolean that is not one
         "006H,001A,,Deal H,New Business,Prospecting,10,CNY,2025-03-31,2025-01-02T08:00:00Z,"
-        "yes,false,Cloud,Web,false,2025-01-31T09:12:00Z",
-        # 9: a timestamp in a local format
+        "maybe,false,Cloud,Web,false,2025-01-31T09:12:00Z",
+        # 9: a timestamp in a format no export writes
         "006I,001A,005A,Deal I,New Business,Prospecting,10,CNY,2025-03-31,2025-01-02T08:00:00Z,"
-        "false,false,Cloud,Web,false,31/01/2025 09:12",
+        "false,false,Cloud,Web,false,2025-01-31 9h12",
         # a blank line is not a record
         "",
         # 10: good
@@ -234,15 +234,15 @@ def test_malformed_rows_are_quarantined_with_reason_file_and_row(landing: Path, 
         ("crm__opportunity", name, sha, 4, "wrong column count: expected 16 fields"),
         ("crm__opportunity", name, sha, 5, "missing key Id; unknown value in StageName: Won" + STAGE_HINT),
         ("crm__opportunity", name, sha, 6, "negative amount in Amount: -5"),
-        ("crm__opportunity", name, sha, 7, "unparsable number in Amount: 1,000.00"),
-        ("crm__opportunity", name, sha, 8, "missing OwnerId; unparsable boolean in IsClosed: yes"),
-        ("crm__opportunity", name, sha, 9, "unparsable timestamp in SystemModstamp: 31/01/2025 09:12"),
+        ("crm__opportunity", name, sha, 7, "unparsable number in Amount: 12,5"),
+        ("crm__opportunity", name, sha, 8, "missing OwnerId; unparsable boolean in IsClosed: maybe"),
+        ("crm__opportunity", name, sha, 9, "unparsable timestamp in SystemModstamp: 2025-01-31 9h12"),
         ("crm__opportunity", name, sha, 11, "wrong column count: expected 16 fields"),
     ]
     raw_text = dict(rows(con, "SELECT source_row, raw_text FROM raw._quarantine"))
     assert raw_text[4] == "006D,001A,005A"
     assert raw_text[7] == (
-        '006G,001A,005A,Deal G,New Business,Prospecting,"1,000.00",CNY,2025-03-31,2025-01-02T08:00:00Z,'
+        '006G,001A,005A,Deal G,New Business,Prospecting,"12,5",CNY,2025-03-31,2025-01-02T08:00:00Z,'
         "false,false,Cloud,Web,false,2025-01-31T09:12:00Z"
     )
     assert raw_text[11] == OPP_GOOD + ",surplus"
@@ -300,7 +300,7 @@ def test_range_month_cycle_and_enum_rules(landing: Path, con, tmp_path: Path) ->
     land(
         landing,
         "finance/fx_rate/fx_rate_20250131.csv",
-        f"{FX_HEADER}\n2025-13,USD,7.1,2025-01-31T09:12:00Z\n2025-01,USD,7.1,2025-01-31\n",
+        f"{FX_HEADER}\n2025-13,USD,7.1,2025-01-31T09:12:00Z\n2025-01,USD,7.1,2025-01-32\n",
     )
     land(
         landing,
@@ -318,7 +318,7 @@ def test_range_month_cycle_and_enum_rules(landing: Path, con, tmp_path: Path) ->
 
     assert rows(con, "SELECT extract, source_row, reason FROM raw._quarantine ORDER BY 1, 2") == [
         ("finance__fx_rate", 1, "unparsable month in rate_month: 2025-13"),
-        ("finance__fx_rate", 2, "unparsable timestamp in updated_at: 2025-01-31"),
+        ("finance__fx_rate", 2, "unparsable timestamp in updated_at: 2025-01-32"),
         ("surveys__review_360", 2, "unparsable cycle in cycle: 2025Q5"),
         ("surveys__review_360", 3, "unknown value in competency: charm; out of range in score: 0"),
         ("surveys__review_360", 4, "unknown value in reviewer_type: boss; out of range in score: 6"),
@@ -360,7 +360,7 @@ def test_redelivery_under_another_name_is_skipped(landing: Path, con) -> None:
     assert rows(con, "SELECT count(*) FROM raw.crm__opportunity") == [(4,)]
     assert rows(con, "SELECT count(*) FROM raw._quarantine") == [(8,)]
     assert rows(con, "SELECT source_file, status, message FROM raw._load_log ORDER BY file_order") == [
-        ("crm/opportunity/opportunity_20250131.csv", "loaded", "4 rows loaded, 8 quarantined"),
+        ("crm/opportunity/opportunity_20250131.csv", "loaded", "4 rows loaded, 8 quarantined; read as UTF-8"),
         (
             "crm/opportunity/opportunity_20250201.csv",
             "skipped_duplicate",

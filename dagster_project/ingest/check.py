@@ -15,8 +15,8 @@ import duckdb
 from dagster_project.db import ident, memory
 from dagster_project.extracts import BY_NAME, EXTRACTS, REQUIRED_TO_RUN, Extract
 from dagster_project.ingest.header import HeaderProblem, resolve_header
-from dagster_project.ingest.landing import IngestError, extract_files, read_csv_header
-from dagster_project.ingest.load import ingest_extract, raw_table
+from dagster_project.ingest.landing import DeliveryFile, IngestError, extract_files
+from dagster_project.ingest.load import delivered_header, ingest_extract, raw_table
 from dagster_project.ingest.sql import lit
 from dagster_project.ingest.usable import TRANSACTIONAL_EXTRACTS
 from dagster_project.source_config import SourceConfig
@@ -92,11 +92,8 @@ def fix_for(extract: Extract, reason: str, config: SourceConfig) -> str:
     return f"aliases.{name}.{col} if the wrong column is mapped; else the value's format" if col else f"aliases.{name}"
 
 
-def _header(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
-    if path.suffix == ".csv":
-        return read_csv_header(path)
-    rows = con.execute("SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet(?))", [str(path)]).fetchall()
-    return [r[0] for r in rows]
+def _header(con: duckdb.DuckDBPyConnection, f: DeliveryFile, extract: Extract, config: SourceConfig) -> list[str]:
+    return delivered_header(con, f, config.file_format(extract.name), extract)
 
 
 def _check_extract(
@@ -108,7 +105,7 @@ def _check_extract(
         rep = FileReport(f.name)
         reports[f.name] = rep
         try:
-            hm = resolve_header(extract, _header(con, f.path), config, f.delivery_date, timezone)
+            hm = resolve_header(extract, _header(con, f, extract, config), config, f.delivery_date, timezone)
         except (HeaderProblem, ValueError, duckdb.Error) as exc:
             rep.failure = str(exc).strip().splitlines()[0]
             continue

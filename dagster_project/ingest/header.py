@@ -2,14 +2,17 @@
 
 Real exports name the same field several ways: Salesforce API names (`SystemModstamp`, `Customer_Tier__c`),
 Fivetran/Airbyte snake_case (`system_modstamp`, `customer_tier_c`), any case. Two names are the same column when
-they agree after lower-casing and dropping everything but letters and digits. Fivetran's own columns stand in where
-the object has none of its own: `_fivetran_synced` is the change stamp, `_fivetran_deleted` a delete, and
-`_fivetran_active = false` marks a history-mode row that is not the current version.
+they agree after Unicode NFKC folding, case folding and dropping everything but letters, marks and digits of
+any script (so `商机金额` and `商机 金额` match, and a full-width `ＡＭＯＵＮＴ` is `amount`). A header that keeps
+nothing to match by, or two delivered columns that match the same name, are errors naming them: a match is never a
+guess. Fivetran's own columns stand in where the object has none of its own: `_fivetran_synced` is the change
+stamp, `_fivetran_deleted` a delete, and `_fivetran_active = false` marks a history-mode row that is not the
+current version.
 """
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -18,6 +21,7 @@ from zoneinfo import ZoneInfo
 from dagster_project.db import ident
 from dagster_project.extracts import Extract
 from dagster_project.ingest.sql import lit, reason_expr
+from dagster_project.ingest.values import TRUE_WORDS, contract_text, is_checkbox, value_text
 from dagster_project.source_config import SourceConfig
 
 FALLBACKS: dict[str, str] = {
@@ -30,12 +34,20 @@ FALLBACKS: dict[str, str] = {
 
 ACTIVE_FLAG = "_fivetran_active"
 
-_TRUE = "('true', '1', 't', 'yes')"
+_TRUE = "(" + ", ".join(lit(w) for w in TRUE_WORDS) + ")"
+"""The words a boolean field says true with (ingest/values.py): also for Fivetran's flags and the closed-only check."""
 
 
 def normalize(name: str) -> str:
-    """`Customer_Tier__c`, `customer_tier_c` and `CUSTOMER_TIER_C` all become `customertierc`."""
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+    """`Customer_Tier__c`, `customer_tier_c` and `CUSTOMER_TIER_C` all become `customertierc`; `商机 金额` becomes
+    `商机金额` and full-width `Ａｍｏｕｎｔ` becomes `amount`.
+
+    NFKC first (full-width letters and digits to their plain forms), then casefold, then keep only letters (L*),
+    combining marks (M*, part of the letters of Indic and other scripts) and digits (N*): spaces, underscores and
+    punctuation of every script (`（）`, `：`, `、`) are dropped. Everything else the old ASCII rule kept is kept alike.
+    """
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LMN")
 
 
 class HeaderProblem(ValueError):
@@ -122,19 +134,23 @@ def resolve_header(
     in `timezone`). Delivered columns the contract does not name go to `_extra`, keyed by their header, or by
     their `extra_columns:` name.
     """
-    norm = [normalize(h) for h in header]
-    dupes = sorted({header[i] for i, n in enumerate(norm) if Counter(norm)[n] > 1})
-    if dupes:
-        raise HeaderProblem(f"duplicate column(s) in header: {', '.join(dupes)}")
+    norm = _checked_header(header)
     pos = {n: i for i, n in enumerate(norm)}
     aliases = config.header_aliases(extract.name)
     constants = config.constants.get(extract.name, {})
     out = HeaderMap()
     used: set[int] = set()
     missing_required: list[str] = []
+    claimed: dict[int, str] = {}
     for col in extract.columns:
-        candidates = [col.name, *aliases.get(col.name, [])]
-        i = next((pos[normalize(c)] for c in candidates if normalize(c) in pos), None)
+        i = _match(extract, col.name, aliases.get(col.name, []), header, pos)
+        if i is not None and i in claimed:  # one delivered column read as two contract columns is a guess too
+            raise HeaderProblem(
+                f"column {header[i]} matches both {claimed[i]} and {col.name} (by name or aliases.{extract.name}); "
+                "change the alias"
+            )
+        if i is not None:
+            claimed[i] = col.name
         fallback = FALLBACKS.get(col.name)
         j = pos.get(normalize(fallback)) if fallback else None
         if i is not None:
@@ -190,29 +206,66 @@ def resolve_header(
     return out
 
 
-_ZONE = r"(Z|[+-]\d{2}:?\d{2})$"
+def _checked_header(header: list[str]) -> list[str]:
+    """The normalized names of a delivered header; raises naming every column that cannot be told apart.
 
-
-def normalized_expr(extract: Extract, name: str, v: str, timezone: str) -> str:
-    """The contract text of a validated value: a date keeps its date (in company time when it has a zone), a
-    timestamp without zone is UTC (what Fivetran and the Bulk API write), a month keeps `YYYY-MM`."""
-    kind = extract.column(name).kind
-    if kind == "date":
-        return (
-            f"CASE WHEN regexp_matches({v}, {lit(_ZONE)}) THEN strftime(timezone({lit(timezone)}, "
-            f"CAST({v} AS TIMESTAMPTZ)), '%Y-%m-%d') ELSE left({v}, 10) END"
+    A column whose name keeps nothing (empty, or only punctuation like `#` or `（）`) could match nothing and would be
+    read as nameless, so it is an error rather than ignored; so are two columns that normalize alike."""
+    norm = [normalize(h) for h in header]
+    blank = [f"column {i + 1} ({h!r})" if h else f"column {i + 1}" for i, h in enumerate(header) if not norm[i]]
+    if blank:
+        raise HeaderProblem(
+            f"header without a name to match by: {', '.join(blank)} (only spaces or punctuation); "
+            "give the column a name in the export"
         )
-    if kind == "timestamp":
-        return f"CASE WHEN {v} IS NULL OR regexp_matches({v}, {lit(_ZONE)}) THEN {v} ELSE {v} || 'Z' END"
-    if kind == "month":
+    counts = Counter(norm)
+    dupes = sorted({header[i] for i, n in enumerate(norm) if counts[n] > 1})
+    if dupes:
+        raise HeaderProblem(f"duplicate column(s) in header: {', '.join(dupes)}")
+    return norm
+
+
+def _match(extract: Extract, column: str, aliases: list[str], header: list[str], pos: dict[str, int]) -> int | None:
+    """The position of the one delivered column that is `column` by its own name or an alias, or None.
+
+    Two delivered columns that both match (`Amount` beside an aliased `商机金额`) are an error naming both: which one
+    is meant cannot be decided from the file. An alias that normalizes to nothing would match any nameless column,
+    so it is an error naming the configuration key."""
+    for alias in aliases:
+        if not normalize(alias):
+            raise HeaderProblem(
+                f"alias {alias!r} for {column} has no letter or digit to match by; "
+                f"fix aliases.{extract.name}.{column} in the source configuration"
+            )
+    found = sorted({pos[n] for n in (normalize(c) for c in (column, *aliases)) if n in pos})
+    if len(found) > 1:
+        names = " and ".join(header[i] for i in found)
+        raise HeaderProblem(
+            f"columns {names} both match {column} (by name or aliases.{extract.name}.{column}); "
+            "keep one in the export or change the alias"
+        )
+    return found[0] if found else None
+
+
+def normalized_expr(extract: Extract, name: str, v: str, timezone: str, full: bool = True) -> str:
+    """The contract text of a validated value (ingest/values.py): a date keeps its date (in company time when it has
+    a zone), a timestamp without zone is UTC (what Fivetran and the Bulk API write) and a date alone in a timestamp
+    column is midnight company time, numbers lose thousands separators and currency signs, booleans are
+    `true`/`false`, a month keeps `YYYY-MM`. Without `full`, for a value in the contract's own form, the short
+    expression that normalizes only those (values.contract_text)."""
+    col = extract.column(name)
+    text = value_text(col, v, timezone, validated=True) if full else contract_text(col, v, timezone)
+    if text is not None:
+        return text
+    if col.kind == "month":
         return f"left({v}, 7)"
     return v
 
 
-def row_reasons(extract: Extract, value_of: dict[str, str]) -> str:
+def row_reasons(extract: Extract, value_of: dict[str, str], full: bool = True) -> str:
     """All of a row's problems (ingest.sql.reason_expr) plus the checks that depend on another column: CloseDate and
     CreatedDate are required on a closed deal only, so an open deal without them yet still counts as pipeline."""
-    base = reason_expr(extract, value_of)
+    base = reason_expr(extract, value_of, full)
     extra = []
     if "IsClosed" in value_of:
         closed = f"lower({value_of['IsClosed']}) IN {_TRUE}"
@@ -226,13 +279,20 @@ def row_reasons(extract: Extract, value_of: dict[str, str]) -> str:
     return f"NULLIF(concat_ws('; ', {base}, {', '.join(extra)}), '')"
 
 
-def projections(extract: Extract, hm: HeaderMap, timezone: str) -> tuple[str, str]:
-    """(select list of delivered values, select list of normalized values) over `_ingest_rows`."""
-    raw = ", ".join(f"{hm.source[c]} AS {ident(c)}" for c in extract.column_names)
+def projections(extract: Extract, hm: HeaderMap, timezone: str, full: bool = True) -> tuple[str, str]:
+    """(select list of delivered values, select list of normalized values) over `_ingest_rows`.
+
+    A Salesforce checkbox the file delivers reads an empty field as false (values.is_checkbox)."""
+    delivered = []
+    for col in extract.columns:
+        src = hm.source[col.name]
+        if is_checkbox(extract, col) and col.name in hm.mapped:
+            src = f"coalesce({src}, 'false')"
+        delivered.append(f"{src} AS {ident(col.name)}")
     norm = ", ".join(
-        f"{normalized_expr(extract, c, ident(c), timezone)} AS {ident(c)}" for c in extract.column_names
+        f"{normalized_expr(extract, c, ident(c), timezone, full)} AS {ident(c)}" for c in extract.column_names
     )
-    return raw, norm
+    return ", ".join(delivered), norm
 
 
 def configure(extract: Extract, config: SourceConfig) -> Extract:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from dagster_project.extracts import BY_NAME, Extract
 
-FILE_PATTERN = re.compile(r"^(?P<entity>.+)_(?P<day>\d{8})(?:_(?P<seq>\d+))?\.(?P<fmt>csv|parquet)$")
+FILE_PATTERN = re.compile(r"^(?P<entity>.+)_(?P<day>\d{8})(?:_(?P<seq>\d+))?\.(?P<fmt>csv|parquet|xlsx|xls)$")
 """`opportunity_20250131_2.csv`: entity, delivery date, optional sequence within the day, format."""
 
 _CHUNK = 8 << 20
@@ -59,8 +59,9 @@ class DeliveryFile:
 
 
 def _visible(folder: Path) -> Iterator[Path]:
-    """Entries of a folder without dot-files (.DS_Store, .gitkeep): OS and VCS droppings, never deliveries."""
-    return (p for p in sorted(folder.iterdir()) if not p.name.startswith("."))
+    """Entries of a folder without dot-files (.DS_Store, .gitkeep) and Office lock files (`~$invoice_20250131.xlsx`,
+    there while the workbook is open in Excel): OS, VCS and editor droppings, never deliveries."""
+    return (p for p in sorted(folder.iterdir()) if not p.name.startswith((".", "~$")))
 
 
 ALLOWED_ROOTS_ENV = "SPM_LANDING_ALLOWED_ROOTS"
@@ -91,7 +92,7 @@ def _parse_name(landing_dir: Path, extract: Extract, path: Path) -> DeliveryFile
         path, rel = _resolved(landing_dir, path)
     if not path.is_file() or not m or m["entity"] != extract.entity:
         raise IngestError(
-            f"{rel}: not a delivery file name; expected {extract.entity}_<YYYYMMDD>[_<n>].csv or .parquet"
+            f"{rel}: not a delivery file name; expected {extract.entity}_<YYYYMMDD>[_<n>].csv, .parquet, .xlsx or .xls"
         )
     day = m["day"]
     try:

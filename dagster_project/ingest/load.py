@@ -16,12 +16,13 @@ import duckdb
 
 from dagster_project.db import ident
 from dagster_project.extracts import EXTRACTS, METRICS_FED_BY, Extract
-from dagster_project.ingest import hash_cache
+from dagster_project.ingest import encoding, hash_cache, workbook
 from dagster_project.ingest.header import (
     STAGE_CONFLICT,
     HeaderMap,
     HeaderProblem,
     configure,
+    normalized_expr,
     projections,
     resolve_header,
     row_reasons,
@@ -37,8 +38,9 @@ from dagster_project.ingest.landing import (
     unknown_entries,
 )
 from dagster_project.ingest.sql import csv_line_expr
+from dagster_project.ingest.values import settle_date_orders
 from dagster_project.settings import company_timezone
-from dagster_project.source_config import SourceConfig, load_source_config
+from dagster_project.source_config import FileFormat, SourceConfig, load_source_config
 
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_source_file", "VARCHAR"),
@@ -62,6 +64,7 @@ _TEMP = (
     "_ingest_rej",
     "_ingest_ord",
     "_ingest_bad",
+    "_ingest_odd",
 )
 
 
@@ -182,17 +185,19 @@ def _naive_utc(ts: datetime) -> datetime:
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DROP VIEW IF EXISTS temp.main._ingest_checked")
     con.execute("DROP VIEW IF EXISTS temp.main._ingest_named")
     con.execute("DROP VIEW IF EXISTS temp.main._ingest_rows")
     for name in _TEMP:
         con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
 
 
-def _stage_csv(con: duckdb.DuckDBPyConnection, f: DeliveryFile, n_cols: int, blanks: tuple[int, ...]) -> int:
-    """Parse the file into `_ingest_stage` (c0..cN, header order) and `_ingest_rej`; return rejected count.
+def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, n_cols: int, blanks: tuple[int, ...]) -> int:
+    """Parse the UTF-8 file into `_ingest_stage` (c0..cN, header order) and `_ingest_rej`; return rejected count.
 
     Columns get positional names so nothing from the delivered header is ever spliced into SQL. DuckDB's
     reject `line` counts the header and blank lines; the record number is line - 1 - blank lines before it.
+    `blanks` are byte offsets in `path` (the UTF-8 copy of a file in another encoding has its own).
     """
     spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_cols))
     con.execute(
@@ -200,7 +205,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, f: DeliveryFile, n_cols: int, bla
             auto_detect=false, delim=',', quote='"', escape='"', strict_mode=true, null_padding=false,
             store_rejects=true, ignore_errors=true,
             rejects_table='_ingest_rejects', rejects_scan='_ingest_rejects_scan')""",
-        [str(f.path)],
+        [str(path)],
     )
     con.execute(
         f"""CREATE TEMP TABLE _ingest_rej AS
@@ -270,6 +275,127 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, f: DeliveryFile) -> list[str]
     return [n for n, _ in cols]
 
 
+def _stage_text_csv(
+    con: duckdb.DuckDBPyConnection, extract: Extract, f: DeliveryFile, scan: FileScan, fmt: FileFormat,
+    config: SourceConfig, timezone: str,
+) -> tuple[list[str], HeaderMap, str]:
+    """Stage a CSV in whatever encoding it came (ingest/encoding.py); (header, header map, what the log says)."""
+    try:
+        enc = encoding.choose(f.path, scan.utf8_error, fmt.encoding, extract.name)
+        with encoding.utf8_copy(f.path, enc, extract.name, scan.utf8_error) as path:
+            blanks = scan.blank_lines if path == f.path else scan_file(path, text=True).blank_lines
+            header = read_csv_header(path)
+            hm = _resolve(extract, header, config, f, timezone)
+            _stage_csv(con, path, len(header), blanks)
+    except ValueError as exc:  # EncodingProblem, or an empty file
+        raise _FileProblem(str(exc)) from None
+    return header, hm, f"read as {enc.label}"
+
+
+def _stage_xlsx(con: duckdb.DuckDBPyConnection, f: DeliveryFile, fmt: FileFormat, extract: Extract) -> tuple[
+    list[str], str
+]:
+    """Read one sheet of a workbook (ingest/workbook.py) into `_ingest_stage` as text, like a CSV would deliver it.
+
+    `_src` is the sheet row number; a row with values right of the header is quarantined as a wrong column count,
+    its cells kept as a CSV line."""
+    import pandas as pd
+
+    try:
+        sheet = workbook.read_sheet(f.path, fmt.sheet, fmt.header_row, extract.name)
+    except workbook.WorkbookProblem as exc:
+        raise _FileProblem(str(exc)) from None
+    width = len(sheet.header)
+    names = [f"c{i}" for i in range(width)]
+    frame = pd.DataFrame(
+        [cells for _, cells in sheet.rows] or None, columns=names, dtype=object
+    )
+    frame["_src"] = pd.Series([n for n, _ in sheet.rows], dtype="int64")
+    con.register("_ingest_sheet", frame)
+    try:
+        cols = ", ".join(f"CAST({n} AS VARCHAR) AS {n}" for n in names)
+        con.execute(f"CREATE TEMP TABLE _ingest_stage AS SELECT {cols}, _src FROM _ingest_sheet ORDER BY _src")
+    finally:
+        con.unregister("_ingest_sheet")
+    con.execute("CREATE TEMP TABLE _ingest_rej (ord BIGINT, raw_text VARCHAR, reason VARCHAR)")
+    if sheet.overflow:
+        con.executemany(
+            "INSERT INTO _ingest_rej VALUES (?, ?, ?)",
+            [
+                (n, _csv_line(cells), f"wrong column count: expected {width} fields")
+                for n, cells in sheet.overflow
+            ],
+        )
+    con.execute("CREATE TEMP VIEW _ingest_rows AS SELECT rowid + 1 AS _k, * FROM _ingest_stage")
+    return sheet.header, f"read from sheet {sheet.name!r}, header in row {fmt.header_row}"
+
+
+def delivered_header(con: duckdb.DuckDBPyConnection, f: DeliveryFile, fmt: FileFormat, extract: Extract) -> list[str]:
+    """The header of a delivery as the load will read it (encoding, sheet and header row as configured), without
+    loading anything: what `spm check-sources` matches against the contract."""
+    if f.format == "csv":
+        return encoding.read_csv_header(f.path, encoding.sniff(f.path, fmt.encoding, extract.name))
+    if f.format in ("xlsx", "xls"):
+        return workbook.read_sheet(f.path, fmt.sheet, fmt.header_row, extract.name).header
+    rows = con.execute("SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet(?))", [str(f.path)]).fetchall()
+    return [r[0] for r in rows]
+
+
+def _csv_line(cells: list[str | None]) -> str:
+    """Cells as one RFC 4180 line (the quarantine's raw_text), trailing empty cells dropped."""
+    import csv
+    import io
+
+    while cells and cells[-1] is None:
+        cells = cells[:-1]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(["" if c is None else c for c in cells])
+    return buf.getvalue()
+
+
+def _validate(
+    con: duckdb.DuckDBPyConnection, extract: Extract, hm: HeaderMap, fmt: FileFormat, timezone: str
+) -> tuple[Extract, str]:
+    """Check every row of `_ingest_named` into `_ingest_bad` (rows to quarantine, with every reason); return the
+    extract with its date orders settled and the select list that normalizes the rows over `_ingest_checked`.
+
+    Two passes, so that the generator's files and any export in the contract's own forms cost what they did: the
+    short contract checks run over every row; only the rows they reject (`_ingest_odd`: a real export's
+    `2024/1/5` or `12,345.60`, or a bad value) are checked again with every accepted form (ingest/values.py), and
+    only those are normalized with the long expressions. Day-first or month-first is settled over the rejected
+    rows too: a `D-M-YYYY` value is never in the contract form, so they hold all of them."""
+    value_of = {c: ident(c) for c in extract.column_names}
+    con.execute(
+        f"""CREATE TEMP TABLE _ingest_odd AS SELECT _k, _src, reason FROM (
+                SELECT _k, _src, {row_reasons(extract, value_of, full=False)} AS reason
+                FROM _ingest_named WHERE _active)
+            WHERE reason IS NOT NULL"""
+    )
+    odd = con.execute("SELECT count(*) FROM _ingest_odd").fetchone()[0]  # type: ignore[index]
+    _, plain = projections(extract, hm, timezone, full=False)
+    if not odd:
+        con.execute("CREATE TEMP TABLE _ingest_bad AS SELECT * FROM _ingest_odd")
+        con.execute("CREATE TEMP VIEW _ingest_checked AS SELECT * FROM _ingest_named")
+        return extract, plain
+    rows = "(SELECT n.* FROM _ingest_named n WHERE n._k IN (SELECT _k FROM _ingest_odd))"
+    extract = settle_date_orders(con, extract, rows, fmt.date_order)
+    con.execute(
+        f"""CREATE TEMP TABLE _ingest_bad AS SELECT _k, _src, reason FROM (
+                SELECT _k, _src, {row_reasons(extract, value_of)} AS reason FROM {rows})
+            WHERE reason IS NOT NULL"""
+    )
+    con.execute(
+        """CREATE TEMP VIEW _ingest_checked AS
+           SELECT n.*, n._k IN (SELECT _k FROM _ingest_odd) AS _odd FROM _ingest_named n"""
+    )
+    normalized = ", ".join(
+        f"CASE WHEN _odd THEN {normalized_expr(extract, c, ident(c), timezone)} "
+        f"ELSE {normalized_expr(extract, c, ident(c), timezone, full=False)} END AS {ident(c)}"
+        for c in extract.column_names
+    )
+    return extract, normalized
+
+
 def _resolve(extract: Extract, header: list[str], config: SourceConfig, f: DeliveryFile, timezone: str) -> HeaderMap:
     try:
         return resolve_header(extract, header, config, f.delivery_date, timezone)
@@ -281,8 +407,7 @@ def _load_file(
     con: duckdb.DuckDBPyConnection,
     extract: Extract,
     f: DeliveryFile,
-    sha: str,
-    blanks: tuple[int, ...],
+    scan: FileScan,
     load_id: str,
     loaded_at: datetime,
     config: SourceConfig,
@@ -291,43 +416,39 @@ def _load_file(
     """Stage, validate and commit one file; returns (rows loaded, rows quarantined, extra columns, rows not
     current). Rows a history-mode export marks `_fivetran_active = false` are older versions: not loaded, counted."""
     _drop_temp(con)
+    fmt = config.file_format(extract.name)
+    read_as = ""
     try:
         if f.format == "csv":
-            try:
-                header = read_csv_header(f.path)
-            except ValueError as exc:
-                raise _FileProblem(str(exc)) from None
+            header, hm, read_as = _stage_text_csv(con, extract, f, scan, fmt, config, timezone)
+        elif f.format in ("xlsx", "xls"):
+            header, read_as = _stage_xlsx(con, f, fmt, extract)
             hm = _resolve(extract, header, config, f, timezone)
-            _stage_csv(con, f, len(header), blanks)
         else:
             header = _stage_parquet(con, f)
             hm = _resolve(extract, header, config, f, timezone)
         extract = configure(extract, config)
         extra = hm.extra
-        delivered, normalized = projections(extract, hm, timezone)
+        delivered, _ = projections(extract, hm, timezone)
         active = hm.active_expr or "true"
         con.execute(
             f"""CREATE OR REPLACE TEMP VIEW _ingest_named AS
                 SELECT _k, _src, {active} AS _active, {delivered}, {hm.extra_expr} AS _extra FROM _ingest_rows"""
         )
-        reason = row_reasons(extract, {c: ident(c) for c in extract.column_names})
-        con.execute(
-            f"""CREATE TEMP TABLE _ingest_bad AS SELECT _k, _src, reason FROM (
-                    SELECT _k, _src, {reason} AS reason FROM _ingest_named WHERE _active)
-                WHERE reason IS NOT NULL"""
-        )
+        extract, normalized = _validate(con, extract, hm, fmt, timezone)
         accepted, bad, rejected, inactive = con.execute(
             """SELECT (SELECT count(*) FROM _ingest_stage), (SELECT count(*) FROM _ingest_bad),
                       (SELECT count(*) FROM _ingest_rej), (SELECT count(*) FROM _ingest_named WHERE NOT _active)"""
         ).fetchone()  # type: ignore[misc]
         loaded = accepted - bad - inactive
+        sha = scan.sha256
         lineage = [f.name, sha, f.file_order, load_id, loaded_at]
         where = " WHERE r._active"
         if bad:
             where += " AND NOT EXISTS (SELECT 1 FROM _ingest_bad b WHERE b._k = r._k)"
         if bad or rejected or inactive:  # joins may reorder rows; keep the raw table in file order
             where += " ORDER BY _src"
-        named = normalized
+        named = ", ".join(ident(c) for c in extract.column_names)
         raw_text = csv_line_expr([f"r.c{i}" for i in range(len(header))])
         con.begin()
         try:
@@ -336,7 +457,7 @@ def _load_file(
                     SELECT {named}, ?::VARCHAR AS _source_file, ?::VARCHAR AS _source_sha256,
                            _src AS _source_row, ?::BIGINT AS _file_order, ?::VARCHAR AS _load_id,
                            ?::TIMESTAMP AS _loaded_at, _extra
-                    FROM (SELECT _k, _src, _active, {named}, _extra FROM _ingest_named) r{where}""",
+                    FROM (SELECT _k, _src, _active, {normalized}, _extra FROM _ingest_checked) r{where}""",
                 lineage,
             )
             quarantine_params = [extract.name, f.name, sha, load_id, loaded_at]
@@ -353,6 +474,8 @@ def _load_file(
                 message += f"; {inactive} history row(s) not current (_fivetran_active = false) not loaded"
             if extra:
                 message += f"; column(s) not in the contract kept in {EXTRA_COLUMN}: {', '.join(extra)}"
+            if read_as:
+                message += f"; {read_as}"
             _log_row(con, load_id, extract, f, sha, "loaded", loaded, bad + rejected, message, loaded_at)
             con.commit()
         except BaseException:
@@ -487,10 +610,8 @@ def ingest_extract(
             result.warnings.append(f"{f.name}: loaded before with different content; both versions are kept")
         assert scan is not None  # read above: only a skipped file goes without its scan
         try:
-            if scan.utf8_error:
-                raise _FileProblem(scan.utf8_error)
             rows, quarantined, extra, inactive = _load_file(
-                con, extract, f, scan.sha256, scan.blank_lines, load_id, loaded_at, config, timezone
+                con, extract, f, scan, load_id, loaded_at, config, timezone
             )
         except (_FileProblem, duckdb.Error) as exc:
             problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

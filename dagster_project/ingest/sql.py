@@ -8,16 +8,12 @@ quarantine shows all of a row's problems at once and a fixed file needs one roun
 from __future__ import annotations
 
 from dagster_project.extracts import (
-    BOOL_VALUES,
     CYCLE_PATTERN,
-    DATE_PATTERN,
-    DECIMAL_PATTERN,
-    INT_PATTERN,
     MONTH_PATTERN,
-    TIMESTAMP_PATTERN,
     Column,
     Extract,
 )
+from dagster_project.ingest import values
 
 
 def lit(text: str) -> str:
@@ -29,27 +25,31 @@ def _in_list(values: tuple[str, ...]) -> str:
     return ", ".join(lit(v) for v in values)
 
 
-DATE_INPUT_PATTERN = DATE_PATTERN[:-1] + r"([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$"
-"""A date, optionally with the time part real exports add (`2018-12-19 00:00:00`); ingest keeps the date."""
+DATE_INPUT_PATTERN = values.DATE_INPUT_PATTERN
 MONTH_INPUT_PATTERN = MONTH_PATTERN[:-1] + r"(-01([T ]00:00(:00(\.0+)?)?)?)?$"
 """`YYYY-MM` or the first of the month as a date (`2025-03-01`, `2025-03-01 00:00:00`)."""
 
 
-def _format_check(col: Column, v: str) -> tuple[str, str] | None:
-    """(predicate that holds for a valid non-null value, reason prefix) for the column's kind, or None."""
+_REASONS = {
+    "date": "unparsable date",
+    "timestamp": "unparsable timestamp",
+    "decimal": "unparsable number",
+    "int": "unparsable number",
+    "bool": "unparsable boolean",
+}
+
+
+def _format_check(col: Column, v: str, full: bool = True) -> tuple[str, str] | None:
+    """(predicate that holds for a valid non-null value, reason prefix) for the column's kind, or None.
+
+    With `full`, dates, timestamps, numbers and booleans are valid when ingest/values.py turns them into contract
+    text (the same SQL that normalizes them), so what passes the check is exactly what loads; without, only the
+    contract's own forms pass (`values.contract_check`: the cheap first pass over every row)."""
     kind = col.kind
-    if kind == "date":
-        ok = f"(regexp_matches({v}, {lit(DATE_INPUT_PATTERN)}) AND try_cast(left({v}, 10) AS DATE) IS NOT NULL)"
-        return ok, "unparsable date"
-    if kind == "timestamp":
-        ok = f"(regexp_matches({v}, {lit(TIMESTAMP_PATTERN)}) AND try_cast({v} AS TIMESTAMPTZ) IS NOT NULL)"
-        return ok, "unparsable timestamp"
-    if kind == "decimal":
-        return f"regexp_matches({v}, {lit(DECIMAL_PATTERN)})", "unparsable number"
-    if kind == "int":
-        return f"regexp_matches({v}, {lit(INT_PATTERN)})", "unparsable number"
-    if kind == "bool":
-        return f"lower({v}) IN ({_in_list(BOOL_VALUES)})", "unparsable boolean"
+    if kind in _REASONS:
+        if not full:
+            return values.contract_check(col, v) or "true", _REASONS[kind]
+        return f"({values.value_text(col, v, 'UTC')}) IS NOT NULL", _REASONS[kind]
     if kind == "enum":
         return f"{v} IN ({_in_list(col.values)})", "unknown value"
     if kind == "month":
@@ -73,11 +73,26 @@ def file_name_id(name: str) -> bool:
     return name == "team_id" or name.endswith("employee_id")
 
 
+def _date_reason(extract: Extract, col: Column, v: str, ok: str, bad: str, hint: str) -> str | None:
+    """For a date or timestamp column whose day/month order is not settled: one CASE yielding `ambiguous date in
+    <col>: <value> (<setting>)` for a `D-M-YYYY` value and the usual unparsable reason otherwise. One CASE so the
+    day-month test runs only for the rare values that fail to parse, not for every row."""
+    ambiguous = values.ambiguous_date(col, v)
+    if ambiguous is None:
+        return None
+    reason = lit(f"ambiguous date in {col.name}: ")
+    why = lit(f" ({values.ambiguity_hint(extract, col)})")
+    return (
+        f"CASE WHEN {v} IS NULL OR {ok} THEN NULL WHEN {ambiguous} THEN {reason} || {v} || {why} "
+        f"ELSE {bad} || {v} || {hint} END"
+    )
+
+
 def _fmt_num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def column_checks(extract: Extract, col: Column, v: str) -> list[str]:
+def column_checks(extract: Extract, col: Column, v: str, full: bool = True) -> list[str]:
     """CASE expressions that yield one reason text for `col` (read from SQL expression `v`) or NULL."""
     name = col.name
     checks: list[str] = []
@@ -90,14 +105,17 @@ def column_checks(extract: Extract, col: Column, v: str) -> list[str]:
         checks.append(f"CASE WHEN {v} IS NOT NULL AND NOT regexp_matches({v}, {lit(CONTROL_PATTERN)}) AND NOT "
                       f"regexp_matches({v}, {lit(ID_PATTERN)}) THEN {lit(f'unsafe id in {name}: ')} || {v} || "
                       f"{lit(' (ids name files: letters, digits, _ . - only, at most 64)')} END")
-    fmt = _format_check(col, v)
+    fmt = _format_check(col, v, full)
     if fmt is not None:
         ok, prefix = fmt
         bad = lit(f"{prefix} in {name}: ")
         hint = lit(f" ({col.hint})") if col.hint else "''"
-        checks.append(f"CASE WHEN {v} IS NOT NULL AND NOT {ok} THEN {bad} || {v} || {hint} END")
+        dated = _date_reason(extract, col, v, ok, bad, hint) if full else None
+        checks.append(dated or f"CASE WHEN {v} IS NOT NULL AND NOT {ok} THEN {bad} || {v} || {hint} END")
         if col.kind in ("decimal", "int"):
             num = f"try_cast({v} AS DOUBLE)"
+            if full:  # the second cast runs only where the plain one fails (a separator, a sign, full-width digits)
+                num = f"coalesce({num}, try_cast({values.number_text(v, col.kind == 'int')} AS DOUBLE))"
             if col.minimum is not None:
                 prefix = "negative amount" if col.minimum == 0 else "out of range"
                 checks.append(
@@ -112,13 +130,14 @@ def column_checks(extract: Extract, col: Column, v: str) -> list[str]:
     return checks
 
 
-def reason_expr(extract: Extract, value_of: dict[str, str]) -> str:
+def reason_expr(extract: Extract, value_of: dict[str, str], full: bool = True) -> str:
     """All of a row's problems joined by '; ', NULL for a valid row.
 
-    `value_of` maps a contract column to the SQL expression holding its value ('' already made NULL).
+    `value_of` maps a contract column to the SQL expression holding its value ('' already made NULL). `full`: the
+    checks accept every form real exports write (ingest/values.py); without, only the contract's own forms.
     concat_ws skips NULLs, so each passing check simply contributes nothing.
     """
-    parts = [c for col in extract.columns for c in column_checks(extract, col, value_of[col.name])]
+    parts = [c for col in extract.columns for c in column_checks(extract, col, value_of[col.name], full)]
     if not parts:
         return "NULL"
     return "NULLIF(concat_ws('; ', " + ", ".join(parts) + "), '')"
