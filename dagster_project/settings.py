@@ -37,10 +37,11 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
+        """An unset or empty variable means the default (an empty SPM_WAREHOUSE is not the working folder)."""
         as_of = os.environ.get("SPM_AS_OF") or None
         return cls(
-            landing_dir=Path(os.environ.get("SPM_LANDING_DIR", DEFAULT_LANDING)).resolve(),
-            warehouse=Path(os.environ.get("SPM_WAREHOUSE", DEFAULT_WAREHOUSE)).resolve(),
+            landing_dir=Path(os.environ.get("SPM_LANDING_DIR") or DEFAULT_LANDING).resolve(),
+            warehouse=Path(os.environ.get("SPM_WAREHOUSE") or DEFAULT_WAREHOUSE).resolve(),
             as_of=as_of,
             timezone=company_timezone(),
         )

@@ -26,7 +26,9 @@ FUNNEL_STEPS = STAGES
 """The warehouse's funnel steps (metrics.md): the StageName values of the landing contract, so an org's stages each
 count as one of them."""
 
-_MERGED_PER_KEY = ("aliases", "custom_fields", "constants", "extra_columns", "check_sources", "file_formats")
+_MERGED_PER_KEY = (
+    "aliases", "custom_fields", "constants", "extra_columns", "code_columns", "check_sources", "file_formats"
+)
 
 ACCOUNT_TYPES = ("Prospect", "Customer", "Former Customer")
 """The contract's account types (extracts.py): what every value of `account_types:` maps to."""
@@ -128,6 +130,10 @@ class SourceConfig:
     """extract -> contract column -> the value of every row, for a column the export does not carry."""
     extra_columns: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     """extract -> name in raw `_extra` -> delivered header names: a company's own field, kept under a stable name."""
+    code_columns: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    """extract -> contract column -> headers of a picklist's code column (Fxiaoke's `sales_stage` beside the label
+    `sales_stage__r`): read only when no header or alias of the column is delivered, so a file with both loads the
+    label and keeps the code in `_extra`, and one with the code alone loads the code (mapped through `codes:`)."""
     max_quarantine_share: float = 0.05
     """check-sources fails an extract whose quarantined share of rows is above this (`check_sources:`)."""
     preset: str | None = None
@@ -290,6 +296,7 @@ def load_source_config(path: str | Path | None = None, preset: str | None = None
         data = _merge(data, {k: v for k, v in own.items() if k != "preset"}, used)
     stages = _stages(data, used)
     _check_columns("constants", _nested(data, "constants", used), used)
+    _check_columns("code_columns", _nested(data, "code_columns", used), used)
     stage_map = {v: s.step for s in stages for v in (s.value, *s.codes)}
     picklists = (
         Picklist("crm__opportunity", "StageName", "stages", stage_map, True),
@@ -325,6 +332,10 @@ def load_source_config(path: str | Path | None = None, preset: str | None = None
         extra_columns={
             e: {str(n): [str(h) for h in (hs if isinstance(hs, list) else [hs or n])] for n, hs in cols.items()}
             for e, cols in _nested(data, "extra_columns", used).items()
+        },
+        code_columns={
+            e: {str(c): [str(h) for h in (hs if isinstance(hs, list) else [hs])] for c, hs in cols.items()}
+            for e, cols in _nested(data, "code_columns", used).items()
         },
         max_quarantine_share=float((data.get("check_sources") or {}).get("max_quarantine_share", 0.05)),
         preset=str(preset) if preset else None,

@@ -139,12 +139,14 @@ def test_a_gb18030_csv_with_chinese_headers_loads_and_the_log_says_so(landing: P
     land(landing, "crm/opportunity/opportunity_20250131.csv", content)
     result = load(con, landing, config_file(tmp_path))
     assert (result.rows_loaded, result.rows_quarantined, result.failed) == (2, 0, [])
-    assert result.warnings == ["crm/opportunity/opportunity_20250131.csv: ignored unknown column(s) 备注"]
+    assert result.warnings == [
+        "crm/opportunity/opportunity_20250131.csv: column(s) not in the contract kept in _extra: 备注"
+    ]
     assert q(con, 'SELECT "Id", "Amount", _source_row FROM raw.crm__opportunity ORDER BY 1') == [
         ("商机-1", "1000", 1), ("商机-2", "2500.5", 2)
     ]
     assert q(con, "SELECT message FROM raw._load_log") == [
-        ("2 rows loaded, 0 quarantined; ignored unknown column(s) 备注; read as GB18030",)
+        ("2 rows loaded, 0 quarantined; column(s) not in the contract kept in _extra: 备注; read as GB18030",)
     ]
     # the hash is of the delivered bytes: the same bytes under another name are a re-delivery
     land(landing, "crm/opportunity/opportunity_20250201.csv", content)

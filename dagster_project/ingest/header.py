@@ -144,6 +144,9 @@ def resolve_header(
     claimed: dict[int, str] = {}
     for col in extract.columns:
         i = _match(extract, col.name, aliases.get(col.name, []), header, pos)
+        codes = config.code_columns.get(extract.name, {}).get(col.name, [])
+        if i is None and codes:  # a picklist's code column, read only where its label is not delivered
+            i = _match(extract, col.name, codes, header, pos)
         if i is not None and i in claimed:  # one delivered column read as two contract columns is a guess too
             raise HeaderProblem(
                 f"column {header[i]} matches both {claimed[i]} and {col.name} (by name or aliases.{extract.name}); "
@@ -282,11 +285,12 @@ def row_reasons(extract: Extract, value_of: dict[str, str], full: bool = True) -
 def projections(extract: Extract, hm: HeaderMap, timezone: str, full: bool = True) -> tuple[str, str]:
     """(select list of delivered values, select list of normalized values) over `_ingest_rows`.
 
-    A Salesforce checkbox the file delivers reads an empty field as false (values.is_checkbox)."""
+    A Salesforce checkbox the file delivers reads an empty field as false (values.is_checkbox); a flag the
+    configuration supplies (derived from the stage map) is not a checkbox and keeps its NULL for an unknown stage."""
     delivered = []
     for col in extract.columns:
         src = hm.source[col.name]
-        if is_checkbox(extract, col) and col.name in hm.mapped:
+        if is_checkbox(extract, col) and col.name in hm.mapped and col.name not in hm.supplied:
             src = f"coalesce({src}, 'false')"
         delivered.append(f"{src} AS {ident(col.name)}")
     norm = ", ".join(
