@@ -26,3 +26,10 @@
 {% macro last_day_of_month(date_expr) -%}
     cast({{ dbt.last_day(date_expr, 'month') }} as date)
 {%- endmacro %}
+
+{#- The run's one data cut-off (docs/metrics.md "as of"): true when a fact dated `date_expr` is known at the as-of
+    date of int_run_as_of. Every dated fact a mart shows passes through this macro, so no mart holds a booking,
+    lead, stage entry or closed deal dated after the as-of date (and SPM_AS_OF reproduces a past run). -#}
+{% macro known_by_as_of(date_expr) -%}
+    {{ date_expr }} <= (select as_of_date from {{ ref('int_run_as_of') }})
+{%- endmacro %}

@@ -4,15 +4,12 @@
       closed opportunities by their LeadSource;
     - customer_tier: closed opportunities by the account's current tier. A lead has no account (hence no tier)
       until it converts, so lead columns are null for this segmentation rather than a biased rate.
-    Only leads and deals credited to a known rep count, so the segments of a month sum to the rep marts.
-    A missing source or tier is the segment 'unknown'. -#}
+    Every lead and closed deal of the company counts, whoever owns it: a lead owned by a queue or an unmapped CRM
+    user is in its segment's rate (the rep marts leave it out and mart_data_quality counts it). Only facts known by
+    the as-of date count (known_by_as_of). A missing source or tier is the segment 'unknown'. -#}
 {%- set min_sample = 5 -%}
 with leads as (
     select * from {{ ref('stg_crm__lead') }}
-),
-
-users as (
-    select * from {{ ref('int_crm_users_mapped') }}
 ),
 
 opportunities as (
@@ -23,21 +20,15 @@ accounts as (
     select account_id, tier from {{ ref('stg_crm__account') }}
 ),
 
-as_of as (
-    select as_of_date from {{ ref('int_run_as_of') }}
-),
-
 lead_segments as (
     select
         {{ month_of('l.created_date') }} as month,
         coalesce(l.lead_source, 'unknown') as segment,
         cast(count(*) as integer) as leads_created,
-        cast(sum(case when l.is_converted and l.converted_date <= as_of.as_of_date then 1 else 0 end) as integer)
+        cast(sum(case when l.is_converted and {{ known_by_as_of('l.converted_date') }} then 1 else 0 end) as integer)
             as leads_converted
     from leads l
-    inner join users u on u.crm_user_id = l.owner_user_id
-    cross join as_of
-    where l.created_date <= as_of.as_of_date
+    where {{ known_by_as_of('l.created_date') }}
     group by 1, 2
 ),
 
@@ -50,10 +41,8 @@ closed as (
         o.amount_cny
     from opportunities o
     left join accounts a on a.account_id = o.account_id
-    cross join as_of
     where o.is_closed
-        and o.owner_employee_id is not null
-        and o.close_date <= as_of.as_of_date
+        and {{ known_by_as_of('o.close_date') }}
 ),
 
 outcomes as (

@@ -1,9 +1,10 @@
 {#- Bookings (docs/metrics.md): won opportunities credited to the split owners by SplitPercentage where splits
     exist, else 100% to the CRM owner; team and region are the rep's on the close date (type-2 history).
-    new customer = closed in the calendar month of the account's first won opportunity ever. -#}
+    new customer = closed in the calendar month of the account's first won opportunity ever. Only deals closed by
+    the as-of date are booked (known_by_as_of): a deal closing later is not known yet. -#}
 with won as (
     select * from {{ ref('int_opportunities_converted') }}
-    where is_won
+    where is_won and {{ known_by_as_of('close_date') }}
 ),
 
 splits as (
