@@ -230,3 +230,15 @@ def test_a_rehire_under_the_same_id_is_employed_in_both_spans(foreign) -> None: 
         group by 1, 2, 3
         having t.revenue_target is distinct from sum(r.revenue_target)""")
     assert gaps == []
+
+
+def test_the_run_summary_says_what_is_thin(foreign) -> None:  # type: ignore[no-untyped-def]
+    from dagster_project.summary import CheckTally, summarize
+
+    warehouse, _facts, _result = foreign
+    text = summarize(warehouse).render(CheckTally())
+    unowned = _quality(warehouse)["leads_without_owner"]
+    assert f"thin data    leads_without_owner {unowned:,}: left out of the reps' lead conversion" in text
+    assert "thin data    won_deals_without_amount 3: booked as 0" in text
+    assert "business dates in Asia/Shanghai (set SPM_TIMEZONE" in text
+    assert "closed_deals_without_rep" not in text  # a check with no rows is not listed

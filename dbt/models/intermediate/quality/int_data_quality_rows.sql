@@ -34,6 +34,10 @@ select 'opportunities_without_history', o.opportunity_id, o.close_month
 from opportunities o
 where o.opportunity_id not in (select opportunity_id from history)
 union all
-select 'rep_months_without_target', employee_id || '|' || cast(month as {{ type_text() }}), month
-from {{ ref('int_rep_monthly_kpis') }}
-where revenue_target is null
+select 'rep_months_without_target', k.employee_id || '|' || cast(k.month as {{ type_text() }}), k.month
+from {{ ref('int_rep_monthly_kpis') }} k
+inner join {{ ref('int_rep_months') }} m on m.employee_id = k.employee_id and m.month = k.month
+inner join {{ ref('policy_grading') }} g on {{ policy_in_force('g', 'm.month_end') }}
+{#- Only the graded sales roles: a manager without a revenue target is not thin data. #}
+where k.revenue_target is null
+    and position('|' || m.job_level || '|' in '|' || g.eligible_job_levels || '|') > 0

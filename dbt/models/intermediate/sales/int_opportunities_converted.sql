@@ -30,6 +30,7 @@ select
     u.employee_id as owner_employee_id,
     o.opportunity_name,
     o.opportunity_type,
+    o.opportunity_type_group,
     o.stage_name,
     o.is_closed,
     o.is_won,
