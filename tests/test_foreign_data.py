@@ -242,3 +242,103 @@ def test_the_run_summary_says_what_is_thin(foreign) -> None:  # type: ignore[no-
     assert "thin data    won_deals_without_amount 3: booked as 0" in text
     assert "business dates in Asia/Shanghai (set SPM_TIMEZONE" in text
     assert "closed_deals_without_rep" not in text  # a check with no rows is not listed
+
+
+QUIET = "2024-06"
+
+
+def crm_only(source: Path, target: Path) -> None:
+    """Only the CRM extracts, the FX rates its foreign-currency deals need and the HR roster that makes owners reps
+    (no targets, invoices, payments, trainings or surveys), with nothing dated in 2024-06: no deal closes, no lead,
+    task or event is created and no stage is entered that month. (Without an HR roster there is no rep at all and
+    the blocking gate on mart_rep_monthly_kpis, at least one row, stops the run by design.)"""
+    shutil.copytree(source / "crm", target / "crm")
+    shutil.copytree(source / "finance" / "fx_rate", target / "finance" / "fx_rate")
+    shutil.copytree(source / "hr" / "employee", target / "hr" / "employee")
+    dated = {"opportunity": "CloseDate", "lead": "CreatedDate", "task": "ActivityDate", "event": "ActivityDate",
+             "opportunity_history": "CreatedDate"}
+    for entity, column in dated.items():
+        for path in sorted((target / "crm" / entity).glob("*.csv")):
+            with path.open(encoding="utf-8", newline="") as f:
+                rows = list(csv.reader(f))
+            if column not in rows[0]:
+                continue
+            at = rows[0].index(column)
+            kept = [rows[0]] + [r for r in rows[1:] if not (len(r) > at and r[at].startswith(QUIET))]
+            with path.open("w", encoding="utf-8", newline="") as f:
+                csv.writer(f, lineterminator="\n").writerows(kept)
+
+
+@pytest.fixture(scope="module")
+def crm_only_warehouse(landing: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("crm_only")
+    crm_only(landing, folder / "landing")
+    warehouse = folder / "warehouse.duckdb"
+    result = build(folder / "landing", warehouse)
+    failures = [e.event_specific_data.error.message[:2000] for e in result.all_events if e.is_step_failure]
+    assert result.success, failures
+    return warehouse
+
+
+def _render_every_page(warehouse: Path, month: str, out: Path) -> list[Path]:
+    from dagster_project.dashboard import write_dashboard
+
+    write_dashboard(warehouse, month, out)
+    pages = sorted(out.rglob("*.html"))
+    assert pages
+    return pages
+
+
+def test_a_company_with_only_crm_extracts_renders_every_page(crm_only_warehouse: Path, tmp_path: Path) -> None:
+    assert _one(crm_only_warehouse, "select count(revenue_target) from marts.mart_rep_monthly_kpis") == 0
+    assert _quality(crm_only_warehouse)["rep_months_without_target"] > 0
+    month = str(_one(crm_only_warehouse, "select max(month) from marts.mart_deal_output"))[:7]
+    pages = _render_every_page(crm_only_warehouse, month, tmp_path / "dash")
+    html = (tmp_path / "dash" / "index.html").read_text(encoding="utf-8")
+    # The company's lead conversion counts every lead of the month.
+    created = _one(crm_only_warehouse, "select sum(leads_created) from marts.mart_segment_conversion "
+                                       f"where segment_type = 'lead_source' and month = date '{month}-01'")
+    assert f'data-figure="leads_created" data-format="int">{created:,}<' in html
+    assert len(pages) >= 1
+
+
+def test_a_month_with_no_data_at_all_renders_every_page(crm_only_warehouse: Path, tmp_path: Path) -> None:
+    for mart in ("mart_segment_conversion", "mart_sales_funnel", "fct_bookings"):
+        column = "close_month" if mart == "fct_bookings" else "month"
+        assert _one(crm_only_warehouse, f"select count(*) from marts.{mart} where {column} = date '{QUIET}-01'") == 0
+    assert _one(crm_only_warehouse, f"select sum(won_deals) from marts.mart_deal_output "
+                                    f"where month = date '{QUIET}-01'") == 0
+    pages = _render_every_page(crm_only_warehouse, QUIET, tmp_path / "dash")
+    quiet = f"where month = date '{QUIET}-01'"
+    reps = _one(crm_only_warehouse, f"select count(*) from marts.mart_rep_monthly_kpis {quiet}")
+    teams = _one(crm_only_warehouse, f"select count(*) from marts.mart_team_monthly_kpis {quiet}")
+    assert len(pages) >= 1 + teams + reps  # the company, every team and every rep page of the month
+    html = (tmp_path / "dash" / "index.html").read_text(encoding="utf-8")
+    assert 'data-figure="won" data-format="int">0<' in html
+
+
+def test_a_quarter_without_a_repurchase_row_renders(foreign, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Fivetran's public seeds: the as-of quarter had no mart_customer_repurchase row and the page crashed on
+    repurchase_is_final."""
+    warehouse, _facts, _result = foreign
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(warehouse, copy)
+    con = duckdb.connect(str(copy))
+    con.execute("delete from marts.mart_customer_repurchase where quarter = '2025Q4'")
+    con.close()
+    _render_every_page(copy, "2025-10", tmp_path / "dash")
+    html = (tmp_path / "dash" / "index.html").read_text(encoding="utf-8")
+    assert "(quarter not over)" not in html
+
+
+def test_a_young_lead_cohort_is_marked_not_final(foreign, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    warehouse, _facts, _result = foreign
+    final = dict(_rows(warehouse, "select month, bool_and(lead_conversion_is_final) from marts.mart_rep_monthly_kpis "
+                                  "where month >= date '2025-07-01' group by 1"))
+    # As of 2025-10-31 with 60 days to mature: July (ended 2025-07-31, 92 days) and August (61 days) are final;
+    # September (31 days) and October (0 days) are not.
+    assert final == {dt.date(2025, 7, 1): True, dt.date(2025, 8, 1): True, dt.date(2025, 9, 1): False,
+                     dt.date(2025, 10, 1): False}
+    _render_every_page(warehouse, "2025-10", tmp_path / "dash")
+    html = (tmp_path / "dash" / "index.html").read_text(encoding="utf-8")
+    assert 'data-not-final="lead_conversion">not final: leads still converting<' in html
