@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -342,3 +345,22 @@ def test_a_young_lead_cohort_is_marked_not_final(foreign, tmp_path: Path) -> Non
     _render_every_page(warehouse, "2025-10", tmp_path / "dash")
     html = (tmp_path / "dash" / "index.html").read_text(encoding="utf-8")
     assert 'data-not-final="lead_conversion">not final: leads still converting<' in html
+
+
+def test_a_salary_outside_the_reporting_currency_fails_the_build(foreign, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    warehouse, _facts, _result = foreign
+    assert _one(warehouse, "select reporting_currency from marts.mart_data_freshness") == "CNY"
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(warehouse, copy)
+    con = duckdb.connect(str(copy))
+    con.execute(f"update intermediate.int_pay_rep_months set salary_currency = 'USD' where employee_id = '{REHIRED}'")
+    con.close()
+    dbt = Path(sys.executable).parent / "dbt"
+    result = subprocess.run(
+        [str(dbt), "test", "--select", "every_salary_is_in_the_reporting_currency", "--profiles-dir", ".",
+         "--target-path", str(tmp_path / "t"), "--log-path", str(tmp_path / "logs")],
+        cwd=Path(__file__).resolve().parent.parent / "dbt", env={**os.environ, "SPM_WAREHOUSE": str(copy)},
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 1
+    assert "FAIL 1 every_salary_is_in_the_reporting_currency" in result.stdout
