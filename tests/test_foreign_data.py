@@ -164,7 +164,7 @@ def test_nothing_dated_after_the_as_of_date_in_any_mart(foreign) -> None:  # typ
     checks = {
         "fct_bookings": "close_date", "mart_deal_output": "month", "mart_rep_monthly_kpis": "month",
         "mart_team_monthly_kpis": "month", "mart_sales_funnel": "month", "mart_segment_conversion": "month",
-        "mart_collection_rate": "month",
+        "mart_collection_rate": "month", "fct_invoices": "invoice_date", "fct_payments": "payment_date",
     }
     for mart, column in checks.items():
         latest = _one(warehouse, f"select max({column}) from marts.{mart}")

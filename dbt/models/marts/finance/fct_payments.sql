@@ -24,6 +24,8 @@ final as (
         cast(source_sha256 as {{ type_text() }}) as source_sha256,
         cast(source_row as bigint) as source_row
     from payments
+    {#- A payment dated after the as-of date is not known yet (SPM_AS_OF reproducing a past run). #}
+    where {{ known_by_as_of('payment_date') }}
 )
 
 select * from final
