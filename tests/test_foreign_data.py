@@ -175,7 +175,7 @@ def test_nothing_dated_after_the_as_of_date_in_any_mart(foreign) -> None:  # typ
     # The as-of month's won count and bookings come from the same deals.
     october = _rows(warehouse, "select won_deals, bookings from marts.mart_deal_output "
                                "where scope = 'company' and month = date '2025-10-01'")[0]
-    booked = _rows(warehouse, "select count(distinct opportunity_id), sum(amount_cny) from marts.fct_bookings "
+    booked = _rows(warehouse, "select count(distinct opportunity_id), sum(amount_reporting) from marts.fct_bookings "
                               "where close_month = date '2025-10-01'")[0]
     assert october == booked
     assert _quality(warehouse)["deals_closing_after_as_of"] >= 1

@@ -14,13 +14,13 @@ rep_months as (
 ),
 
 company_deals as (
-    select close_month as month, sum(amount_cny) as bookings, count(distinct opportunity_id) as won_deals
+    select close_month as month, sum(amount_reporting) as bookings, count(distinct opportunity_id) as won_deals
     from credits
     group by close_month
 ),
 
 team_deals as (
-    select team_id, close_month as month, sum(amount_cny) as bookings, count(distinct opportunity_id) as won_deals
+    select team_id, close_month as month, sum(amount_reporting) as bookings, count(distinct opportunity_id) as won_deals
     from credits
     where team_id is not null
     group by team_id, close_month

@@ -38,7 +38,7 @@ closed as (
         coalesce(o.lead_source, 'unknown') as lead_source,
         coalesce(a.tier, 'unknown') as tier,
         coalesce(o.is_won, false) as is_won,
-        o.amount_cny
+        o.amount_reporting
     from opportunities o
     left join accounts a on a.account_id = o.account_id
     where o.is_closed
@@ -51,10 +51,10 @@ outcomes as (
         month,
         lead_source as segment,
         is_won,
-        amount_cny
+        amount_reporting
     from closed
     union all
-    select 'customer_tier', month, tier, is_won, amount_cny from closed
+    select 'customer_tier', month, tier, is_won, amount_reporting from closed
 ),
 
 outcome_segments as (
@@ -64,7 +64,7 @@ outcome_segments as (
         segment,
         cast(sum(case when is_won then 1 else 0 end) as integer) as won_count,
         cast(sum(case when is_won then 0 else 1 end) as integer) as lost_count,
-        cast(coalesce(sum(case when is_won then amount_cny end), 0) as decimal(38, 8)) as won_amount
+        cast(coalesce(sum(case when is_won then amount_reporting end), 0) as decimal(38, 8)) as won_amount
     from outcomes
     group by segment_type, month, segment
 ),

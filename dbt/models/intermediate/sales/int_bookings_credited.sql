@@ -59,9 +59,9 @@ select
     w.currency,
     w.amount,
     w.fx_rate,
-    w.amount_cny as opportunity_amount_cny,
+    w.amount_reporting as opportunity_amount_reporting,
     c.credit_share,
-    cast(w.amount_cny * c.credit_share as decimal(38, 8)) as amount_cny,
+    cast(w.amount_reporting * c.credit_share as decimal(38, 8)) as amount_reporting,
     f.first_won_date,
     case (select max(r.new_customer_rule) from reporting r where {{ policy_in_force('r', 'w.close_date') }})
         when 'opportunity_type' then coalesce(w.opportunity_type_group = 'new', false)

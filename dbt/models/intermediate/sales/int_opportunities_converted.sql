@@ -1,5 +1,5 @@
 {#- Opportunities with the CNY amount at the rate of the close-date month and the owner as an employee.
-    amount_cny is null when the rate is missing: the test on this model fails the build (no silent 1.0). -#}
+    amount_reporting is null when the rate is missing: the test on this model fails the build (no silent 1.0). -#}
 with opportunities as (
     select * from {{ ref('stg_crm__opportunity') }}
 ),
@@ -48,7 +48,7 @@ select
         as is_fx_extrapolated,
     {{ money_times_rate('o.amount', "coalesce(fx.rate_to_reporting, case when not o.is_closed
         and " ~ month_of('o.close_date') ~ " > lfx.rate_month then lfx.rate_to_reporting end)") }}
-        as amount_cny,
+        as amount_reporting,
     o.source_file,
     o.source_sha256,
     o.source_row
