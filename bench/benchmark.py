@@ -47,10 +47,11 @@ _WRAPPER = (
 
 #: (what, SQL on the warehouse, SQL on the bound's tables): the same totals, computed both ways.
 TOTALS = (
-    ("bookings CNY", "select sum(amount_cny) from marts.fct_bookings", "select sum(amount_cny) from bound_bookings"),
+    ("bookings CNY", "select sum(amount_reporting) from marts.fct_bookings",
+     "select sum(amount_reporting) from bound_bookings"),
     ("booking credits", "select count(*) from marts.fct_bookings", "select count(*) from bound_bookings"),
-    ("new-customer bookings CNY", "select sum(amount_cny) from marts.fct_bookings where is_new_customer",
-     "select sum(amount_cny) from bound_bookings where is_new_customer"),
+    ("new-customer bookings CNY", "select sum(amount_reporting) from marts.fct_bookings where is_new_customer",
+     "select sum(amount_reporting) from bound_bookings where is_new_customer"),
     ("revenue target, rep-months with bookings",
      "select sum(revenue_target) from marts.mart_rep_monthly_kpis where bookings > 0",
      "select sum(revenue_target) from bound_attainment where bookings > 0"),

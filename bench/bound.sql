@@ -173,7 +173,7 @@ credits as (
 ),
 first_won as (select account_id, min(close_date) as first_won_date from won group by account_id)
 select w.opportunity_id, c.split_id, w.account_id, c.employee_id, e.team_id, w.close_date, w.close_month,
-    cast(cast(w.amount as decimal(38, 8)) * w.fx_rate * c.credit_share as decimal(38, 8)) as amount_cny,
+    cast(cast(w.amount as decimal(38, 8)) * w.fx_rate * c.credit_share as decimal(38, 8)) as amount_reporting,
     coalesce(month_of(f.first_won_date) = w.close_month, false) as is_new_customer
 from won w
 join credits c on c.opportunity_id = w.opportunity_id
@@ -183,8 +183,8 @@ left join employee_version e on e.employee_id = c.employee_id and w.close_date b
 -- Attainment: bookings against the revenue target per rep and month.
 create table bound_attainment as
 with bookings as (
-    select employee_id, close_month as month, sum(amount_cny) as bookings,
-        sum(case when is_new_customer then amount_cny else 0 end) as new_customer_bookings
+    select employee_id, close_month as month, sum(amount_reporting) as bookings,
+        sum(case when is_new_customer then amount_reporting else 0 end) as new_customer_bookings
     from bound_bookings where employee_id is not null group by all
 )
 select coalesce(b.employee_id, t.employee_id) as employee_id, coalesce(b.month, t.month) as month,

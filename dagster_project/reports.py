@@ -18,10 +18,18 @@ def render_quarter(warehouse: Path, quarter: str, published_now: bool) -> str:
         ).fetchone()
         lines = [f"Quarter {quarter}: {total} reps, {eligible} eligible, {graded} graded"]
         reasons = con.execute(
-            f"select ineligible_reason, count(*) from {c} where not is_eligible group by 1 order by 1"
+            f"select coalesce(not_graded_reason, ineligible_reason), count(*) from {c} where not is_graded "
+            "group by 1 order by 1"
         ).fetchall()
         if reasons:
             lines.append("  not graded: " + ", ".join(f"{r} {n}" for r, n in reasons))
+        if any(r == "too_few_graded_reps" for r, _ in reasons):
+            lines.append("  the quarter is not graded: fewer reps have a composite score than policy_grading's "
+                         "min_graded_reps")
+        tied = con.execute(f"select count(*) from {c} where tied_at_grade_boundary").fetchone()[0]
+        if tied:
+            lines.append(f"  {tied} reps tied across the A or C boundary after every tie-break: they share the better "
+                         "grade (tied_at_grade_boundary)")
         grades = dict(con.execute(f"select grade, count(*) from {c} where grade is not null group by 1").fetchall())
         lines.append("  grades: " + "  ".join(f"{g} {grades.get(g, 0)}" for g in "ABC"))
         lines.append("  rank  employee  grade  composite  attainment  team")

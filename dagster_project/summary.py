@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
 from dagster_project import db
 from dagster_project.ingest.load import quarantine_summary
 
@@ -28,6 +30,9 @@ class WarehouseSummary:
     #: (extract, reason class, rows) as ingest.load.quarantine_summary classes them
     quarantine: list[tuple[str, str, int]]
     quarantined_rows: int
+    #: what the figures leave out or cannot show (thin_data): (check, rows, consequence, hint), rows > 0 only
+    thin: list[tuple[str, int, str, str]] = field(default_factory=list)
+    time_zone: str | None = None
 
     def render(self, checks: CheckTally) -> str:
         lines = [f"Warehouse: {self.warehouse}" + (f"  (as of {self.as_of})" if self.as_of else "")]
@@ -39,6 +44,7 @@ class WarehouseSummary:
         lines.append(f"  quarantined  {self.quarantined_rows:,} rows in raw._quarantine")
         for extract, reason, n in self.quarantine:
             lines.append(f"               {extract:<26} {reason:<36} {n:>6,}")
+        lines += thin_data_lines(self.thin, self.time_zone)
         lines.append(
             f"  checks       {checks.passed} passed, {len(checks.failed)} failed, {len(checks.warned)} warned"
         )
@@ -79,7 +85,32 @@ def summarize(warehouse: Path, load_id: str | None = None) -> WarehouseSummary:
         as_of = None
         if "intermediate.int_run_as_of" in present:
             as_of = str(con.execute("select as_of_date from intermediate.int_run_as_of").fetchone()[0])
-        return WarehouseSummary(warehouse, as_of, layers, files, quarantine, quarantined_rows)
+        thin, time_zone = thin_data(con, present)
+        return WarehouseSummary(warehouse, as_of, layers, files, quarantine, quarantined_rows, thin, time_zone)
+
+
+def thin_data(con: duckdb.DuckDBPyConnection, present: set[str]) -> tuple[list[tuple[str, int, str, str]], str | None]:
+    """The checks of marts.mart_data_quality with rows (leads without an owner, won deals without an amount, no
+    stage history, rep-months without a target, ...) and the time zone business dates were taken in. Said in the
+    summary because each leaves a figure thin or empty without failing anything."""
+    if "marts.mart_data_quality" not in present:
+        return [], None
+    rows = con.execute(
+        "select check_name, row_count, consequence, hint, time_zone from marts.mart_data_quality order by check_order"
+    ).fetchall()
+    thin = [(name, int(n), consequence, hint) for name, n, consequence, hint, _ in rows if n]
+    return thin, (rows[0][4] if rows else None)
+
+
+def thin_data_lines(thin: list[tuple[str, int, str, str]], time_zone: str | None) -> list[str]:
+    """One line for the time zone, one per thin check."""
+    lines = []
+    if time_zone:
+        lines.append(f"  time zone    business dates in {time_zone} "
+                     "(set SPM_TIMEZONE to the company's zone if it differs)")
+    for name, n, consequence, hint in thin:
+        lines.append(f"  thin data    {name} {n:,}: {consequence}; {hint}")
+    return lines
 
 
 def unavailable_metrics(warehouse: Path) -> list[tuple[str, tuple[str, ...]]]:

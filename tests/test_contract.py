@@ -66,7 +66,7 @@ def test_a_broken_warehouse_fails_naming_each_table_and_column(
     con = duckdb.connect(str(broken))
     try:
         con.execute("drop table marts.mart_sales_funnel")
-        con.execute("alter table marts.fct_payments drop column amount_cny")
+        con.execute("alter table marts.fct_payments drop column amount_reporting")
         con.execute(
             "create or replace table marts.mart_ar_aging as "
             "select * replace (cast(days_past_due as varchar) as days_past_due) from marts.mart_ar_aging"
@@ -77,7 +77,7 @@ def test_a_broken_warehouse_fails_naming_each_table_and_column(
     result = check_warehouse(broken)
     assert not result.ok
     assert result.problems == (
-        "fct_payments: missing columns amount_cny",
+        "fct_payments: missing columns amount_reporting",
         "mart_ar_aging: mistyped columns days_past_due is VARCHAR (text), expected integer",
         "mart_sales_funnel: missing table",
     )
@@ -86,7 +86,7 @@ def test_a_broken_warehouse_fails_naming_each_table_and_column(
     out = capsys.readouterr().out
     assert code == 1
     assert out.splitlines() == [
-        "fct_payments: missing columns amount_cny",
+        "fct_payments: missing columns amount_reporting",
         f"not_a_mart: not in the contract ({CONTRACT_FILE.name})",
         "contract: 1/3 tables complete",
     ]

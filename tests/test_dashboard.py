@@ -246,7 +246,7 @@ def test_cli_writes_the_month_and_names_a_month_without_data(
                  str(built_warehouse.warehouse)]) == 1
     with pytest.raises(DashboardError, match="--month must look like 2025-11"):
         write_dashboard(built_warehouse.warehouse, "2025/01", out)
-    with pytest.raises(DashboardError, match="no rep has KPIs for 2039-01"):
+    with pytest.raises(DashboardError, match="no data for 2039-01"):
         write_dashboard(built_warehouse.warehouse, "2039-01", out)
 
 

@@ -292,6 +292,7 @@ def _month_outcomes(con: duckdb.DuckDBPyConnection, kind: str, month: dt.date) -
         cast(sum(won_count) as double) / nullif(sum(won_count) + sum(lost_count), 0) as win_rate,
         sum(leads_created) as leads_created, sum(leads_converted) as leads_converted,
         cast(sum(leads_converted) as double) / nullif(sum(leads_created), 0) as lead_conversion_rate,
+        bool_and(lead_conversion_is_final) as lead_conversion_is_final,
         sum(sales_cycle_days * won_count) / nullif(sum(case when sales_cycle_days is not null
             then won_count end), 0) as sales_cycle_days,
         sum(visits) as visits, sum(calls) as calls, sum(meetings) as meetings, sum(demos) as demos,
@@ -484,7 +485,8 @@ def _segments(con: duckdb.DuckDBPyConnection, month: dt.date) -> list[Row]:
     return _rows(
         con,
         """
-        select segment_type, segment, leads_created, leads_converted, lead_conversion_rate, won_count,
+        select segment_type, segment, leads_created, leads_converted, lead_conversion_rate, lead_conversion_is_final,
+            won_count,
             lost_count, win_rate, average_deal_size, is_weakest_lead_conversion, is_weakest_win_rate
         from marts.mart_segment_conversion where month = ? order by segment_type, segment
         """,
@@ -492,9 +494,27 @@ def _segments(con: duckdb.DuckDBPyConnection, month: dt.date) -> list[Row]:
     )
 
 
+REPURCHASE = ("quarter", "prior_customers", "repurchasing_customers", "repurchase_rate", "is_final")
+
+
 def _repurchase(con: duckdb.DuckDBPyConnection, quarter: str) -> Row:
-    return _one(con, "select quarter, prior_customers, repurchasing_customers, repurchase_rate, is_final "
-                     "from marts.mart_customer_repurchase where quarter = ?", [quarter])
+    """The quarter's repurchase row; a quarter without one (no accounts bought in the previous quarter, a company
+    with a few deals) gets every figure as None, so the page shows its empty state instead of failing."""
+    row = _one(con, f"select {', '.join(REPURCHASE)} from marts.mart_customer_repurchase where quarter = ?", [quarter])
+    return row or dict.fromkeys(REPURCHASE)
+
+
+def _company_leads(segments: list[Row]) -> Row:
+    """The company's lead conversion from every lead of the month (mart_segment_conversion's lead sources), not
+    only the reps' own: leads owned by a queue count for the company (issue 22). Not final when any source's
+    cohort is not."""
+    sources = [s for s in segments if s["segment_type"] == "lead_source"]
+    created = sum(s["leads_created"] or 0 for s in sources)
+    converted = sum(s["leads_converted"] or 0 for s in sources)
+    if not sources:
+        return {}
+    return {"leads_created": created, "leads_converted": converted, "lead_conversion_rate": _ratio(converted, created),
+            "lead_conversion_is_final": all(s["lead_conversion_is_final"] is not False for s in sources)}
 
 
 def _peer_comparison(rep: Row, team_reps: list[Row]) -> list[Row]:
@@ -599,12 +619,16 @@ def _load_pages(con: duckdb.DuckDBPyConnection, warehouse: Path, month: dt.date)
     period = Period(month, *_quarter_of(month))
     try:
         freshness = _one(con, "select * from marts.mart_data_freshness")
-        months = _one(con, "select min(month) as first, max(month) as last, "
-                           "count(*) filter (where month = ?) as reps from marts.mart_rep_monthly_kpis", [month])
+        # The months of the data: a rep's KPIs, a deal or a lead (a company that delivered only CRM extracts has
+        # no rep rows, and a quiet month inside the range has none of any: both render with their empty states).
+        months = _one(con, "select min(month) as first, max(month) as last from ("
+                           "select month from marts.mart_rep_monthly_kpis union all "
+                           "select month from marts.mart_deal_output union all "
+                           "select month from marts.mart_segment_conversion) m")
     except duckdb.CatalogException as error:
         raise DashboardError(f"{warehouse} has no dashboard marts ({error}): run `spm run`") from error
-    if not months["reps"]:
-        raise DashboardError(f"no rep has KPIs for {month:%Y-%m} in {warehouse} "
+    if months["first"] is None or not str(months["first"]) <= month.isoformat() <= str(months["last"]):
+        raise DashboardError(f"no data for {month:%Y-%m} in {warehouse} "
                              f"(months with data: {months['first']} .. {months['last']})")
     champions = _month_champions(con, month)
     month_reps = _rep_kpis(con, month)
@@ -612,6 +636,7 @@ def _load_pages(con: duckdb.DuckDBPyConnection, warehouse: Path, month: dt.date)
 
     company = _page(company_figures, Scope("company"), "Company", champions)
     company.tables["segments"] = _segments(con, month)
+    company.figures.update(_company_leads(company.tables["segments"]))
     company.figures.update({f"repurchase_{k}": v for k, v in _repurchase(con, period.quarter).items()})
     team_rows = _rows(con, "select team_id, team_name from marts.mart_team_monthly_kpis where month = ? "
                            "order by team_id", [month])

@@ -26,3 +26,19 @@
 {% macro last_day_of_month(date_expr) -%}
     cast({{ dbt.last_day(date_expr, 'month') }} as date)
 {%- endmacro %}
+
+{#- The run's one data cut-off (docs/metrics.md "as of"): true when a fact dated `date_expr` is known at the as-of
+    date of int_run_as_of. Every dated fact a mart shows passes through this macro, so no mart holds a booking,
+    lead, stage entry or closed deal dated after the as-of date (and SPM_AS_OF reproduces a past run). -#}
+{% macro known_by_as_of(date_expr) -%}
+    {{ date_expr }} <= (select as_of_date from {{ ref('int_run_as_of') }})
+{%- endmacro %}
+
+{#- A month's lead cohort has had time to convert (docs/metrics.md, Lead conversion): at least
+    policy_reporting.lead_conversion_maturity_days (in force on the as-of date) from the month's last day to the
+    as-of date. A rate of a cohort that is not final is shown as such, never as a final 0 %. -#}
+{% macro lead_cohort_is_final(month_expr) -%}
+    ({{ dbt.datediff(last_day_of_month(month_expr), '(select as_of_date from ' ~ ref('int_run_as_of') ~ ')', 'day') }}
+        >= (select max(p.lead_conversion_maturity_days) from {{ ref('policy_reporting') }} p
+            where {{ policy_in_force('p', '(select as_of_date from ' ~ ref('int_run_as_of') ~ ')') }}))
+{%- endmacro %}

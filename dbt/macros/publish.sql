@@ -6,7 +6,7 @@
     {%- set cols = [
         ('employee_id', 'varchar'), ('quarter', 'varchar'), ('quarter_start', 'date'), ('quarter_end', 'date'),
         ('team_id', 'varchar'), ('job_level', 'varchar'), ('hire_date', 'date'), ('is_eligible', 'boolean'),
-        ('ineligible_reason', 'varchar'), ('is_graded', 'boolean'),
+        ('ineligible_reason', 'varchar'), ('is_graded', 'boolean'), ('not_graded_reason', 'varchar'),
     ] -%}
     {%- for c in scorecard_component_names() -%}
         {%- do cols.extend([(c ~ '_actual', type_double()), (c ~ '_target', type_double()), (c ~ '_score', type_double()),
@@ -17,7 +17,8 @@
         ('composite_score_display', 'decimal(9,2)'), ('quantitative_score', type_double()),
         ('qualitative_score', type_double()), ('bookings', 'decimal(38,8)'), ('attainment', type_double()),
         ('rank', 'integer'), ('graded_reps', 'integer'), ('a_count_expected', 'integer'),
-        ('c_count_expected', 'integer'), ('grade', 'varchar'), ('pip_required', 'boolean'),
+        ('c_count_expected', 'integer'), ('grade', 'varchar'), ('tied_at_grade_boundary', 'boolean'),
+        ('pip_required', 'boolean'),
         ('pip_escalation', 'boolean'), ('policy_version', 'varchar'), ('is_final', 'boolean'),
     ]) -%}
     {{ return(cols) }}
@@ -69,6 +70,9 @@
         {{ name }} {{ type }}{{ "," if not loop.last }}
         {%- endfor %}
     );
+    {#- Columns added after a warehouse's versions table was created (older versions hold null in them). #}
+    alter table publish.quarterly_evaluation_versions add column if not exists not_graded_reason varchar;
+    alter table publish.quarterly_evaluation_versions add column if not exists tied_at_grade_boundary boolean;
     create table if not exists publish.quarterly_evaluation_diffs (
         quarter varchar not null,
         version integer not null,

@@ -11,7 +11,7 @@ accounts as (
 ),
 
 bookings as (
-    select o.account_id, sum(o.amount_cny) as clv_to_date, cast(count(*) as integer) as won_opportunities
+    select o.account_id, sum(o.amount_reporting) as clv_to_date, cast(count(*) as integer) as won_opportunities
     from {{ ref('int_opportunities_converted') }} o
     cross join as_of
     where o.is_won and o.account_id is not null and o.close_date <= as_of.as_of_date

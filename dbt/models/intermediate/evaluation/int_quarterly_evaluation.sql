@@ -1,6 +1,10 @@
 {#- The grading table of every quarter as computed from the current data (the draft). Publishing freezes a
     quarter's rows as a version (see marts/evaluation). Rank among graded reps company-wide (grading_rank of
-    scoring.sql: composite desc, then attainment, bookings, employee_id); top floor(a_share x n) A, bottom floor(c_share x n) C. -#}
+    scoring.sql: composite desc, then attainment, bookings; reps still tied share a rank and a grade, flagged
+    tied_at_grade_boundary when the shares would have split them); top floor(a_share x n) A, bottom
+    floor(c_share x n) C. A rep is graded when eligible and with a composite score (at least one component with an
+    actual), in a quarter where at least min_graded_reps (policy_grading) eligible reps have one; otherwise
+    not_graded_reason says why: the ineligible reason, no_component or too_few_graded_reps. -#}
 {%- set components = scorecard_component_names() -%}
 with components as (
     select * from {{ ref('int_evaluation_components') }}
@@ -39,7 +43,7 @@ wide as (
     group by employee_id, quarter
 ),
 
-graded as (
+candidates as (
     select
         w.*,
         e.is_eligible,
@@ -49,16 +53,34 @@ graded as (
         e.quarter_end,
         e.a_share,
         e.c_share,
+        e.min_graded_reps,
         e.grading_policy_version,
         k.quarter_start,
         k.team_id,
         k.bookings,
         k.attainment,
         k.retention_is_final,
-        e.is_eligible and w.composite_score is not null as is_graded
+        e.is_eligible and w.composite_score is not null as has_composite
     from wide w
     inner join eligibility e on e.employee_id = w.employee_id and e.quarter = w.quarter
     inner join kpis k on k.employee_id = w.employee_id and k.quarter = w.quarter
+),
+
+quarter_counted as (
+    select
+        c.*,
+        sum(case when has_composite then 1 else 0 end) over (partition by quarter) as reps_with_composite
+    from candidates c
+),
+
+graded as (
+    select
+        q.*,
+        has_composite and reps_with_composite >= min_graded_reps as is_graded,
+        case when not is_eligible then ineligible_reason
+             when not has_composite then 'no_component'
+             when reps_with_composite < min_graded_reps then 'too_few_graded_reps' end as not_graded_reason
+    from quarter_counted q
 ),
 
 ranked as (
@@ -70,7 +92,8 @@ with_grades as (
         r.*,
         cast(floor(a_share * graded_reps) as integer) as a_count_expected,
         cast(floor(c_share * graded_reps) as integer) as c_count_expected,
-        {{ grade_from_rank('rank', 'graded_reps', 'a_share', 'c_share') }} as grade
+        {{ grade_from_rank('rank', 'graded_reps', 'a_share', 'c_share') }} as grade,
+        {{ tied_at_grade_boundary('rank', 'graded_reps', 'a_share', 'c_share', 'quarter') }} as tied_at_grade_boundary
     from ranked r
 ),
 
@@ -86,6 +109,7 @@ final as (
         g.is_eligible,
         g.ineligible_reason,
         g.is_graded,
+        g.not_graded_reason,
         {% for c in components %}
         g.{{ c }}_actual,
         g.{{ c }}_target,
@@ -105,6 +129,7 @@ final as (
         g.a_count_expected,
         g.c_count_expected,
         g.grade,
+        g.tied_at_grade_boundary,
         coalesce(g.grade = 'C', false) as pip_required,
         coalesce(g.grade = 'C' and prev.grade = 'C', false) as pip_escalation,
         case when g.component_policy_version = g.grading_policy_version then g.component_policy_version

@@ -72,7 +72,7 @@ final as (
         r.net_amount,
         r.tax_amount,
         r.gross_amount,
-        {{ money_times_rate('r.gross_amount', 'fx.rate_to_reporting') }} as gross_amount_cny,
+        {{ money_times_rate('r.gross_amount', 'fx.rate_to_reporting') }} as gross_amount_reporting,
         a.account_id is null as is_orphan_customer,
         r.document_type = 'CRN' and r.matched_original_invoice_id is null as is_orphan_credit_note,
         r.updated_at,

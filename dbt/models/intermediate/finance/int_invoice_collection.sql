@@ -30,8 +30,8 @@ targets as (
 collected as (
     select
         p.invoice_id,
-        sum(p.amount_cny) as collected,
-        sum(case when p.payment_date <= i.due_date then p.amount_cny else 0 end) as collected_on_time,
+        sum(p.amount_reporting) as collected,
+        sum(case when p.payment_date <= i.due_date then p.amount_reporting else 0 end) as collected_on_time,
         count(*) as payment_count,
         max(p.payment_date) as last_payment_date
     from payments p
@@ -54,7 +54,7 @@ joined as (
         i.currency,
         i.is_void,
         i.is_orphan_customer,
-        i.gross_receivable_cny as receivable,
+        i.gross_receivable_reporting as receivable,
         cast(coalesce(c.collected, 0) as decimal(38, 8)) as collected,
         cast(coalesce(c.collected_on_time, 0) as decimal(38, 8)) as collected_on_time,
         cast(coalesce(c.payment_count, 0) as integer) as payment_count,

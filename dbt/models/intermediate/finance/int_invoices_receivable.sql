@@ -15,7 +15,7 @@ credit_notes as (
         original_invoice_id as invoice_id,
         count(*) as credit_note_count,
         sum(gross_amount) as credit_notes_amount,
-        sum(gross_amount_cny) as credit_notes_amount_cny
+        sum(gross_amount_reporting) as credit_notes_amount_reporting
     from documents
     where document_type = 'CRN'
         and not is_void
@@ -28,7 +28,7 @@ receivable as (
         i.*,
         coalesce(c.credit_note_count, 0) as credit_note_count,
         coalesce(c.credit_notes_amount, 0) as credit_notes_amount,
-        coalesce(c.credit_notes_amount_cny, 0) as credit_notes_amount_cny,
+        coalesce(c.credit_notes_amount_reporting, 0) as credit_notes_amount_reporting,
         case when i.is_void then 0 else i.gross_amount - coalesce(c.credit_notes_amount, 0) end
             as gross_receivable
     from invoices i
@@ -58,12 +58,12 @@ final as (
         net_amount,
         tax_amount,
         gross_amount,
-        gross_amount_cny,
+        gross_amount_reporting,
         cast(credit_note_count as integer) as credit_note_count,
         cast(credit_notes_amount as decimal(38, 8)) as credit_notes_amount,
-        cast(credit_notes_amount_cny as decimal(38, 8)) as credit_notes_amount_cny,
+        cast(credit_notes_amount_reporting as decimal(38, 8)) as credit_notes_amount_reporting,
         cast(gross_receivable as decimal(38, 8)) as gross_receivable,
-        {{ money_times_rate('gross_receivable', 'fx_rate') }} as gross_receivable_cny,
+        {{ money_times_rate('gross_receivable', 'fx_rate') }} as gross_receivable_reporting,
         is_orphan_customer,
         source_file,
         source_sha256,

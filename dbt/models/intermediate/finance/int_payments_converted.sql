@@ -46,7 +46,7 @@ final as (
         m.fx_rate_basis,
         case when m.fx_rate_basis = 'invoice_date' then m.invoice_fx_rate else fx.rate_to_reporting end as fx_rate,
         {{ money_times_rate('m.amount', "case when m.fx_rate_basis = 'invoice_date' then m.invoice_fx_rate
-            else fx.rate_to_reporting end") }} as amount_cny,
+            else fx.rate_to_reporting end") }} as amount_reporting,
         m.matched_invoice_id is null as is_orphan_invoice,
         m.amount < 0 as is_reversal,
         m.source_file,

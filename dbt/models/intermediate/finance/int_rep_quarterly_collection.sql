@@ -45,7 +45,7 @@ ar_events as (
         p.employee_id,
         case when p.payment_date > p.invoice_date then p.payment_date else p.invoice_date end as event_date,
         0 as invoiced,
-        -p.amount_cny as ar_change
+        -p.amount_reporting as ar_change
     from payments p
     cross join as_of
     where p.payment_date <= as_of.as_of_date

@@ -1,6 +1,8 @@
 {#- Lead conversion per CRM owner and month of the lead's CreatedDate (business date), docs/metrics.md: of the leads
     created in the month, the share converted as of the as-of date (IsConverted and ConvertedDate <= as-of).
-    Leads created after the as-of date do not count. -#}
+    Leads created after the as-of date do not count (known_by_as_of). A rep's rate counts the rep's own leads: a lead
+    owned by a queue or an unmapped CRM user has no rep row here; it counts in the company and lead-source rates
+    (int_segment_monthly_conversion) and in mart_data_quality (leads_without_owner). -#}
 with leads as (
     select * from {{ ref('stg_crm__lead') }}
 ),
@@ -9,19 +11,14 @@ users as (
     select * from {{ ref('int_crm_users_mapped') }}
 ),
 
-as_of as (
-    select as_of_date from {{ ref('int_run_as_of') }}
-),
-
 credited as (
     select
         u.employee_id,
         {{ month_of('l.created_date') }} as month,
-        l.is_converted and l.converted_date <= as_of.as_of_date as is_converted_as_of
+        l.is_converted and {{ known_by_as_of('l.converted_date') }} as is_converted_as_of
     from leads l
     inner join users u on u.crm_user_id = l.owner_user_id
-    cross join as_of
-    where l.created_date <= as_of.as_of_date
+    where {{ known_by_as_of('l.created_date') }}
 ),
 
 aggregated as (

@@ -16,7 +16,7 @@ closed as (
         o.owner_employee_id as employee_id,
         o.close_month as month,
         coalesce(o.is_won, false) as is_won,
-        o.amount_cny,
+        o.amount_reporting,
         case when o.is_won then {{ dbt.datediff('o.created_date', 'o.close_date', 'day') }} end as cycle_days
     from opportunities o
     cross join as_of
@@ -31,8 +31,8 @@ aggregated as (
         month,
         cast(sum(case when is_won then 1 else 0 end) as integer) as won_count,
         cast(sum(case when is_won then 0 else 1 end) as integer) as lost_count,
-        cast(coalesce(sum(case when is_won then amount_cny end), 0) as decimal(38, 8)) as won_amount,
-        cast(coalesce(sum(case when is_won then 0 else amount_cny end), 0) as decimal(38, 8)) as lost_amount,
+        cast(coalesce(sum(case when is_won then amount_reporting end), 0) as decimal(38, 8)) as won_amount,
+        cast(coalesce(sum(case when is_won then 0 else amount_reporting end), 0) as decimal(38, 8)) as lost_amount,
         cast(coalesce(sum(cycle_days), 0) as bigint) as won_cycle_days_sum
     from closed
     group by employee_id, month

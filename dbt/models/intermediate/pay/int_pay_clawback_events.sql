@@ -29,7 +29,7 @@ payments as (
 ),
 
 deals as (
-    select opportunity_id, close_date, close_month, currency, amount, amount_cny
+    select opportunity_id, close_date, close_month, currency, amount, amount_reporting
     from {{ ref('int_opportunities_converted') }}
     where is_won
 ),
@@ -64,7 +64,7 @@ credit_note_events as (
         c.invoice_date as event_date,
         i.invoice_id,
         c.invoice_id as credit_note_id,
-        cast(c.gross_amount_cny as decimal(38, 10)) as removed_receivable_cny,
+        cast(c.gross_amount_reporting as decimal(38, 10)) as removed_receivable_reporting,
         c.source_file,
         c.source_sha256,
         c.source_row
@@ -82,13 +82,13 @@ write_off_balances as (
     select
         w.invoice_id,
         w.write_off_date,
-        cast(i.gross_amount_cny
-            - coalesce((select sum(c.gross_amount_cny) from documents c
+        cast(i.gross_amount_reporting
+            - coalesce((select sum(c.gross_amount_reporting) from documents c
                         where c.document_type = 'CRN' and not c.is_void and c.original_invoice_id = i.invoice_id
                             and c.invoice_date <= w.write_off_date), 0)
-            - coalesce((select sum(p.amount_cny) from payments p
+            - coalesce((select sum(p.amount_reporting) from payments p
                         where p.invoice_id = i.invoice_id and p.payment_date <= w.write_off_date), 0)
-            as decimal(38, 10)) as open_balance_cny
+            as decimal(38, 10)) as open_balance_reporting
     from write_off_dates w
     inner join invoices i on i.invoice_id = w.invoice_id
 ),
@@ -100,13 +100,13 @@ write_off_events as (
         b.write_off_date as event_date,
         b.invoice_id,
         cast(null as {{ type_text() }}) as credit_note_id,
-        b.open_balance_cny as removed_receivable_cny,
+        b.open_balance_reporting as removed_receivable_reporting,
         i.source_file,
         i.source_sha256,
         i.source_row
     from write_off_balances b
     inner join invoices i on i.invoice_id = b.invoice_id
-    where b.open_balance_cny > 0
+    where b.open_balance_reporting > 0
 ),
 
 events as (
@@ -121,8 +121,8 @@ deal_shares as (
         i.opportunity_id,
         d.close_date,
         d.close_month,
-        {{ pay_divide(pay_divide(pay_multiply('e.removed_receivable_cny', 'i.net_amount'), 'i.gross_amount'),
-            "case when i.currency = d.currency then " ~ money_times_rate('d.amount', 'i.fx_rate') ~ " else d.amount_cny end") }}
+        {{ pay_divide(pay_divide(pay_multiply('e.removed_receivable_reporting', 'i.net_amount'), 'i.gross_amount'),
+            "case when i.currency = d.currency then " ~ money_times_rate('d.amount', 'i.fx_rate') ~ " else d.amount_reporting end") }}
             as removed_deal_share_raw
     from events e
     inner join invoices i on i.invoice_id = e.invoice_id
@@ -153,13 +153,13 @@ final as (
         cr.employee_id,
         cr.booking_credit_id,
         cr.credit_share,
-        c.removed_receivable_cny,
+        c.removed_receivable_reporting,
         c.removed_deal_share_raw,
         case when c.removed_share_before >= 1 then cast(0 as decimal(38, 10))
              when c.removed_share_before + c.removed_deal_share_raw > 1
                 then {{ pay_decimal('1 - c.removed_share_before') }}
              else c.removed_deal_share_raw end as removed_deal_share,
-        cast(cr.amount_cny as decimal(38, 10)) as credited_bookings,
+        cast(cr.amount_reporting as decimal(38, 10)) as credited_bookings,
         c.source_file,
         c.source_sha256,
         c.source_row

@@ -1,18 +1,18 @@
 {#- Who gets a pay statement for which month, and the salary it starts from (docs/pay.md,
     Who gets a statement). The spine is the KPI rep-month spine (every month from the later of hire month and the first
-    month with data to the earlier of termination month and the as-of month). Days employed run from the later
-    of the month's first day and hire_date to the earlier of the month's last day and termination_date (the
-    last day employed), both included. The salary version is the one in force on the reference date (the
+    month with data to the earlier of termination month and the as-of month; a rehire opens a second span,
+    int_employment_spans). Days employed are the days of the month inside an employment span, both ends included:
+    from the later of the month's first day and the span's hire date to the earlier of the month's last day and
+    its termination date, summed over the spans (a rep who leaves and is rehired in one month gets both parts);
+    hire_date and termination_date are the later span's. The salary version is the one in force on the reference date (the
     month's last day, or the last day employed). Only job levels with a variable ratio in policy_variable_pay
     (the sales roles) in force on the month's last day get a statement. -#}
 with spine as (
     select * from {{ ref('int_rep_months') }}
 ),
 
-employees as (
-    select employee_id, min(hire_date) as hire_date, max(termination_date) as termination_date
-    from {{ ref('int_employee_versions') }}
-    group by employee_id
+spans as (
+    select employee_id, span_start, span_end from {{ ref('int_employment_spans') }}
 ),
 
 versions as (
@@ -29,6 +29,34 @@ variable_pay as (
     from {{ ref('policy_variable_pay') }}
 ),
 
+span_days as (
+    select
+        s.employee_id,
+        s.month,
+        p.span_start,
+        p.span_end,
+        case when p.span_start > s.month then p.span_start else s.month end as first_day,
+        case when p.span_end is not null and p.span_end < s.month_end then p.span_end else s.month_end end as last_day
+    from spine s
+    inner join spans p
+        on p.employee_id = s.employee_id
+        and p.span_start <= s.month_end
+        and (p.span_end is null or p.span_end >= s.month)
+),
+
+span_totals as (
+    select
+        employee_id,
+        month,
+        max(span_start) as hire_date,
+        min(first_day) as first_day_employed,
+        max(last_day) as last_day_employed,
+        sum(case when last_day >= first_day then {{ dbt.datediff('first_day', 'last_day', 'day') }} + 1 else 0 end)
+            as days_employed
+    from span_days
+    group by employee_id, month
+),
+
 employed as (
     select
         s.employee_id,
@@ -36,13 +64,14 @@ employed as (
         s.month_end,
         s.quarter,
         s.reference_date,
-        e.hire_date,
-        e.termination_date,
-        case when e.hire_date > s.month then e.hire_date else s.month end as first_day_employed,
-        case when e.termination_date is not null and e.termination_date < s.month_end
-            then e.termination_date else s.month_end end as last_day_employed
+        t.hire_date,
+        p.span_end as termination_date,
+        t.first_day_employed,
+        t.last_day_employed,
+        t.days_employed
     from spine s
-    inner join employees e on e.employee_id = s.employee_id
+    inner join span_totals t on t.employee_id = s.employee_id and t.month = s.month
+    inner join spans p on p.employee_id = s.employee_id and p.span_start = t.hire_date
 ),
 
 final as (
@@ -56,8 +85,7 @@ final as (
         m.termination_date,
         m.first_day_employed,
         m.last_day_employed,
-        cast({{ dbt.datediff('m.first_day_employed', 'm.last_day_employed', 'day') }} + 1 as integer)
-            as days_employed,
+        cast(m.days_employed as integer) as days_employed,
         cast({{ dbt.datediff('m.month', 'm.month_end', 'day') }} + 1 as integer) as days_in_month,
         v.version_no as salary_version_no,
         v.valid_from as salary_valid_from,

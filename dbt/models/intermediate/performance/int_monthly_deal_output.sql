@@ -3,10 +3,10 @@
     and won_deals the distinct won opportunities credited to the scope: a deal split across two teams counts once
     in each team and once for the company. per_capita_bookings = bookings / reps, reps = the rep-months of the
     scope in mart_rep_monthly_kpis (each rep counted in the team of month end). Bookings go to the team at close
-    (as mart_team_monthly_kpis). Null on a zero denominator. -#}
+    (as mart_team_monthly_kpis). The company counts every won deal, also one whose owner is no employee (counted in
+    mart_data_quality as closed_deals_without_rep); a team only its reps' credits. Null on a zero denominator. -#}
 with credits as (
     select * from {{ ref('int_bookings_credited') }}
-    where employee_id is not null
 ),
 
 rep_months as (
@@ -14,15 +14,15 @@ rep_months as (
 ),
 
 company_deals as (
-    select close_month as month, sum(amount_cny) as bookings, count(distinct opportunity_id) as won_deals
+    select close_month as month, sum(amount_reporting) as bookings, count(distinct opportunity_id) as won_deals
     from credits
     group by close_month
 ),
 
 team_deals as (
-    select team_id, close_month as month, sum(amount_cny) as bookings, count(distinct opportunity_id) as won_deals
+    select team_id, close_month as month, sum(amount_reporting) as bookings, count(distinct opportunity_id) as won_deals
     from credits
-    where team_id is not null
+    where team_id is not null and employee_id is not null
     group by team_id, close_month
 ),
 

@@ -4,15 +4,12 @@
       closed opportunities by their LeadSource;
     - customer_tier: closed opportunities by the account's current tier. A lead has no account (hence no tier)
       until it converts, so lead columns are null for this segmentation rather than a biased rate.
-    Only leads and deals credited to a known rep count, so the segments of a month sum to the rep marts.
-    A missing source or tier is the segment 'unknown'. -#}
+    Every lead and closed deal of the company counts, whoever owns it: a lead owned by a queue or an unmapped CRM
+    user is in its segment's rate (the rep marts leave it out and mart_data_quality counts it). Only facts known by
+    the as-of date count (known_by_as_of). A missing source or tier is the segment 'unknown'. -#}
 {%- set min_sample = 5 -%}
 with leads as (
     select * from {{ ref('stg_crm__lead') }}
-),
-
-users as (
-    select * from {{ ref('int_crm_users_mapped') }}
 ),
 
 opportunities as (
@@ -23,21 +20,15 @@ accounts as (
     select account_id, tier from {{ ref('stg_crm__account') }}
 ),
 
-as_of as (
-    select as_of_date from {{ ref('int_run_as_of') }}
-),
-
 lead_segments as (
     select
         {{ month_of('l.created_date') }} as month,
         coalesce(l.lead_source, 'unknown') as segment,
         cast(count(*) as integer) as leads_created,
-        cast(sum(case when l.is_converted and l.converted_date <= as_of.as_of_date then 1 else 0 end) as integer)
+        cast(sum(case when l.is_converted and {{ known_by_as_of('l.converted_date') }} then 1 else 0 end) as integer)
             as leads_converted
     from leads l
-    inner join users u on u.crm_user_id = l.owner_user_id
-    cross join as_of
-    where l.created_date <= as_of.as_of_date
+    where {{ known_by_as_of('l.created_date') }}
     group by 1, 2
 ),
 
@@ -47,13 +38,11 @@ closed as (
         coalesce(o.lead_source, 'unknown') as lead_source,
         coalesce(a.tier, 'unknown') as tier,
         coalesce(o.is_won, false) as is_won,
-        o.amount_cny
+        o.amount_reporting
     from opportunities o
     left join accounts a on a.account_id = o.account_id
-    cross join as_of
     where o.is_closed
-        and o.owner_employee_id is not null
-        and o.close_date <= as_of.as_of_date
+        and {{ known_by_as_of('o.close_date') }}
 ),
 
 outcomes as (
@@ -62,10 +51,10 @@ outcomes as (
         month,
         lead_source as segment,
         is_won,
-        amount_cny
+        amount_reporting
     from closed
     union all
-    select 'customer_tier', month, tier, is_won, amount_cny from closed
+    select 'customer_tier', month, tier, is_won, amount_reporting from closed
 ),
 
 outcome_segments as (
@@ -75,7 +64,7 @@ outcome_segments as (
         segment,
         cast(sum(case when is_won then 1 else 0 end) as integer) as won_count,
         cast(sum(case when is_won then 0 else 1 end) as integer) as lost_count,
-        cast(coalesce(sum(case when is_won then amount_cny end), 0) as decimal(38, 8)) as won_amount
+        cast(coalesce(sum(case when is_won then amount_reporting end), 0) as decimal(38, 8)) as won_amount
     from outcomes
     group by segment_type, month, segment
 ),

@@ -1,9 +1,12 @@
 {#- Bookings (docs/metrics.md): won opportunities credited to the split owners by SplitPercentage where splits
     exist, else 100% to the CRM owner; team and region are the rep's on the close date (type-2 history).
-    new customer = closed in the calendar month of the account's first won opportunity ever. -#}
+    new customer, by policy_reporting.new_customer_rule in force on the close date: first_won_deal (default) =
+    closed in the calendar month of the account's first won opportunity ever; opportunity_type = the CRM Type maps
+    to new (source configuration opportunity_types; an unmapped Type is not new). Only deals closed by the as-of
+    date are booked (known_by_as_of): a deal closing later is not known yet. -#}
 with won as (
     select * from {{ ref('int_opportunities_converted') }}
-    where is_won
+    where is_won and {{ known_by_as_of('close_date') }}
 ),
 
 splits as (
@@ -31,6 +34,11 @@ first_won as (
     group by account_id
 ),
 
+reporting as (
+    select new_customer_rule, cast(effective_from as date) as effective_from, cast(effective_to as date) as effective_to
+    from {{ ref('policy_reporting') }}
+),
+
 strategic as (
     select product_line, cast(effective_from as date) as effective_from, cast(effective_to as date) as effective_to
     from {{ ref('policy_strategic_product_lines') }}
@@ -51,11 +59,14 @@ select
     w.currency,
     w.amount,
     w.fx_rate,
-    w.amount_cny as opportunity_amount_cny,
+    w.amount_reporting as opportunity_amount_reporting,
     c.credit_share,
-    cast(w.amount_cny * c.credit_share as decimal(38, 8)) as amount_cny,
+    cast(w.amount_reporting * c.credit_share as decimal(38, 8)) as amount_reporting,
     f.first_won_date,
-    coalesce({{ month_of('f.first_won_date') }} = w.close_month, false) as is_new_customer,
+    case (select max(r.new_customer_rule) from reporting r where {{ policy_in_force('r', 'w.close_date') }})
+        when 'opportunity_type' then coalesce(w.opportunity_type_group = 'new', false)
+        else coalesce({{ month_of('f.first_won_date') }} = w.close_month, false)
+    end as is_new_customer,
     exists (
         select 1 from strategic s
         where s.product_line = w.product_line and w.close_date between s.effective_from and s.effective_to

@@ -1,5 +1,5 @@
 {#- Opportunities with the CNY amount at the rate of the close-date month and the owner as an employee.
-    amount_cny is null when the rate is missing: the test on this model fails the build (no silent 1.0). -#}
+    amount_reporting is null when the rate is missing: the test on this model fails the build (no silent 1.0). -#}
 with opportunities as (
     select * from {{ ref('stg_crm__opportunity') }}
 ),
@@ -30,6 +30,7 @@ select
     u.employee_id as owner_employee_id,
     o.opportunity_name,
     o.opportunity_type,
+    o.opportunity_type_group,
     o.stage_name,
     o.is_closed,
     o.is_won,
@@ -47,7 +48,7 @@ select
         as is_fx_extrapolated,
     {{ money_times_rate('o.amount', "coalesce(fx.rate_to_reporting, case when not o.is_closed
         and " ~ month_of('o.close_date') ~ " > lfx.rate_month then lfx.rate_to_reporting end)") }}
-        as amount_cny,
+        as amount_reporting,
     o.source_file,
     o.source_sha256,
     o.source_row

@@ -1,6 +1,8 @@
-{#- The rep-month spine of the monthly marts: every employee, every month from the later of hire month and
-    the first month with any dated fact (int_data_months), to the earlier of termination month and the as-of
-    month. Team and region are the version in force on the month's last day, or on the last day employed. -#}
+{#- The rep-month spine of the monthly marts: every employee, every month of each employment span
+    (int_employment_spans: a rehire opens a second span) from the later of hire month and the first month with any
+    dated fact (int_data_months), to the earlier of termination month and the as-of month. A month two spans touch
+    (left and rehired in it) is one row, on the later span. Team and region are the version in force on the month's
+    last day, or on the last day employed. -#}
 with as_of as (
     select as_of_date from {{ ref('int_run_as_of') }}
 ),
@@ -12,9 +14,8 @@ first_data as (
 ),
 
 employees as (
-    select employee_id, min(hire_date) as hire_date, max(termination_date) as termination_date
-    from {{ ref('int_employee_versions') }}
-    group by employee_id
+    select employee_id, span_start as hire_date, span_end as termination_date
+    from {{ ref('int_employment_spans') }}
 ),
 
 months as (
@@ -25,9 +26,10 @@ months as (
     where c.month <= as_of.as_of_date and c.month >= first_data.first_month
 ),
 
-spine as (
+spanned as (
     select
         e.employee_id,
+        e.hire_date,
         m.month,
         m.month_end,
         m.quarter,
@@ -38,6 +40,15 @@ spine as (
     inner join months m
         on m.month_end >= e.hire_date
         and (e.termination_date is null or m.month <= e.termination_date)
+),
+
+spine as (
+    select employee_id, month, month_end, quarter, year, reference_date
+    from (
+        select *, row_number() over (partition by employee_id, month order by hire_date desc) as rn
+        from spanned
+    ) latest_span
+    where rn = 1
 )
 
 select

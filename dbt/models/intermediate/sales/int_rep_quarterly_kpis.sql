@@ -84,7 +84,10 @@ final as (
         cast(coalesce(csat.csat_responses, 0) as integer) as csat_responses,
         rev.review_360_score,
         rev.collaboration_score,
-        cast(coalesce(lrn.learning_hours, 0) as decimal(18, 2)) as learning_hours,
+        {#- Missing is not zero: 0 hours when the company delivers training records (a rep without one learnt
+            nothing), null (the learning component left out) when no training extract holds any row. #}
+        cast(case when lrn.learning_hours is not null then lrn.learning_hours
+            when exists (select 1 from {{ ref('stg_hr__training') }}) then 0 end as decimal(18, 2)) as learning_hours,
         cast(coalesce(lrn.certifications, 0) as integer) as certifications
     from sums s
     inner join calendar c on c.quarter = s.quarter

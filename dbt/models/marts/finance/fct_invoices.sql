@@ -28,10 +28,10 @@ documents as (
         currency,
         fx_rate,
         gross_amount,
-        gross_amount_cny,
+        gross_amount_reporting,
         credit_note_count,
-        credit_notes_amount_cny,
-        gross_receivable_cny,
+        credit_notes_amount_reporting,
+        gross_receivable_reporting,
         is_orphan_customer,
         false as is_orphan_credit_note,
         source_file,
@@ -56,10 +56,10 @@ documents as (
         currency,
         fx_rate,
         gross_amount,
-        gross_amount_cny,
+        gross_amount_reporting,
         0 as credit_note_count,
-        0 as credit_notes_amount_cny,
-        0 as gross_receivable_cny,
+        0 as credit_notes_amount_reporting,
+        0 as gross_receivable_reporting,
         is_orphan_customer,
         is_orphan_credit_note,
         source_file,
@@ -86,16 +86,18 @@ final as (
         cast(currency as {{ type_text() }}) as currency,
         cast(fx_rate as decimal(18, 8)) as fx_rate,
         cast(gross_amount as decimal(18, 2)) as gross_amount,
-        cast(gross_amount_cny as decimal(38, 8)) as gross_amount_cny,
+        cast(gross_amount_reporting as decimal(38, 8)) as gross_amount_reporting,
         cast(credit_note_count as integer) as credit_note_count,
-        cast(credit_notes_amount_cny as decimal(38, 8)) as credit_notes_amount_cny,
-        cast(gross_receivable_cny as decimal(38, 8)) as gross_receivable_cny,
+        cast(credit_notes_amount_reporting as decimal(38, 8)) as credit_notes_amount_reporting,
+        cast(gross_receivable_reporting as decimal(38, 8)) as gross_receivable_reporting,
         cast(is_orphan_customer as boolean) as is_orphan_customer,
         cast(is_orphan_credit_note as boolean) as is_orphan_credit_note,
         cast(source_file as {{ type_text() }}) as source_file,
         cast(source_sha256 as {{ type_text() }}) as source_sha256,
         cast(source_row as bigint) as source_row
     from documents
+    {#- A document dated after the as-of date is not known yet (SPM_AS_OF reproducing a past run). #}
+    where {{ known_by_as_of('invoice_date') }}
 )
 
 select * from final

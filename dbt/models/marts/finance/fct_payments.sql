@@ -17,13 +17,15 @@ final as (
         cast(amount as decimal(18, 2)) as amount,
         cast(fx_rate_basis as {{ type_text() }}) as fx_rate_basis,
         cast(fx_rate as decimal(18, 8)) as fx_rate,
-        cast(amount_cny as decimal(38, 8)) as amount_cny,
+        cast(amount_reporting as decimal(38, 8)) as amount_reporting,
         cast(is_orphan_invoice as boolean) as is_orphan_invoice,
         cast(is_reversal as boolean) as is_reversal,
         cast(source_file as {{ type_text() }}) as source_file,
         cast(source_sha256 as {{ type_text() }}) as source_sha256,
         cast(source_row as bigint) as source_row
     from payments
+    {#- A payment dated after the as-of date is not known yet (SPM_AS_OF reproducing a past run). #}
+    where {{ known_by_as_of('payment_date') }}
 )
 
 select * from final

@@ -13,7 +13,7 @@ final as (
         cast(invoice_date as date) as invoice_date,
         cast(due_date as date) as due_date,
         cast(currency as {{ type_text() }}) as currency,
-        cast(receivable as decimal(38, 8)) as gross_receivable_cny,
+        cast(receivable as decimal(38, 8)) as gross_receivable_reporting,
         cast(collected as decimal(38, 8)) as collected,
         cast(open_balance as decimal(38, 8)) as open_balance,
         cast(days_past_due as integer) as days_past_due,

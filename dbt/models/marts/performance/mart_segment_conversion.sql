@@ -12,6 +12,8 @@ final as (
         cast(leads_created as integer) as leads_created,
         cast(leads_converted as integer) as leads_converted,
         lead_conversion_rate,
+        case when segment_type = 'lead_source' then {{ lead_cohort_is_final('month') }} end
+            as lead_conversion_is_final,
         cast(won_count as integer) as won_count,
         cast(lost_count as integer) as lost_count,
         win_rate,

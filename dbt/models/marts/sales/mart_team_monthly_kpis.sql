@@ -4,8 +4,8 @@ with team_bookings as (
     select team_id, month, sum(bookings) as bookings, sum(new_customer_bookings) as new_customer_bookings,
         sum(strategic_bookings) as strategic_bookings
     from {{ ref('int_rep_monthly_bookings') }}
-    {# Deals closing after the as-of date are not known yet (SPM_AS_OF reproduces a past run). #}
-    where team_id is not null and month <= (select as_of_date from {{ ref('int_run_as_of') }})
+    {# Deals closing after the as-of date are not booked (int_bookings_credited, known_by_as_of). #}
+    where team_id is not null
     group by team_id, month
 ),
 
