@@ -24,7 +24,6 @@ import duckdb
 from dagster_project import db
 
 ATTAINMENT_BUCKETS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2)  # lower edges; the last bucket is open (>= 120 %)
-BONUS_THRESHOLD = 0.8  # attainment below 80 % earns no performance bonus (policy_payout_tiers)
 LEADERBOARD_SIZE = 10
 TREND_MONTHS = 12
 AT_RISK_LIMIT = 15  # at-risk accounts listed per page
@@ -89,6 +88,7 @@ class DashboardData:
     month: dt.date
     quarter: str
     freshness: Row
+    bonus_threshold: float  # attainment below it earns no performance bonus (policy_payout_tiers, via the mart)
     company: PageData
     teams: list[PageData]
     reps: list[PageData]
@@ -177,6 +177,17 @@ def _aggregate_by_scope(con: duckdb.DuckDBPyConnection, kind: str, key: str, sel
 
 
 # --- the figures -------------------------------------------------------------------------------------------------
+def _bonus_threshold(con: duckdb.DuckDBPyConnection, month: dt.date) -> float:
+    """The attainment below which no performance bonus is paid in the month: the payout policy's, as the company
+    mart reads it from policy_payout_tiers. A month without a policy in force is an error, not a default."""
+    threshold = _one(con, "select bonus_threshold from marts.mart_company_monthly_kpis where month = ?",
+                     [month]).get("bonus_threshold")
+    if threshold is None:
+        raise DashboardError(f"no bonus threshold for {month:%Y-%m} in marts.mart_company_monthly_kpis: "
+                             "policy_payout_tiers has no tier below_threshold in force at the month's end")
+    return threshold
+
+
 def _rep_kpis(con: duckdb.DuckDBPyConnection, month: dt.date) -> list[Row]:
     """The month's rep rows, best bookings first (names from the current dim_sales_rep row); read once for all
     pages, which take their scope's rows (`_reps_by_scope`)."""
@@ -207,54 +218,27 @@ def _reps_by_scope(month_reps: list[Row], kind: str) -> ByScope[list[Row]]:
     return ByScope(tables, [])
 
 
-def _bookings_between(con: duckdb.DuckDBPyConnection, kind: str, start: dt.date, end: dt.date) -> ByScope[Row]:
-    """Bookings and target of months start..end: teams read their own rollup (bookings at the team at close)."""
-    table = "marts.mart_team_monthly_kpis" if kind == "team" else "marts.mart_rep_monthly_kpis"
-    return _aggregate_by_scope(con, kind, _key(kind), "sum(bookings) as bookings, sum(revenue_target) as target",
-                               table, "month between ? and ?", [start, end])
+# The monthly mart of each scope kind: one row per scope and month holding the scope's headline figures.
+MONTHLY_MARTS = {"company": "marts.mart_company_monthly_kpis", "team": "marts.mart_team_monthly_kpis",
+                 "rep": "marts.mart_rep_monthly_kpis"}
+# Page figure <- mart column: the headline of every scope (mart_*_monthly_kpis, macro headline_windows).
+HEADLINE = (("bookings_month", "bookings"), ("target_month", "revenue_target"), ("attainment_month", "attainment"),
+            ("bookings_qtd", "bookings_qtd"), ("target_qtd", "revenue_target_qtd"),
+            ("attainment_qtd", "attainment_qtd"), ("bookings_previous_month", "bookings_previous_month"),
+            ("bookings_same_month_last_year", "bookings_same_month_last_year"), ("growth_mom", "growth_mom"),
+            ("growth_yoy", "growth_yoy"))
 
 
-@dataclass(frozen=True)
-class HeadlineWindows:
-    """Bookings and target per scope in the four windows the headline compares."""
-
-    month: ByScope[Row]
-    qtd: ByScope[Row]
-    previous: ByScope[Row]
-    last_year: ByScope[Row]
-
-
-def _headline_windows(con: duckdb.DuckDBPyConnection, kind: str, period: Period) -> HeadlineWindows:
-    month = period.month
-    return HeadlineWindows(
-        month=_bookings_between(con, kind, month, month),
-        qtd=_bookings_between(con, kind, period.quarter_start, month),
-        previous=_bookings_between(con, kind, _shift(month, -1), _shift(month, -1)),
-        last_year=_bookings_between(con, kind, _shift(month, -12), _shift(month, -12)),
-    )
+def _headline(con: duckdb.DuckDBPyConnection, kind: str, month: dt.date) -> ByScope[Row]:
+    """Bookings, target and attainment of the month and the quarter to date, and growth: the scope's row of its
+    monthly mart (teams: bookings at the team at close)."""
+    columns = ", ".join(f"{column} as {figure}" for figure, column in HEADLINE)
+    found = _lookup_by_scope(con, f"select {_key(kind)} as scope_key, {columns} from {MONTHLY_MARTS[kind]} "
+                                  f"where month = ?", [month])
+    return ByScope(found.values, dict.fromkeys(figure for figure, _ in HEADLINE))
 
 
-def _headline(windows: HeadlineWindows, key: ScopeKey) -> Row:
-    m, qtd, prev, last_year = windows.month[key], windows.qtd[key], windows.previous[key], windows.last_year[key]
-    growth_mom = _ratio(None if prev["bookings"] is None else (m["bookings"] or 0) - prev["bookings"],
-                        prev["bookings"])
-    growth_yoy = _ratio(None if last_year["bookings"] is None else (m["bookings"] or 0) - last_year["bookings"],
-                        last_year["bookings"])
-    return {
-        "bookings_month": m["bookings"],
-        "target_month": m["target"],
-        "attainment_month": _ratio(m["bookings"], m["target"]),
-        "bookings_qtd": qtd["bookings"],
-        "target_qtd": qtd["target"],
-        "attainment_qtd": _ratio(qtd["bookings"], qtd["target"]),
-        "bookings_previous_month": prev["bookings"],
-        "bookings_same_month_last_year": last_year["bookings"],
-        "growth_mom": growth_mom,
-        "growth_yoy": growth_yoy,
-    }
-
-
-def _attainment_distribution(reps: list[Row]) -> tuple[list[Row], Row]:
+def _attainment_distribution(reps: list[Row], threshold: float) -> tuple[list[Row], Row]:
     edges = ATTAINMENT_BUCKETS
     buckets = []
     for i, low in enumerate(edges):
@@ -262,12 +246,12 @@ def _attainment_distribution(reps: list[Row]) -> tuple[list[Row], Row]:
         label = f"{low:.0%}–{high:.0%}" if high is not None else f"≥ {low:.0%}"
         count = sum(1 for r in reps if r["attainment"] is not None and r["attainment"] >= low
                     and (high is None or r["attainment"] < high))
-        buckets.append({"bucket": label, "low": low, "reps": count, "below_threshold": low < BONUS_THRESHOLD})
+        buckets.append({"bucket": label, "low": low, "reps": count, "below_threshold": low < threshold})
     with_target = [r for r in reps if r["attainment"] is not None]
     summary = {
         "reps_with_target": len(with_target),
         "reps_without_target": len(reps) - len(with_target),
-        "reps_below_bonus_threshold": sum(1 for r in with_target if r["attainment"] < BONUS_THRESHOLD),
+        "reps_below_bonus_threshold": sum(1 for r in with_target if r["attainment"] < threshold),
     }
     return buckets, summary
 
@@ -538,7 +522,7 @@ class KindFigures:
     """Every figure and table of one scope kind's pages, each read by one query for all scopes of the kind."""
 
     reps: ByScope[list[Row]]
-    headline: HeadlineWindows
+    headline: ByScope[Row]
     outcomes: ByScope[Row]
     collection: ByScope[Row]
     dso: ByScope[Row]
@@ -557,7 +541,7 @@ def _read_kind(con: duckdb.DuckDBPyConnection, kind: str, period: Period, month_
     month, quarter = period.month, period.quarter
     return KindFigures(
         reps=_reps_by_scope(month_reps, kind),
-        headline=_headline_windows(con, kind, period),
+        headline=_headline(con, kind, month),
         outcomes=_month_outcomes(con, kind, month),
         collection=_collection(con, kind, month),
         dso=_dso(con, kind, quarter),
@@ -573,18 +557,18 @@ def _read_kind(con: duckdb.DuckDBPyConnection, kind: str, period: Period, month_
     )
 
 
-def _page(kind: KindFigures, scope: Scope, title: str, month_champions: list[Row]) -> PageData:
+def _page(kind: KindFigures, scope: Scope, title: str, month_champions: list[Row], threshold: float) -> PageData:
     """One page from its kind's figures: no query here."""
     key = scope.key
     page = PageData(scope, title)
     reps = kind.reps[key]
-    page.figures.update(_headline(kind.headline, key))
+    page.figures.update(kind.headline[key])
     page.figures.update(kind.outcomes[key])
     page.figures.update(kind.collection[key])
     page.figures.update({f"dso_{k}": v for k, v in kind.dso[key].items()})
     page.figures.update(kind.csat[key])
     page.figures.update({f"output_{k}": v for k, v in kind.deal_output[key].items()})
-    buckets, distribution = _attainment_distribution(reps)
+    buckets, distribution = _attainment_distribution(reps, threshold)
     page.figures.update(distribution)
     page.figures["competency_cycle"] = kind.competency_cycle[key]
     page.tables.update({
@@ -631,22 +615,24 @@ def _load_pages(con: duckdb.DuckDBPyConnection, warehouse: Path, month: dt.date)
         raise DashboardError(f"no data for {month:%Y-%m} in {warehouse} "
                              f"(months with data: {months['first']} .. {months['last']})")
     champions = _month_champions(con, month)
+    threshold = _bonus_threshold(con, month)
     month_reps = _rep_kpis(con, month)
     company_figures, team_figures, rep_figures = (_read_kind(con, kind, period, month_reps) for kind in SCOPE_KINDS)
 
-    company = _page(company_figures, Scope("company"), "Company", champions)
+    company = _page(company_figures, Scope("company"), "Company", champions, threshold)
     company.tables["segments"] = _segments(con, month)
     company.figures.update(_company_leads(company.tables["segments"]))
     company.figures.update({f"repurchase_{k}": v for k, v in _repurchase(con, period.quarter).items()})
     team_rows = _rows(con, "select team_id, team_name from marts.mart_team_monthly_kpis where month = ? "
                            "order by team_id", [month])
-    teams = [_page(team_figures, Scope("team", t["team_id"]), f"Team {t['team_name'] or t['team_id']}", champions)
+    teams = [_page(team_figures, Scope("team", t["team_id"]), f"Team {t['team_name'] or t['team_id']}", champions,
+                   threshold)
              for t in team_rows]
     reps = []
     for team in teams:
         for rep in team.tables["reps"]:
             rep_page = _page(rep_figures, Scope("rep", rep["employee_id"], team.scope.key),
-                             f"{rep['full_name'] or rep['employee_id']} ({rep['employee_id']})", champions)
+                             f"{rep['full_name'] or rep['employee_id']} ({rep['employee_id']})", champions, threshold)
             rep_page.tables["peers"] = _peer_comparison(rep, team.tables["reps"])
             reps.append(rep_page)
-    return DashboardData(month, period.quarter, freshness, company, teams, reps)
+    return DashboardData(month, period.quarter, freshness, threshold, company, teams, reps)

@@ -45,7 +45,7 @@ keys as (
     select team_id, month from team_bookings
 ),
 
-final as (
+team_months as (
     select
         k.team_id,
         k.month,
@@ -72,6 +72,11 @@ final as (
     left join team_parts p on p.team_id = k.team_id and p.month = k.month
     left join team_bookings b on b.team_id = k.team_id and b.month = k.month
     left join teams t on t.team_id = k.team_id
+),
+
+{#- The dashboard's headline windows of the team (quarter to date, previous month, last year, growth). -#}
+final as (
+    {{ headline_windows('team_months', keys=['team_id']) }}
 )
 
 select * from final
