@@ -81,6 +81,7 @@ class PageData:
     title: str
     figures: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, list[Row]] = field(default_factory=dict)
+    mart: Row = field(default_factory=dict)  # the scope's row of its monthly mart, every column (not embedded)
 
 
 @dataclass
@@ -119,12 +120,6 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) 
 def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> Row:
     rows = _rows(con, sql, params)
     return rows[0] if rows else {}
-
-
-def _ratio(numerator: float | None, denominator: float | None) -> float | None:
-    if numerator is None or not denominator:
-        return None
-    return numerator / denominator
 
 
 def _quarter_of(month: dt.date) -> tuple[str, dt.date]:
@@ -221,21 +216,38 @@ def _reps_by_scope(month_reps: list[Row], kind: str) -> ByScope[list[Row]]:
 # The monthly mart of each scope kind: one row per scope and month holding the scope's headline figures.
 MONTHLY_MARTS = {"company": "marts.mart_company_monthly_kpis", "team": "marts.mart_team_monthly_kpis",
                  "rep": "marts.mart_rep_monthly_kpis"}
-# Page figure <- mart column: the headline of every scope (mart_*_monthly_kpis, macro headline_windows).
-HEADLINE = (("bookings_month", "bookings"), ("target_month", "revenue_target"), ("attainment_month", "attainment"),
-            ("bookings_qtd", "bookings_qtd"), ("target_qtd", "revenue_target_qtd"),
-            ("attainment_qtd", "attainment_qtd"), ("bookings_previous_month", "bookings_previous_month"),
-            ("bookings_same_month_last_year", "bookings_same_month_last_year"), ("growth_mom", "growth_mom"),
-            ("growth_yoy", "growth_yoy"))
+# Page figure <- mart column, the same column in each scope kind's monthly mart: the headline (macro
+# headline_windows), the month's outcomes and activities (team and company: macro scope_sums) and collection.
+MONTHLY_FIGURES = (
+    ("bookings_month", "bookings"), ("target_month", "revenue_target"), ("attainment_month", "attainment"),
+    ("bookings_qtd", "bookings_qtd"), ("target_qtd", "revenue_target_qtd"), ("attainment_qtd", "attainment_qtd"),
+    ("bookings_previous_month", "bookings_previous_month"),
+    ("bookings_same_month_last_year", "bookings_same_month_last_year"), ("growth_mom", "growth_mom"),
+    ("growth_yoy", "growth_yoy"),
+    ("won", "won_count"), ("lost", "lost_count"), ("win_rate", "win_rate"), ("leads_created", "leads_created"),
+    ("leads_converted", "leads_converted"), ("lead_conversion_rate", "lead_conversion_rate"),
+    ("lead_conversion_is_final", "lead_conversion_is_final"), ("sales_cycle_days", "sales_cycle_days"),
+    ("visits", "visits"), ("calls", "calls"), ("meetings", "meetings"), ("demos", "demos"),
+    ("proposals", "proposals"), ("emails", "emails"), ("call_minutes", "call_minutes"),
+    ("new_customers_weighted", "new_customers_weighted"), ("new_customers_target", "new_customers_target"),
+    ("developed_accounts", "developed_accounts"),
+    ("receivable_due", "receivable_due"), ("collected", "collected"), ("collection_rate", "collection_rate"),
+    ("collection_target", "collection_target"),
+)
 
 
-def _headline(con: duckdb.DuckDBPyConnection, kind: str, month: dt.date) -> ByScope[Row]:
-    """Bookings, target and attainment of the month and the quarter to date, and growth: the scope's row of its
-    monthly mart (teams: bookings at the team at close)."""
-    columns = ", ".join(f"{column} as {figure}" for figure, column in HEADLINE)
-    found = _lookup_by_scope(con, f"select {_key(kind)} as scope_key, {columns} from {MONTHLY_MARTS[kind]} "
-                                  f"where month = ?", [month])
-    return ByScope(found.values, dict.fromkeys(figure for figure, _ in HEADLINE))
+def _monthly_rows(con: duckdb.DuckDBPyConnection, kind: str, month: dt.date) -> ByScope[Row]:
+    """Every scope's row of its monthly mart, every column (`select *`): the page's monthly figures are named
+    columns of it (MONTHLY_FIGURES), and the template reads any other column as `mart.<column>`, so a KPI column
+    added to the mart reaches the page through the template alone (docs/architecture.md, Adding a KPI column)."""
+    return _lookup_by_scope(con, f"select {_key(kind)} as scope_key, * from {MONTHLY_MARTS[kind]} where month = ?",
+                            [month])
+
+
+def _monthly_figures(row: Row) -> Row:
+    """The page's monthly figures from its mart row: bookings, target and attainment of the month and the quarter
+    to date, growth, outcomes, activities and collection (None each without a row)."""
+    return {figure: row.get(column) for figure, column in MONTHLY_FIGURES}
 
 
 def _attainment_distribution(reps: list[Row], threshold: float) -> tuple[list[Row], Row]:
@@ -270,23 +282,6 @@ def _funnel(con: duckdb.DuckDBPyConnection, kind: str, month: dt.date) -> ByScop
     )
 
 
-def _month_outcomes(con: duckdb.DuckDBPyConnection, kind: str, month: dt.date) -> ByScope[Row]:
-    select = """
-        sum(won_count) as won, sum(lost_count) as lost,
-        cast(sum(won_count) as double) / nullif(sum(won_count) + sum(lost_count), 0) as win_rate,
-        sum(leads_created) as leads_created, sum(leads_converted) as leads_converted,
-        cast(sum(leads_converted) as double) / nullif(sum(leads_created), 0) as lead_conversion_rate,
-        bool_and(lead_conversion_is_final) as lead_conversion_is_final,
-        sum(sales_cycle_days * won_count) / nullif(sum(case when sales_cycle_days is not null
-            then won_count end), 0) as sales_cycle_days,
-        sum(visits) as visits, sum(calls) as calls, sum(meetings) as meetings, sum(demos) as demos,
-        sum(proposals) as proposals, sum(emails) as emails, sum(call_minutes) as call_minutes,
-        sum(new_customers_weighted) as new_customers_weighted, sum(new_customers_target) as new_customers_target,
-        sum(developed_accounts) as developed_accounts
-    """
-    return _aggregate_by_scope(con, kind, _key(kind), select, "marts.mart_rep_monthly_kpis", "month = ?", [month])
-
-
 def _cycle_trend(con: duckdb.DuckDBPyConnection, kind: str, month: dt.date) -> ByScope[list[Row]]:
     return _tables_by_scope(
         con,
@@ -300,16 +295,6 @@ def _cycle_trend(con: duckdb.DuckDBPyConnection, kind: str, month: dt.date) -> B
         """,
         [_shift(month, -(TREND_MONTHS - 1)), month],
     )
-
-
-def _collection(con: duckdb.DuckDBPyConnection, kind: str, month: dt.date) -> ByScope[Row]:
-    select = """
-        sum(receivable_due) as receivable_due, sum(collected) as collected,
-        cast(sum(collected) as double) / nullif(sum(receivable_due), 0) as collection_rate,
-        cast(sum(collection_target_numerator) as double) / nullif(sum(collection_target_denominator), 0)
-            as collection_target
-    """
-    return _aggregate_by_scope(con, kind, _key(kind), select, "marts.mart_collection_rate", "month = ?", [month])
 
 
 # A team's AR and CSAT are those of its reps in dim_sales_rep now (is_current), not of the month's team.
@@ -395,8 +380,7 @@ def _new_customers_by_tier(con: duckdb.DuckDBPyConnection, kind: str, month: dt.
 def _deal_output(con: duckdb.DuckDBPyConnection, kind: str, month: dt.date) -> ByScope[Row]:
     if kind == "rep":
         return _lookup_by_scope(con, "select employee_id as scope_key, bookings, won_count as won_deals, "
-                                     "bookings / nullif(won_count, 0) as average_deal_size "
-                                     "from marts.mart_rep_monthly_kpis where month = ?", [month])
+                                     "average_deal_size from marts.mart_rep_monthly_kpis where month = ?", [month])
     return _lookup_by_scope(con, f"select {_key(kind)} as scope_key, reps, bookings, won_deals, average_deal_size, "
                                  f"per_capita_bookings from marts.mart_deal_output where month = ? and scope = ?",
                             [month, kind])
@@ -488,19 +472,6 @@ def _repurchase(con: duckdb.DuckDBPyConnection, quarter: str) -> Row:
     return row or dict.fromkeys(REPURCHASE)
 
 
-def _company_leads(segments: list[Row]) -> Row:
-    """The company's lead conversion from every lead of the month (mart_segment_conversion's lead sources), not
-    only the reps' own: leads owned by a queue count for the company (issue 22). Not final when any source's
-    cohort is not."""
-    sources = [s for s in segments if s["segment_type"] == "lead_source"]
-    created = sum(s["leads_created"] or 0 for s in sources)
-    converted = sum(s["leads_converted"] or 0 for s in sources)
-    if not sources:
-        return {}
-    return {"leads_created": created, "leads_converted": converted, "lead_conversion_rate": _ratio(converted, created),
-            "lead_conversion_is_final": all(s["lead_conversion_is_final"] is not False for s in sources)}
-
-
 def _peer_comparison(rep: Row, team_reps: list[Row]) -> list[Row]:
     """A rep against the team average and the team's best on the same month (the 'vertical and horizontal' view)."""
     metrics = ("bookings", "attainment", "win_rate", "lead_conversion_rate", "visits", "collection_rate",
@@ -522,9 +493,7 @@ class KindFigures:
     """Every figure and table of one scope kind's pages, each read by one query for all scopes of the kind."""
 
     reps: ByScope[list[Row]]
-    headline: ByScope[Row]
-    outcomes: ByScope[Row]
-    collection: ByScope[Row]
+    monthly: ByScope[Row]
     dso: ByScope[Row]
     csat: ByScope[Row]
     at_risk: ByScope[list[Row]]
@@ -541,9 +510,7 @@ def _read_kind(con: duckdb.DuckDBPyConnection, kind: str, period: Period, month_
     month, quarter = period.month, period.quarter
     return KindFigures(
         reps=_reps_by_scope(month_reps, kind),
-        headline=_headline(con, kind, month),
-        outcomes=_month_outcomes(con, kind, month),
-        collection=_collection(con, kind, month),
+        monthly=_monthly_rows(con, kind, month),
         dso=_dso(con, kind, quarter),
         csat=_csat(con, kind, quarter),
         at_risk=_at_risk(con, kind, quarter),
@@ -562,9 +529,8 @@ def _page(kind: KindFigures, scope: Scope, title: str, month_champions: list[Row
     key = scope.key
     page = PageData(scope, title)
     reps = kind.reps[key]
-    page.figures.update(kind.headline[key])
-    page.figures.update(kind.outcomes[key])
-    page.figures.update(kind.collection[key])
+    page.mart = kind.monthly[key]
+    page.figures.update(_monthly_figures(page.mart))
     page.figures.update({f"dso_{k}": v for k, v in kind.dso[key].items()})
     page.figures.update(kind.csat[key])
     page.figures.update({f"output_{k}": v for k, v in kind.deal_output[key].items()})
@@ -621,7 +587,6 @@ def _load_pages(con: duckdb.DuckDBPyConnection, warehouse: Path, month: dt.date)
 
     company = _page(company_figures, Scope("company"), "Company", champions, threshold)
     company.tables["segments"] = _segments(con, month)
-    company.figures.update(_company_leads(company.tables["segments"]))
     company.figures.update({f"repurchase_{k}": v for k, v in _repurchase(con, period.quarter).items()})
     team_rows = _rows(con, "select team_id, team_name from marts.mart_team_monthly_kpis where month = ? "
                            "order by team_id", [month])

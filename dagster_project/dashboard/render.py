@@ -54,6 +54,16 @@ def _figure(page: PageData, key: str, kind: str) -> Markup:
     return Markup('<span data-figure="{}" data-format="{}">{}</span>').format(key, kind, format_value(value, kind))
 
 
+def _mart_figure(page: PageData, column: str, kind: str) -> Markup:
+    """A column of the scope's monthly mart row shown as is (`m('column', 'pct')` in the template): how a KPI column
+    added to a monthly mart reaches the page without a line of Python (docs/architecture.md, Adding a KPI column)."""
+    if page.mart and column not in page.mart:
+        raise DashboardError(f"the template shows {column!r}, which the {page.scope.kind} monthly mart does not have")
+    value = page.mart.get(column)
+    return Markup('<span data-mart-column="{}" data-format="{}">{}</span>').format(column, kind,
+                                                                                    format_value(value, kind))
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -160,6 +170,7 @@ def write_dashboard_pages(data: DashboardData, out: Path) -> Path:
             page=page,
             t=page.tables,
             f=lambda key, kind, page=page: _figure(page, key, kind),
+            m=lambda column, kind, page=page: _mart_figure(page, column, kind),
             charts=_charts(page, data.bonus_threshold),
             root=root,
             links=links,

@@ -30,3 +30,25 @@
     window quarter_to_date as (partition by {{ partition | join(', ') }} order by m.month
         rows between unbounded preceding and current row)
 {%- endmacro %}
+
+{#- The parts of a scope's monthly figures, summed over its rep rows of mart_rep_monthly_kpis (alias `k`), written
+    once for the team and company marts: numerators and denominators only; each mart recomputes its rates
+    from them with safe_ratio. A scope without rep rows has null sums (missing is not zero). -#}
+{% macro scope_sums() -%}
+    sum(k.won_count) as won_count,
+    sum(k.lost_count) as lost_count,
+    sum(k.leads_created) as leads_created,
+    sum(k.leads_converted) as leads_converted,
+    bool_and(k.lead_conversion_is_final) as lead_conversion_is_final,
+    sum(k.won_cycle_days_sum) as won_cycle_days_sum,
+    sum(k.meetings) as meetings,
+    sum(k.demos) as demos,
+    sum(k.proposals) as proposals,
+    sum(k.emails) as emails,
+    sum(k.developed_accounts) as developed_accounts,
+    sum(k.receivable_due) as receivable_due,
+    sum(k.collected) as collected,
+    sum(k.collection_target_numerator) as collection_target_numerator,
+    sum(k.collection_target_denominator) as collection_target_denominator
+{%- endmacro %}
+
