@@ -33,7 +33,7 @@ from dagster_project.dashboard.data import (
     _rep_kpis,
     load_dashboard,
 )
-from dagster_project.dashboard.render import format_value
+from dagster_project.dashboard.render import _mart_figure, format_value
 
 pytestmark = pytest.mark.integration
 
@@ -249,6 +249,21 @@ def test_the_bonus_threshold_is_the_marts(built_warehouse: BuiltWarehouse, month
         con.close()
     with pytest.raises(DashboardError, match=f"no bonus threshold for {month} .*policy_payout_tiers"):
         load_dashboard(copy.warehouse, month)
+
+
+def test_the_template_shows_any_column_of_the_scopes_monthly_mart(built_warehouse: BuiltWarehouse, month: str) -> None:
+    """docs/architecture.md, Adding a KPI column: `m('column', format)` in the template shows a column of the page's
+    monthly-mart row, which data.py reads whole; a column the scope's mart lacks is an error naming it."""
+    data = load_dashboard(built_warehouse.warehouse, month)
+    rep = data.reps[0]
+    (calls,) = _sql(built_warehouse.warehouse, "select calls from marts.mart_rep_monthly_kpis where employee_id = ? "
+                                               "and month = ?", [rep.scope.key, f"{month}-01"])[0]
+    assert rep.mart["employee_id"] == rep.scope.key and rep.mart["calls"] == calls
+    assert str(_mart_figure(rep, "calls", "int")) == (
+        f'<span data-mart-column="calls" data-format="int">{format_value(calls, "int")}</span>')
+    assert data.company.mart["bonus_threshold"] == data.bonus_threshold
+    with pytest.raises(DashboardError, match="'average_deal_size', which the company monthly mart does not have"):
+        _mart_figure(data.company, "average_deal_size", "money")
 
 
 # --- pay stays private --------------------------------------------------------------------------------------------

@@ -1,9 +1,13 @@
 """The dashboard's figures, read from the published marts (schema `marts`) only.
 
-Every number on a page comes from one query here, so a test can recompute it from the marts with its own SQL.
-Each query is asked once per scope kind, not once per page: one for the company, one for all teams (keyed by
-team_id) and one for all reps (keyed by employee_id), and each page takes its rows from the answer (`ByScope`).
-That is 71 queries per dashboard at any scale (597 pages at scale 5) instead of ≈18 per page.
+Every figure on a page is a column of a mart (docs/architecture.md, The dashboard): this module selects them and
+arranges them per page; it computes none (tests/test_python_layers.py::test_the_dashboard_computes_no_figure names
+what still does). The monthly figures of every scope are its row of its monthly mart (mart_company_monthly_kpis,
+mart_team_monthly_kpis, mart_rep_monthly_kpis), read with `select *`, so a column added to the mart reaches the
+template as `m('column', format)`. Each query is asked once per scope kind, not once per page: one for the company,
+one for all teams (keyed by team_id) and one for all reps (keyed by employee_id), and each page takes its rows from
+the answer (`ByScope`). That is 45 queries per dashboard at any scale (71 before the monthly figures moved into the
+marts; ≈18 per page before that).
 
 The connection is read-only and opened after dbt has finished (DuckDB admits one writer; docs/pitfalls.md 7). No query
 selects a salary or pay column: pay stays in `spm export-statements`.
