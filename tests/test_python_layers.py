@@ -130,7 +130,6 @@ NOT_YET_IN_MARTS = {
     "_competency_cycle": "the latest review cycle (max quarter)",
     "_competency_gaps": "the latest review cycle (max quarter)",
     "_peer_comparison": "team average and best per metric",
-    "_load_pages": "the first and last month with data",
 }
 PY_AGGREGATES = {"sum", "len", "min", "max", "round"}
 SQL_AGGREGATE = re.compile(r"\b(sum|avg|count|median|min|max|bool_and|bool_or|stddev|quantile\w*)\s*\(", re.I)

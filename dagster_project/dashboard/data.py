@@ -573,12 +573,12 @@ def _load_pages(con: duckdb.DuckDBPyConnection, warehouse: Path, month: dt.date)
     period = Period(month, *_quarter_of(month))
     try:
         freshness = _one(con, "select * from marts.mart_data_freshness")
-        # The months of the data: a rep's KPIs, a deal or a lead (a company that delivered only CRM extracts has
-        # no rep rows, and a quiet month inside the range has none of any: both render with their empty states).
-        months = _one(con, "select min(month) as first, max(month) as last from ("
-                           "select month from marts.mart_rep_monthly_kpis union all "
-                           "select month from marts.mart_deal_output union all "
-                           "select month from marts.mart_segment_conversion) m")
+        # The months of the data: a rep's KPIs, a deal or a lead, the months mart_company_monthly_kpis has a row
+        # for (a company that delivered only CRM extracts has no rep rows, and a quiet month inside the range has
+        # none of any: both render with their empty states).
+        company_months = f"select month from {MONTHLY_MARTS['company']} order by month"
+        months = {"first": _one(con, f"{company_months} limit 1").get("month"),
+                  "last": _one(con, f"{company_months} desc limit 1").get("month")}
     except duckdb.CatalogException as error:
         raise DashboardError(f"{warehouse} has no dashboard marts ({error}): run `spm run`") from error
     if months["first"] is None or not str(months["first"]) <= month.isoformat() <= str(months["last"]):
