@@ -47,8 +47,8 @@ final as (
         s.csat_score,
         cast(s.csat_responses as integer) as csat_responses,
         cast(s.csat_score_sum as decimal(18, 2)) as csat_score_sum,
-        {{ csat_is_at_risk('s.csat_score', 'p.csat_at_risk_below') }} as at_risk,
-        {{ csat_is_referral_candidate('s.csat_score', 'p.csat_referral_from') }} as referral_candidate,
+        (s.csat_score < p.csat_at_risk_below) as at_risk,
+        (s.csat_score >= p.csat_referral_from) as referral_candidate,
         s.recency_rank = 1 as is_latest_quarter,
         s.first_survey_date,
         s.last_survey_date
@@ -56,7 +56,7 @@ final as (
     left join accounts a on a.account_id = s.account_id
     -- the policy in force on the quarter's last day (the quarter of the answers)
     inner join policy p
-        on {{ policy_in_force('p', last_day_of_month(add_months(quarter_start('s.last_survey_date'), 2))) }}
+        on {{ policy_in_force('p', 'cast(' ~ dbt.last_day('cast(' ~ dbt.dateadd('month', 2, "cast(date_trunc('quarter', s.last_survey_date) as date)") ~ ' as date)', 'month') ~ ' as date)') }}
 )
 
 select * from final

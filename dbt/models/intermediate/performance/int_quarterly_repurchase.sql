@@ -5,7 +5,7 @@
     A quarter not ended by the as-of date is not final (more customers may still buy again). Only deals credited
     to a rep count, as in the booking marts. -#}
 with credits as (
-    select distinct account_id, {{ quarter_start('close_date') }} as quarter_start
+    select distinct account_id, cast(date_trunc('quarter', close_date) as date) as quarter_start
     from {{ ref('int_bookings_credited') }}
     where employee_id is not null and account_id is not null
 ),
@@ -30,7 +30,7 @@ prior_and_current as (
             select 1 from credits c where c.account_id = p.account_id and c.quarter_start = q.quarter_start
         ) as bought_again
     from quarters q
-    inner join credits p on p.quarter_start = {{ add_months('q.quarter_start', -3) }}
+    inner join credits p on p.quarter_start = cast({{ dbt.dateadd('month', '-3', 'q.quarter_start') }} as date)
 ),
 
 aggregated as (

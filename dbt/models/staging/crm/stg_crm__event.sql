@@ -14,7 +14,7 @@ with source as (
 ),
 
 {% if is_incremental() -%}
-{{ large_fact_scope(source('crm', 'event'), adapter.quote('Id'), month_of('cast(' ~ adapter.quote('ActivityDate') ~ ' as date)'), 'activity_month') }}
+{{ large_fact_scope(source('crm', 'event'), adapter.quote('Id'), "cast(date_trunc('month', cast(" ~ adapter.quote('ActivityDate') ~ " as date)) as date)", 'activity_month') }}
 {%- endif %}
 
 renamed as (
@@ -26,7 +26,7 @@ renamed as (
         {{ picklist_value('crm__event', 'Type', adapter.quote('Type')) }} as event_type,
         {{ adapter.quote('Subject') }} as subject,
         cast({{ adapter.quote('ActivityDate') }} as date) as activity_date,
-        {{ month_of('cast(' ~ adapter.quote('ActivityDate') ~ ' as date)') }} as activity_month,
+        cast(date_trunc('month', cast({{ adapter.quote('ActivityDate') }} as date)) as date) as activity_month,
         cast({{ adapter.quote('DurationInMinutes') }} as integer) as duration_minutes,
         coalesce({{ to_bool(adapter.quote('IsDeleted')) }}, false) as is_deleted,
         {{ to_utc_timestamp(adapter.quote('SystemModstamp')) }} as system_modstamp,

@@ -12,7 +12,7 @@ renamed as (
         {{ picklist_value('crm__opportunity', 'Type', adapter.quote('Type'), keep_unmapped=false) }} as opportunity_type_group,
         {{ picklist_value('crm__opportunity', 'StageName', adapter.quote('StageName')) }} as stage_name,
         {{ adapter.quote('StageName') }} as source_stage_name,
-        {{ to_money(adapter.quote('Amount')) }} as amount,
+        cast({{ adapter.quote('Amount') }} as decimal(18, 2)) as amount,
         {{ adapter.quote('CurrencyIsoCode') }} as currency,
         cast({{ adapter.quote('CloseDate') }} as date) as close_date,
         {{ to_utc_timestamp(adapter.quote('CreatedDate')) }} as created_at,

@@ -13,7 +13,7 @@ with source as (
 ),
 
 {% if is_incremental() -%}
-{{ large_fact_scope(source('crm', 'task'), adapter.quote('Id'), month_of('cast(' ~ adapter.quote('ActivityDate') ~ ' as date)'), 'activity_month') }}
+{{ large_fact_scope(source('crm', 'task'), adapter.quote('Id'), "cast(date_trunc('month', cast(" ~ adapter.quote('ActivityDate') ~ " as date)) as date)", 'activity_month') }}
 {%- endif %}
 
 renamed as (
@@ -25,7 +25,7 @@ renamed as (
         {{ picklist_value('crm__task', 'Type', adapter.quote('Type')) }} as task_type,
         {{ adapter.quote('Subject') }} as subject,
         cast({{ adapter.quote('ActivityDate') }} as date) as activity_date,
-        {{ month_of('cast(' ~ adapter.quote('ActivityDate') ~ ' as date)') }} as activity_month,
+        cast(date_trunc('month', cast({{ adapter.quote('ActivityDate') }} as date)) as date) as activity_month,
         {{ adapter.quote('Status') }} as status,
         cast({{ adapter.quote('CallDurationInSeconds') }} as integer) as call_duration_seconds,
         coalesce({{ to_bool(adapter.quote('IsDeleted')) }}, false) as is_deleted,
