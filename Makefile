@@ -11,7 +11,7 @@ export SPM_WAREHOUSE ?= data/warehouse.duckdb
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: help install run generate test lint dev docs bench clean
+.PHONY: help install run generate test lint dev docs bench clean contract
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -26,6 +26,9 @@ install: $(STAMP)  ## create the virtualenv and install pinned dependencies
 
 dbt/target/manifest.json: $(STAMP) $(shell find dbt/models dbt/macros dbt/seeds dbt/tests -type f 2>/dev/null) dbt/dbt_project.yml
 	cd dbt && ../$(BIN)/dbt parse --quiet --profiles-dir .
+
+contract: dbt/target/manifest.json  ## regenerate contract/published_marts.json from the dbt manifest
+	$(BIN)/spm check-contract --write
 
 generate: install  ## write sample extracts to $(SPM_LANDING_DIR) unless already there
 	@if [ -d "$(SPM_LANDING_DIR)" ] && [ -n "$$(ls -A $(SPM_LANDING_DIR))" ]; then \

@@ -39,6 +39,8 @@ from typing import Any, Literal
 
 import duckdb
 
+from dagster_project import db
+
 log = logging.getLogger("spm.notify")
 
 Kind = Literal["dingtalk", "wecom", "lark"]
@@ -234,17 +236,12 @@ def notify_run(warehouse: Path, month: str, dashboard_path: Path) -> bool:
         log.warning("notify: month %r is not YYYY-MM; no chat message", month)
         return False
     try:
-        con = duckdb.connect(str(warehouse), read_only=True)
-    except (duckdb.Error, OSError) as error:
-        log.warning("notify: cannot read %s (%s); no chat message", warehouse, type(error).__name__)
+        with db.connect(warehouse, read_only=True) as con:
+            headline = read_headline(con, first_day)
+    except (duckdb.Error, OSError, db.NotAWarehouseError) as error:
+        log.warning("notify: cannot read the company figures from %s (%s); no chat message", warehouse,
+                    type(error).__name__)
         return False
-    try:
-        headline = read_headline(con, first_day)
-    except duckdb.Error as error:
-        log.warning("notify: cannot read the company figures from %s (%s); no chat message", warehouse, error)
-        return False
-    finally:
-        con.close()
     if headline is None:
         log.warning("notify: marts.mart_deal_output has no company row for %s; no chat message", month)
         return False

@@ -14,6 +14,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 
 from dagster_project.checks import gx_suites
 from dagster_project.checks.gx_suites import (
@@ -24,6 +25,7 @@ from dagster_project.checks.gx_suites import (
     validate_dataframe,
     validate_table,
 )
+from dagster_project.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.unit
 
@@ -66,11 +68,17 @@ def test_good_dataframe_passes() -> None:
     assert outcome.rows == 6
 
 
-def test_duplicate_key_fails_and_shows_the_key() -> None:
+def test_duplicate_key_fails_and_shows_the_key(tmp_path: Path) -> None:
+    """How a failed key is reported (the rep-month key itself is the mart's unique constraint, proven by
+    tests/test_pipeline.py::test_a_row_breaking_a_mart_constraint_fails_the_model_and_keeps_the_last_good_table;
+    a suite may still hold a key of derived rows, like a grade-count table)."""
+    keyed = {"name": "keyed", "expectations": [
+        {"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": ["employee_id", "month"]}}]}
+    (tmp_path / "keyed.json").write_text(json.dumps(keyed), encoding="utf-8")
     df = good_kpis()
     df = pd.concat([df, df.iloc[[0]]], ignore_index=True)
 
-    outcome = validate_dataframe(df, SUITE)
+    outcome = validate_dataframe(df, "keyed", directory=tmp_path)
 
     assert not outcome.success
     dup = failure(outcome, "expect_compound_columns_to_be_unique", "employee_id")
@@ -84,17 +92,26 @@ def test_duplicate_key_fails_and_shows_the_key() -> None:
     assert '"employee_id": "E001"' in text and "(x2)" in text
 
 
-def test_negative_bookings_fails_with_the_value() -> None:
+def test_an_attainment_without_a_target_fails_with_the_value() -> None:
     df = good_kpis()
-    df.loc[4, "bookings"] = -500.0  # target null, so only the bookings rule applies
+    df.loc[4, "attainment"] = 0.5  # target null: no attainment may be shown
 
     outcome = validate_dataframe(df, SUITE)
 
     assert not outcome.success
-    neg = failure(outcome, "expect_column_values_to_be_between", "bookings")
-    assert neg.unexpected_values == [-500.0]
-    assert neg.sample_rows[0]["employee_id"] == "E002"
-    assert "-500.0" in outcome.describe()
+    wrong = failure(outcome, "expect_column_values_to_be_null", "attainment")
+    assert wrong.unexpected_values == [0.5]
+    assert wrong.sample_rows[0]["employee_id"] == "E002"
+    assert "0.5" in outcome.describe()
+
+
+def test_the_suite_leaves_keys_not_nulls_and_ranges_to_the_contract() -> None:
+    """Each guarantee once: negative bookings and a repeated rep-month are refused by the mart's enforced
+    constraints (test_pipeline.py proves the build fails), so the suite no longer repeats them."""
+    df = good_kpis()
+    df.loc[4, "bookings"] = -500.0
+    df = pd.concat([df, df.iloc[[0]]], ignore_index=True)
+    assert validate_dataframe(df, SUITE).success
 
 
 def test_attainment_inconsistent_with_target_fails_via_derived_sql() -> None:
@@ -152,7 +169,7 @@ def test_validate_table_reads_duckdb_and_releases_the_file(tmp_path: Path) -> No
             insert into marts.mart_rep_monthly_kpis values
                 ('E001', date '2025-01-01', 'T1', 120000.00, 100000.00, 120000.00 / 100000.00),
                 ('E002', date '2025-01-01', 'T1', 0.00, 0.00, null),
-                ('E001', date '2025-02-01', 'T1', -1.00, null, null)
+                ('E001', date '2025-02-01', 'T1', 1.00, null, 0.25)
             """
         )
 
@@ -162,15 +179,15 @@ def test_validate_table_reads_duckdb_and_releases_the_file(tmp_path: Path) -> No
     assert january.success, january.describe()
     assert january.rows == 2 and january.suite_name == SUITE
     assert not everything.success
-    assert failure(everything, "expect_column_values_to_be_between", "bookings").unexpected_values == [-1.0]
+    assert failure(everything, "expect_column_values_to_be_null", "attainment").unexpected_values == [0.25]
     # No connection was left open: a writer can open the file straight away.
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("delete from marts.mart_rep_monthly_kpis where bookings < 0")
+        con.execute("delete from marts.mart_rep_monthly_kpis where revenue_target is null")
 
 
 def test_asset_check_result_blocks_on_failure() -> None:
     df = good_kpis()
-    df.loc[4, "bookings"] = -500.0  # target null, so only the bookings rule applies
+    df.loc[4, "attainment"] = 0.5  # target null, so only the no-target rule applies
     outcome = validate_dataframe(df, SUITE)
 
     result = asset_check_result(outcome)
@@ -184,7 +201,7 @@ def test_asset_check_result_blocks_on_failure() -> None:
     assert result.metadata["expectations_failed"] == dg.MetadataValue.int(1)
     failures = result.metadata["failures"]
     assert isinstance(failures, dg.JsonMetadataValue)
-    assert failures.data[0]["unexpected_values"] == [-500.0]
+    assert failures.data[0]["unexpected_values"] == [0.5]
     json.dumps(outcome.metadata(), allow_nan=False)  # plain JSON: no NaN, no timestamps
 
 
@@ -269,3 +286,69 @@ def test_the_grade_count_gate_reports_a_tie_at_the_a_boundary_and_allows_a_share
     tie = failure(outcome, "expect_column_values_to_be_between", "tied_at_grade_boundary")
     assert "tied" in (tie.notes or "")
     failure(outcome, "expect_column_pair_values_to_be_equal", "a_count")
+
+
+def contract_constraints() -> dict[str, set[tuple[str, ...]]]:
+    """Model -> what its enforced contract already guarantees: ('unique', col, ...), ('not_null', col),
+    ('check', col), read from the marts' yml (the same text dbt enforces)."""
+    found: dict[str, set[tuple[str, ...]]] = {}
+    for path in (DBT_PROJECT_DIR / "models" / "marts").rglob("*.yml"):
+        for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
+            if not model.get("config", {}).get("contract", {}).get("enforced"):
+                continue
+            have = found.setdefault(model["name"], set())
+            for c in model.get("constraints", []):
+                if c["type"] == "unique":
+                    have.add(("unique", *c["columns"]))
+            for column in model.get("columns", []):
+                for c in column.get("constraints", []):
+                    have.add((c["type"], column["name"]))
+    return found
+
+
+def repeated_guarantees(suite: dict, constraints: dict[str, set[tuple[str, ...]]]) -> list[str]:
+    """Expectations of a suite over a contracted mart that say what a constraint already enforces."""
+    table = suite["meta"].get("table", "")
+    have = constraints.get(table.removeprefix("marts."), set()) if table.startswith("marts.") else set()
+    if "__" in suite["name"]:
+        return []  # a derived suite (name__aspect) validates aggregate rows of its derived_sql, not the mart's
+    out = []
+    for e in suite["expectations"]:
+        kwargs = e["kwargs"]
+        if "row_condition" in kwargs:
+            continue
+        column = kwargs.get("column")
+        if e["type"] == "expect_compound_columns_to_be_unique" and ("unique", *kwargs["column_list"]) in have:
+            out.append(f"{suite['name']}: unique {kwargs['column_list']}")
+        elif e["type"] == "expect_column_values_to_not_be_null" and ("not_null", column) in have:
+            out.append(f"{suite['name']}: not_null {column}")
+        elif e["type"] in ("expect_column_values_to_be_between", "expect_column_values_to_be_in_set") and (
+            ("check", column) in have
+        ):
+            out.append(f"{suite['name']}: {e['type']} {column}")
+    return out
+
+
+def test_each_guarantee_once_and_every_expectation_says_why() -> None:
+    """Keys, not-nulls, ranges and accepted values live in the dbt contracts (they stop the build); a suite keeps
+    only what dbt cannot say, each expectation with its one-line reason (docs/architecture.md, Guarantees)."""
+    constraints = contract_constraints()
+    assert ("unique", "employee_id", "month") in constraints["mart_rep_monthly_kpis"]  # the reader works
+    suites = [gx_suites.load_suite(p.stem) for p in sorted(gx_suites.EXPECTATIONS_DIR.glob("*.json"))]
+    assert len(suites) == 6
+    assert [r for s in suites for r in repeated_guarantees(s, constraints)] == []
+    assert [
+        f"{s['name']}: {e['type']} {e['kwargs'].get('column', '')}"
+        for s in suites for e in s["expectations"] if not str(e.get("meta", {}).get("reason", "")).strip()
+    ] == []
+    # the check finds a repeat: the suite as it was before issue 24
+    old = {"name": "mart_rep_monthly_kpis", "meta": {"table": "marts.mart_rep_monthly_kpis"}, "expectations": [
+        {"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": ["employee_id", "month"]}},
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "bookings", "min_value": 0}},
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "attainment",
+                                                                    "row_condition": {"type": "comparison"}}},
+    ]}
+    assert repeated_guarantees(old, constraints) == [
+        "mart_rep_monthly_kpis: unique ['employee_id', 'month']",
+        "mart_rep_monthly_kpis: expect_column_values_to_be_between bookings",
+    ]

@@ -269,3 +269,21 @@ def test_the_exposures_name_what_their_readers_read(manifest: dict[str, Any]) ->
     assert exposures["bi_publication"] == marts
     assert exposures["pay_statements"] == {"model.sales_performance.mart_pay_statement",
                                            "model.sales_performance.audit_payout_lineage"}
+
+
+def quoted_columns(manifest: Mapping[str, Any]) -> list[str]:
+    """Models that quote a column with adapter.quote(): staging reads raw names plainly on every engine
+    (docs/sources.md, The extracts), so a quoted column is indirection with no engine behind it."""
+    return sorted(
+        node["original_file_path"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and "adapter.quote(" in node["raw_code"]
+    )
+
+
+@pytest.mark.unit
+def test_models_read_raw_columns_without_adapter_quote(manifest: dict[str, Any]) -> None:
+    assert quoted_columns(manifest) == []
+    broken = {"nodes": {"m": {**_model("stg_x", "staging", []), "original_file_path": "models/staging/stg_x.sql",
+                              "raw_code": "select {{ adapter.quote('Id') }} as id from raw"}}}
+    assert quoted_columns(broken) == ["models/staging/stg_x.sql"]

@@ -49,6 +49,12 @@ def pg_type(duckdb_type: str) -> str:
         raise ValueError(f"raw column type {duckdb_type} has no PostgreSQL mapping in load_raw._PG_TYPES") from None
 
 
+def pg_column(name: str) -> str:
+    """A raw column's name on PostgreSQL: lower case (`StageName` -> `stagename`), the form an unquoted identifier
+    in the staging SQL folds to. No two raw columns differ only in case: DuckDB's names are case-insensitive too."""
+    return name.lower()
+
+
 def raw_tables(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
     """{table: [(column, duckdb type), ...]} of the raw schema, columns in table order."""
     rows = con.execute(
@@ -76,12 +82,15 @@ def copy_raw_to_postgres(warehouse: Path, url: str) -> dict[str, int]:
             cur.execute(f"create schema {RAW_SCHEMA}")
             for table, columns in tables.items():
                 target = f"{RAW_SCHEMA}.{ident(table)}"
-                ddl = ", ".join(f"{ident(c)} {pg_type(t)}" for c, t in columns)
+                # Lower-case names: what PostgreSQL folds an unquoted identifier to, so staging reads `StageName`
+                # plainly on every engine (DuckDB and Spark resolve names without case; docs/sources.md).
+                ddl = ", ".join(f"{ident(pg_column(c))} {pg_type(t)}" for c, t in columns)
                 cur.execute(f"create table {target} ({ddl})")
                 names = ", ".join(ident(c) for c, _ in columns)
+                pg_names = ", ".join(ident(pg_column(c)) for c, _ in columns)
                 result = con.execute(f"select {names} from {RAW_SCHEMA}.{ident(table)}")
                 counts[table] = 0
-                with cur.copy(f"copy {target} ({names}) from stdin") as copy:
+                with cur.copy(f"copy {target} ({pg_names}) from stdin") as copy:
                     while batch := result.fetchmany(_BATCH_ROWS):
                         for row in batch:
                             copy.write_row(row)

@@ -6,14 +6,6 @@
          when lower({{ column }}) in ('false', '0') then false end
 {%- endmacro %}
 
-{% macro to_money(column) -%}
-    cast({{ column }} as decimal(18, 2))
-{%- endmacro %}
-
-{% macro to_rate(column) -%}
-    cast({{ column }} as decimal(18, 8))
-{%- endmacro %}
-
 {#- An amount in a currency times an FX rate, in DECIMAL(38, 8): DECIMAL(18, 2) x DECIMAL(18, 8) stays 18 digits
     wide in DuckDB and overflows from about 100 million units (24,120,000 x 7.0 did), so the amount is widened first.
     Exact (no float); the reporting columns are DECIMAL(38, 8). -#}
@@ -48,7 +40,3 @@
     cast(from_utc_timestamp({{ utc_timestamp }}, '{{ var("timezone") }}') as date)
 {%- endmacro %}
 
-{#- `YYYY-MM` to the first day of that month. -#}
-{% macro month_start_from_text(column) -%}
-    cast({{ column }} || '-01' as date)
-{%- endmacro %}

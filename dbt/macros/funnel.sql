@@ -6,11 +6,3 @@
     {{ return(['Prospecting', 'Qualification', 'Needs Analysis', 'Proposal', 'Negotiation']) }}
 {%- endmacro %}
 
-{% macro stage_order(stage_expr) -%}
-    case {{ stage_expr }}
-        {%- for stage in funnel_stages() %}
-        when '{{ stage }}' then {{ loop.index }}
-        {%- endfor %}
-        when 'Closed Won' then {{ funnel_stages() | length + 1 }}
-    end
-{%- endmacro %}

@@ -44,7 +44,7 @@ rebuilt_months as (
     union
     select distinct {{ month_column }} as month
     from {{ this }}
-    where {{ month_column }} > {{ add_months('(select max(' ~ month_column ~ ') from ' ~ this ~ ')', -lookback) }}
+    where {{ month_column }} > cast({{ dbt.dateadd('month', -lookback, '(select max(' ~ month_column ~ ') from ' ~ this ~ ')') }} as date)
     {%- endif %}
 ),
 

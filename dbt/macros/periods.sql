@@ -1,30 +1,10 @@
-{#- Calendar helpers written once; every mart takes its periods from these. -#}
-
-{% macro month_of(date_expr) -%}
-    cast({{ dbt.date_trunc('month', date_expr) }} as date)
-{%- endmacro %}
-
-{% macro quarter_start(date_expr) -%}
-    cast({{ dbt.date_trunc('quarter', date_expr) }} as date)
-{%- endmacro %}
+{#- Period rules written once: the fiscal quarter label, the run's as-of cut-off, the lead-cohort maturity. -#}
 
 {#- `2025Q3` from a date (calendar quarters; fiscal_year_start_month shifts them). -#}
 {% macro quarter_label(date_expr) -%}
     {%- set shift = (var('fiscal_year_start_month') | int) - 1 -%}
     {%- set d = dbt.dateadd('month', -shift, date_expr) if shift else date_expr -%}
     cast(extract(year from {{ d }}) as {{ type_text() }}) || 'Q' || cast(extract(quarter from {{ d }}) as {{ type_text() }})
-{%- endmacro %}
-
-{% macro add_days(date_expr, days) -%}
-    cast({{ dbt.dateadd('day', days, date_expr) }} as date)
-{%- endmacro %}
-
-{% macro add_months(date_expr, months) -%}
-    cast({{ dbt.dateadd('month', months, date_expr) }} as date)
-{%- endmacro %}
-
-{% macro last_day_of_month(date_expr) -%}
-    cast({{ dbt.last_day(date_expr, 'month') }} as date)
 {%- endmacro %}
 
 {#- The run's one data cut-off (docs/metrics.md "as of"): true when a fact dated `date_expr` is known at the as-of
@@ -38,7 +18,7 @@
     policy_reporting.lead_conversion_maturity_days (in force on the as-of date) from the month's last day to the
     as-of date. A rate of a cohort that is not final is shown as such, never as a final 0 %. -#}
 {% macro lead_cohort_is_final(month_expr) -%}
-    ({{ dbt.datediff(last_day_of_month(month_expr), '(select as_of_date from ' ~ ref('int_run_as_of') ~ ')', 'day') }}
+    ({{ dbt.datediff('cast(' ~ dbt.last_day(month_expr, 'month') ~ ' as date)', '(select as_of_date from ' ~ ref('int_run_as_of') ~ ')', 'day') }}
         >= (select max(p.lead_conversion_maturity_days) from {{ ref('policy_reporting') }} p
             where {{ policy_in_force('p', '(select as_of_date from ' ~ ref('int_run_as_of') ~ ')') }}))
 {%- endmacro %}

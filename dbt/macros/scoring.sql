@@ -99,36 +99,15 @@
 {#- Rank among the graded reps of a period (docs/evaluation.md, Ranking), written once for the quarter and the
     year: composite score desc, then attainment (none last), bookings; null when not graded. Reps the tie-breaks
     leave tied share a rank (the best of their places), so they get the same grade: never decided by identifier
-    order. Expects the columns is_graded, composite_score, attainment and bookings. -#}
-{% macro grading_rank(period) -%}
-    case when is_graded then rank() over (
-        partition by {{ period }}, is_graded
-        order by composite_score desc, coalesce(attainment, -1) desc, coalesce(bookings, 0) desc
-    ) end
-{%- endmacro %}
-
-{#- True for a graded rep whose rank other reps share across the A or the C boundary (the tie-breaks did not
-    separate them and the shares would have split them): all of them get the better grade and the gate reports it. -#}
-{% macro tied_at_grade_boundary(rank, graded, a_share, c_share, period) -%}
-    coalesce({{ rank }} is not null and count(*) over (partition by {{ period }}, {{ rank }}) > 1 and (
-        ({{ rank }} <= floor({{ a_share }} * {{ graded }})
-            and {{ rank }} + count(*) over (partition by {{ period }}, {{ rank }}) - 1 > floor({{ a_share }} * {{ graded }}))
-        or ({{ rank }} <= {{ graded }} - floor({{ c_share }} * {{ graded }})
-            and {{ rank }} + count(*) over (partition by {{ period }}, {{ rank }}) - 1
-                > {{ graded }} - floor({{ c_share }} * {{ graded }}))
-    ), false)
-{%- endmacro %}
-
-{#- The number of graded reps of the period (the n of the grade shares). -#}
-{% macro graded_reps(period) -%}
-    sum(case when is_graded then 1 else 0 end) over (partition by {{ period }})
-{%- endmacro %}
-
-{#- Every row of `relation` with its rank and the period's number of graded reps (the grading's ranked step). -#}
+    order. Adds `rank` and `graded_reps` (the number of graded reps of the period, the n of the grade
+    shares) to every row of `relation`, which has the columns is_graded, composite_score, attainment and bookings. -#}
 {% macro ranked_for_grading(relation, period) -%}
     select
         {{ relation }}.*,
-        {{ grading_rank(period) }} as rank,
-        {{ graded_reps(period) }} as graded_reps
+        case when is_graded then rank() over (
+            partition by {{ period }}, is_graded
+            order by composite_score desc, coalesce(attainment, -1) desc, coalesce(bookings, 0) desc
+        ) end as rank,
+        sum(case when is_graded then 1 else 0 end) over (partition by {{ period }}) as graded_reps
     from {{ relation }}
 {%- endmacro %}

@@ -19,5 +19,5 @@
     delivered header or the name the source configuration's `extra_columns:` gives it; NULL when a delivery did not
     carry it. Text, like every raw column: cast it in the staging model that selects it. -#}
 {% macro extra_column(name) -%}
-    json_extract_string({{ adapter.quote('_extra') }}, '$."{{ name }}"')
+    json_extract_string(_extra, '$."{{ name }}"')
 {%- endmacro %}

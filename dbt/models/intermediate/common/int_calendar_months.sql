@@ -8,18 +8,18 @@ with spine as (
 bounds as (
     select
         d.first_month,
-        case when a.as_of_date is not null and {{ month_of('a.as_of_date') }} > d.last_month
-            then {{ month_of('a.as_of_date') }} else d.last_month end as last_month
+        case when a.as_of_date is not null and cast(date_trunc('month', a.as_of_date) as date) > d.last_month
+            then cast(date_trunc('month', a.as_of_date) as date) else d.last_month end as last_month
     from {{ ref('int_data_months') }} d
     cross join {{ ref('int_run_as_of') }} a
 )
 
 select
     cast(date_month as date) as month,
-    {{ last_day_of_month('cast(date_month as date)') }} as month_end,
+    cast({{ dbt.last_day('cast(date_month as date)', 'month') }} as date) as month_end,
     {{ quarter_label('cast(date_month as date)') }} as quarter,
     cast(extract(year from date_month) as integer) as year,
-    {{ quarter_start('cast(date_month as date)') }} as quarter_start
+    cast(date_trunc('quarter', cast(date_month as date)) as date) as quarter_start
 from spine
 cross join bounds
 where cast(date_month as date) between bounds.first_month and bounds.last_month

@@ -8,15 +8,15 @@ with fact_months as (
     select min(period_month) as first_month, max(period_month) as last_month from {{ ref('stg_planning__target') }}
     union all
     select
-        least(min({{ month_of('close_date') }}), min({{ month_of('created_date') }})),
-        greatest(max({{ month_of('close_date') }}), max({{ month_of('created_date') }}))
+        least(min(cast(date_trunc('month', close_date) as date)), min(cast(date_trunc('month', created_date) as date))),
+        greatest(max(cast(date_trunc('month', close_date) as date)), max(cast(date_trunc('month', created_date) as date)))
     from {{ ref('stg_crm__opportunity') }}
     union all
-    select min({{ month_of('activity_date') }}), max({{ month_of('activity_date') }}) from {{ ref('stg_crm__task') }}
+    select min(cast(date_trunc('month', activity_date) as date)), max(cast(date_trunc('month', activity_date) as date)) from {{ ref('stg_crm__task') }}
     union all
-    select min({{ month_of('invoice_date') }}), max({{ month_of('invoice_date') }}) from {{ ref('stg_finance__invoice') }}
+    select min(cast(date_trunc('month', invoice_date) as date)), max(cast(date_trunc('month', invoice_date) as date)) from {{ ref('stg_finance__invoice') }}
     union all
-    select min({{ month_of('payment_date') }}), max({{ month_of('payment_date') }}) from {{ ref('stg_finance__payment') }}
+    select min(cast(date_trunc('month', payment_date) as date)), max(cast(date_trunc('month', payment_date) as date)) from {{ ref('stg_finance__payment') }}
     union all
     select min(rate_month), max(rate_month) from {{ ref('stg_finance__fx_rate') }}
 )

@@ -40,7 +40,7 @@ select
     version_no,
     case when version_no = 1 then cast('1900-01-01' as date) else updated_date end as valid_from,
     case when next_valid_from is null then cast('9999-12-31' as date)
-         else {{ add_days('next_valid_from', -1) }} end as valid_to,
+         else cast({{ dbt.dateadd('day', '-1', 'next_valid_from') }} as date) end as valid_to,
     next_valid_from is null as is_current,
     crm_user_id,
     full_name,

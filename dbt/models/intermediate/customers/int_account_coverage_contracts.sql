@@ -30,7 +30,7 @@ with_prior_end as (
 flagged as (
     select
         *,
-        case when prior_max_end_date is null or start_date > {{ add_days('prior_max_end_date', 1) }}
+        case when prior_max_end_date is null or start_date > cast({{ dbt.dateadd('day', '1', 'prior_max_end_date') }} as date)
             then 1 else 0 end as starts_new_span
     from with_prior_end
 ),

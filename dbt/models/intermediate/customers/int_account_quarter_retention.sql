@@ -45,7 +45,7 @@ start_customers as (
         a.owner_employee_id as employee_id,
         s.span_start as coverage_start,
         s.span_end as coverage_end,
-        {{ churn_window_end('s.span_end', 'p.churn_window_months') }} as churn_window_end,
+        cast({{ dbt.dateadd('month', 'p.churn_window_months', 's.span_end') }} as date) as churn_window_end,
         p.renewal_window_days
     from quarters q
     inner join spans s on q.quarter_start between s.span_start and s.span_end
@@ -99,7 +99,7 @@ renewal_contracts as (
         and n.contract_id <> e.contract_id
         and n.start_date > e.start_date
         and n.end_date > e.end_date
-        and n.start_date <= {{ renewal_deadline('e.end_date', 'e.renewal_window_days') }}
+        and n.start_date <= cast({{ dbt.dateadd('day', 'e.renewal_window_days', 'e.end_date') }} as date)
 ),
 
 flagged as (

@@ -83,7 +83,7 @@ first_milestones as (
         milestone,
         owner_user_id,
         owner_employee_id,
-        {{ month_of('milestone_date') }} as developed_month
+        cast(date_trunc('month', milestone_date) as date) as developed_month
     from ranked_milestones
     where milestone_rank = 1
 ),
@@ -120,7 +120,7 @@ final as (
     inner join accounts a on a.account_id = f.account_id
     left join tier_weights w
         on w.tier = a.tier_key
-        and {{ last_day_of_month('f.developed_month') }} between w.effective_from and w.effective_to
+        and cast({{ dbt.last_day('f.developed_month', 'month') }} as date) between w.effective_from and w.effective_to
 )
 
 select * from final

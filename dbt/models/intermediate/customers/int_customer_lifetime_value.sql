@@ -38,7 +38,7 @@ measured as (
         cast(coalesce(b.clv_to_date, 0) as decimal(38, 8)) as clv_to_date,
         coalesce(b.won_opportunities, 0) as won_opportunities,
         cast(coalesce(c.covered_days, 0) as integer) as covered_days,
-        {{ days_to_years('coalesce(c.covered_days, 0)') }} as covered_years,
+        (cast(coalesce(c.covered_days, 0) as {{ type_double() }}) / 365.25) as covered_years,
         l.retention_rate as company_retention_rate,
         l.expected_lifetime_years
     from accounts a

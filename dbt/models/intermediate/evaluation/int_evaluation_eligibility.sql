@@ -41,7 +41,7 @@ checked as (
         g.min_graded_reps,
         e.termination_date is not null and e.termination_date < k.quarter_end as is_terminated,
         position('|' || k.job_level || '|' in '|' || g.eligible_job_levels || '|') = 0 as is_not_sales_role,
-        e.hire_date > {{ add_days('k.quarter_end', '-g.min_tenure_days') }} as is_new_hire
+        e.hire_date > cast({{ dbt.dateadd('day', '-g.min_tenure_days', 'k.quarter_end') }} as date) as is_new_hire
     from kpis k
     inner join employees e on e.employee_id = k.employee_id and e.quarter = k.quarter
     inner join grading g on {{ policy_in_force('g', 'k.quarter_end') }}

@@ -93,7 +93,15 @@ with_grades as (
         cast(floor(a_share * graded_reps) as integer) as a_count_expected,
         cast(floor(c_share * graded_reps) as integer) as c_count_expected,
         {{ grade_from_rank('rank', 'graded_reps', 'a_share', 'c_share') }} as grade,
-        {{ tied_at_grade_boundary('rank', 'graded_reps', 'a_share', 'c_share', 'quarter') }} as tied_at_grade_boundary
+        -- a graded rep whose rank other reps share across the A or the C boundary (the tie-breaks did not separate
+        -- them and the shares would have split them): all of them get the better grade and the gate reports it
+        coalesce(rank is not null and count(*) over (partition by quarter, rank) > 1 and (
+            (rank <= floor(a_share * graded_reps)
+                and rank + count(*) over (partition by quarter, rank) - 1 > floor(a_share * graded_reps))
+            or (rank <= graded_reps - floor(c_share * graded_reps)
+                and rank + count(*) over (partition by quarter, rank) - 1
+                    > graded_reps - floor(c_share * graded_reps))
+        ), false) as tied_at_grade_boundary
     from ranked r
 ),
 
@@ -140,7 +148,7 @@ final as (
     cross join as_of a
     left join with_grades prev
         on prev.employee_id = g.employee_id
-        and prev.quarter_start = {{ add_months('g.quarter_start', -3) }}
+        and prev.quarter_start = cast({{ dbt.dateadd('month', '-3', 'g.quarter_start') }} as date)
 )
 
 select * from final

@@ -61,13 +61,13 @@ final as (
         case when r.credited_salesperson_id is not null then 'salesperson'
              when a.owner_employee_id is not null then 'account_owner' end as credited_via,
         r.invoice_date,
-        {{ month_of('r.invoice_date') }} as invoice_month,
+        cast(date_trunc('month', r.invoice_date) as date) as invoice_month,
         r.due_date,
         r.payment_terms_days,
         r.status,
         r.status = 'VOID' as is_void,
         r.currency,
-        {{ month_of('r.rate_date') }} as rate_month,
+        cast(date_trunc('month', r.rate_date) as date) as rate_month,
         fx.rate_to_reporting as fx_rate,
         r.net_amount,
         r.tax_amount,
@@ -83,7 +83,7 @@ final as (
     left join accounts a on a.customer_number = r.customer_number
     left join fx
         on fx.currency = r.currency
-        and fx.rate_month = {{ month_of('r.rate_date') }}
+        and fx.rate_month = cast(date_trunc('month', r.rate_date) as date)
 )
 
 select * from final

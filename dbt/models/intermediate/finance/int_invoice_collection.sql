@@ -67,7 +67,7 @@ joined as (
     left join collected c on c.invoice_id = i.invoice_id
     left join targets t
         on t.payment_terms_days = i.payment_terms_days
-        and {{ last_day_of_month('i.due_date') }} between t.effective_from and t.effective_to
+        and cast({{ dbt.last_day('i.due_date', 'month') }} as date) between t.effective_from and t.effective_to
 ),
 
 final as (
@@ -96,7 +96,15 @@ final as (
         as_of_date,
         cast(receivable - collected as decimal(38, 8)) as open_balance,
         {{ dbt.datediff('due_date', 'as_of_date', 'day') }} as days_past_due,
-        {{ aging_bucket(dbt.datediff('due_date', 'as_of_date', 'day'), 'receivable - collected') }} as aging_bucket
+        -- docs/metrics.md, Collection: a negative open balance is an overpayment; otherwise by days past due
+        case
+            when receivable - collected < 0 then 'credit_balance'
+            when {{ dbt.datediff('due_date', 'as_of_date', 'day') }} <= 0 then 'not_due'
+            when {{ dbt.datediff('due_date', 'as_of_date', 'day') }} <= 30 then '1-30'
+            when {{ dbt.datediff('due_date', 'as_of_date', 'day') }} <= 60 then '31-60'
+            when {{ dbt.datediff('due_date', 'as_of_date', 'day') }} <= 90 then '61-90'
+            else 'over_90'
+        end as aging_bucket
     from joined
 )
 

@@ -49,7 +49,7 @@ final as (
         invoice_date,
         invoice_month,
         due_date,
-        {{ month_of('due_date') }} as due_month,
+        cast(date_trunc('month', due_date) as date) as due_month,
         payment_terms_days,
         status,
         is_void,

@@ -37,7 +37,7 @@ final as (
         m.invoice_customer_number,
         m.employee_id,
         m.payment_date,
-        {{ month_of('m.payment_date') }} as payment_month,
+        cast(date_trunc('month', m.payment_date) as date) as payment_month,
         m.invoice_date,
         m.due_date,
         m.method,
@@ -55,7 +55,7 @@ final as (
     from matched m
     left join fx
         on fx.currency = m.currency
-        and fx.rate_month = {{ month_of('m.payment_date') }}
+        and fx.rate_month = cast(date_trunc('month', m.payment_date) as date)
 )
 
 select * from final

@@ -20,7 +20,13 @@ entries as (
         h.history_id,
         h.opportunity_id,
         h.stage_name,
-        {{ stage_order('h.stage_name') }} as stage_order,
+        -- Closed Won is the last stage; Closed Lost is no later stage at all, so it has no order
+        case h.stage_name
+            {%- for stage in funnel_stages() %}
+            when '{{ stage }}' then {{ loop.index }}
+            {%- endfor %}
+            when 'Closed Won' then {{ funnel_stages() | length + 1 }}
+        end as stage_order,
         h.entered_at,
         h.entered_date
     from history h
@@ -55,7 +61,7 @@ final as (
         f.stage_order,
         f.entered_at,
         f.entered_date,
-        {{ month_of('f.entered_date') }} as entered_month,
+        cast(date_trunc('month', f.entered_date) as date) as entered_month,
         cast(f.times_entered as integer) as times_entered,
         exists (
             select 1

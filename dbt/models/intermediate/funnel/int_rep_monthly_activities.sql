@@ -21,7 +21,7 @@ as_of as (
 completed as (
     select
         u.employee_id,
-        {{ month_of('t.activity_date') }} as month,
+        cast(date_trunc('month', t.activity_date) as date) as month,
         t.task_type,
         t.call_duration_seconds
     from tasks t
@@ -34,7 +34,7 @@ completed as (
 
     select
         u.employee_id,
-        {{ month_of('e.activity_date') }} as month,
+        cast(date_trunc('month', e.activity_date) as date) as month,
         e.event_type as task_type,
         cast(null as integer) as call_duration_seconds
     from events e

@@ -14,7 +14,7 @@ users as (
 credited as (
     select
         u.employee_id,
-        {{ month_of('l.created_date') }} as month,
+        cast(date_trunc('month', l.created_date) as date) as month,
         l.is_converted and {{ known_by_as_of('l.converted_date') }} as is_converted_as_of
     from leads l
     inner join users u on u.crm_user_id = l.owner_user_id

@@ -50,11 +50,11 @@ clawback_policy as (
 write_off_dates as (
     select
         i.invoice_id,
-        {{ add_days('i.due_date', 'p.write_off_days') }} as write_off_date
+        cast({{ dbt.dateadd('day', 'p.write_off_days', 'i.due_date') }} as date) as write_off_date
     from invoices i
     cross join as_of a
     inner join clawback_policy p on {{ policy_in_force('p', 'i.due_date') }}
-    where {{ add_days('i.due_date', 'p.write_off_days') }} <= a.as_of_date
+    where cast({{ dbt.dateadd('day', 'p.write_off_days', 'i.due_date') }} as date) <= a.as_of_date
 ),
 
 credit_note_events as (
@@ -144,7 +144,7 @@ final as (
         c.event_id,
         c.event_type,
         c.event_date,
-        {{ month_of('c.event_date') }} as event_month,
+        cast(date_trunc('month', c.event_date) as date) as event_month,
         c.invoice_id,
         c.credit_note_id,
         c.opportunity_id,

@@ -22,7 +22,7 @@ accounts as (
 
 lead_segments as (
     select
-        {{ month_of('l.created_date') }} as month,
+        cast(date_trunc('month', l.created_date) as date) as month,
         coalesce(l.lead_source, 'unknown') as segment,
         cast(count(*) as integer) as leads_created,
         cast(sum(case when l.is_converted and {{ known_by_as_of('l.converted_date') }} then 1 else 0 end) as integer)

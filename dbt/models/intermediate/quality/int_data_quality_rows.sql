@@ -13,7 +13,7 @@ history as (
     select distinct opportunity_id from {{ ref('stg_crm__opportunity_history') }}
 )
 
-select 'leads_without_owner' as check_name, lead_id as record_id, {{ month_of('created_date') }} as month
+select 'leads_without_owner' as check_name, lead_id as record_id, cast(date_trunc('month', created_date) as date) as month
 from {{ ref('stg_crm__lead') }}
 where {{ known_by_as_of('created_date') }}
     and (owner_user_id is null or owner_user_id not in (select crm_user_id from users))

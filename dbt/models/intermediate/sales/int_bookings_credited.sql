@@ -65,7 +65,7 @@ select
     f.first_won_date,
     case (select max(r.new_customer_rule) from reporting r where {{ policy_in_force('r', 'w.close_date') }})
         when 'opportunity_type' then coalesce(w.opportunity_type_group = 'new', false)
-        else coalesce({{ month_of('f.first_won_date') }} = w.close_month, false)
+        else coalesce(cast(date_trunc('month', f.first_won_date) as date) = w.close_month, false)
     end as is_new_customer,
     exists (
         select 1 from strategic s

@@ -35,19 +35,19 @@ select
     o.is_closed,
     o.is_won,
     o.close_date,
-    {{ month_of('o.close_date') }} as close_month,
+    cast(date_trunc('month', o.close_date) as date) as close_month,
     o.created_at,
     o.created_date,
     o.product_line,
     o.lead_source,
     o.currency,
     o.amount,
-    coalesce(fx.rate_to_reporting, case when not o.is_closed and {{ month_of('o.close_date') }} > lfx.rate_month
+    coalesce(fx.rate_to_reporting, case when not o.is_closed and cast(date_trunc('month', o.close_date) as date) > lfx.rate_month
         then lfx.rate_to_reporting end) as fx_rate,
-    fx.rate_to_reporting is null and not o.is_closed and {{ month_of('o.close_date') }} > lfx.rate_month
+    fx.rate_to_reporting is null and not o.is_closed and cast(date_trunc('month', o.close_date) as date) > lfx.rate_month
         as is_fx_extrapolated,
     {{ money_times_rate('o.amount', "coalesce(fx.rate_to_reporting, case when not o.is_closed
-        and " ~ month_of('o.close_date') ~ " > lfx.rate_month then lfx.rate_to_reporting end)") }}
+        and cast(date_trunc('month', o.close_date) as date) > lfx.rate_month then lfx.rate_to_reporting end)") }}
         as amount_reporting,
     o.source_file,
     o.source_sha256,
@@ -55,6 +55,6 @@ select
 from opportunities o
 left join fx
     on fx.currency = o.currency
-    and fx.rate_month = {{ month_of('o.close_date') }}
+    and fx.rate_month = cast(date_trunc('month', o.close_date) as date)
 left join latest_fx lfx on lfx.currency = o.currency
 left join users u on u.crm_user_id = o.owner_user_id

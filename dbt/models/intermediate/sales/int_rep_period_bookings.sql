@@ -10,15 +10,15 @@ with monthly as (
 periods as (
     select employee_id, 'month' as grain, month as period_start, bookings from monthly
     union all
-    select employee_id, 'quarter' as grain, {{ quarter_start('month') }} as period_start, sum(bookings)
+    select employee_id, 'quarter' as grain, cast(date_trunc('quarter', month) as date) as period_start, sum(bookings)
     from monthly
-    group by employee_id, {{ quarter_start('month') }}
+    group by employee_id, cast(date_trunc('quarter', month) as date)
 ),
 
 spine as (
     select distinct employee_id, 'month' as grain, month as period_start from {{ ref('int_rep_months') }}
     union
-    select distinct employee_id, 'quarter' as grain, {{ quarter_start('month') }} from {{ ref('int_rep_months') }}
+    select distinct employee_id, 'quarter' as grain, cast(date_trunc('quarter', month) as date) from {{ ref('int_rep_months') }}
 )
 
 select
@@ -35,8 +35,8 @@ left join periods cur
     on cur.employee_id = s.employee_id and cur.grain = s.grain and cur.period_start = s.period_start
 left join periods prev
     on prev.employee_id = s.employee_id and prev.grain = s.grain
-    and prev.period_start = case when s.grain = 'month' then {{ add_months('s.period_start', -1) }}
-                                 else {{ add_months('s.period_start', -3) }} end
+    and prev.period_start = case when s.grain = 'month' then cast({{ dbt.dateadd('month', '-1', 's.period_start') }} as date)
+                                 else cast({{ dbt.dateadd('month', '-3', 's.period_start') }} as date) end
 left join periods ly
     on ly.employee_id = s.employee_id and ly.grain = s.grain
-    and ly.period_start = {{ add_months('s.period_start', -12) }}
+    and ly.period_start = cast({{ dbt.dateadd('month', '-12', 's.period_start') }} as date)

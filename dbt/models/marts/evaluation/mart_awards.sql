@@ -51,7 +51,7 @@ rookies as (
     from (
         select g.*, row_number() over (partition by quarter order by composite_score desc, employee_id) as rn
         from graded g
-        where g.hire_date > {{ add_months('g.quarter_end', -12) }}
+        where g.hire_date > cast({{ dbt.dateadd('month', '-12', 'g.quarter_end') }} as date)
     ) ranked
     where rn = 1
 ),

@@ -79,7 +79,7 @@ bonus_thresholds as (
     select m.month, max(t.upper_bound) as bonus_threshold
     from months m
     inner join {{ ref('policy_payout_tiers') }} t
-        on t.tier = 'below_threshold' and {{ policy_in_force('t', last_day_of_month('m.month')) }}
+        on t.tier = 'below_threshold' and {{ policy_in_force('t', 'cast(' ~ dbt.last_day('m.month', 'month') ~ ' as date)') }}
     group by m.month
 ),
 

@@ -4,18 +4,18 @@ with source as (
 
 renamed as (
     select
-        {{ adapter.quote('Id') }} as account_id,
-        {{ adapter.quote('Name') }} as account_name,
-        {{ adapter.quote('AccountNumber') }} as customer_number,
-        {{ adapter.quote('OwnerId') }} as owner_user_id,
-        {{ adapter.quote('Industry') }} as industry,
-        {{ adapter.quote('Customer_Tier__c') }} as tier,
-        {{ picklist_value('crm__account', 'Type', adapter.quote('Type')) }} as account_type,
-        {{ to_utc_timestamp(adapter.quote('CreatedDate')) }} as created_at,
-        coalesce({{ to_bool(adapter.quote('IsDeleted')) }}, false) as is_deleted,
-        {{ to_utc_timestamp(adapter.quote('SystemModstamp')) }} as system_modstamp,
+        Id as account_id,
+        Name as account_name,
+        AccountNumber as customer_number,
+        OwnerId as owner_user_id,
+        Industry as industry,
+        Customer_Tier__c as tier,
+        {{ picklist_value('crm__account', 'Type', 'Type') }} as account_type,
+        {{ to_utc_timestamp('CreatedDate') }} as created_at,
+        coalesce({{ to_bool('IsDeleted') }}, false) as is_deleted,
+        {{ to_utc_timestamp('SystemModstamp') }} as system_modstamp,
         {{ lineage_columns() }},
-        {{ current_version_rank([adapter.quote('Id')], to_utc_timestamp(adapter.quote('SystemModstamp'))) }} as version_rank
+        {{ current_version_rank(['Id'], to_utc_timestamp('SystemModstamp')) }} as version_rank
     from source
 )
 

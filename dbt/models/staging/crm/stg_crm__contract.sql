@@ -4,17 +4,17 @@ with source as (
 
 renamed as (
     select
-        {{ adapter.quote('Id') }} as contract_id,
-        {{ adapter.quote('AccountId') }} as account_id,
-        {{ adapter.quote('OwnerId') }} as owner_user_id,
-        cast({{ adapter.quote('StartDate') }} as date) as start_date,
-        cast({{ adapter.quote('EndDate') }} as date) as end_date,
-        {{ adapter.quote('Status') }} as status,
-        cast({{ adapter.quote('ContractTerm') }} as integer) as contract_term_months,
-        coalesce({{ to_bool(adapter.quote('IsDeleted')) }}, false) as is_deleted,
-        {{ to_utc_timestamp(adapter.quote('SystemModstamp')) }} as system_modstamp,
+        Id as contract_id,
+        AccountId as account_id,
+        OwnerId as owner_user_id,
+        cast(StartDate as date) as start_date,
+        cast(EndDate as date) as end_date,
+        Status as status,
+        cast(ContractTerm as integer) as contract_term_months,
+        coalesce({{ to_bool('IsDeleted') }}, false) as is_deleted,
+        {{ to_utc_timestamp('SystemModstamp') }} as system_modstamp,
         {{ lineage_columns() }},
-        {{ current_version_rank([adapter.quote('Id')], to_utc_timestamp(adapter.quote('SystemModstamp'))) }} as version_rank
+        {{ current_version_rank(['Id'], to_utc_timestamp('SystemModstamp')) }} as version_rank
     from source
 )
 

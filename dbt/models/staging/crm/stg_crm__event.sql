@@ -14,25 +14,25 @@ with source as (
 ),
 
 {% if is_incremental() -%}
-{{ large_fact_scope(source('crm', 'event'), adapter.quote('Id'), month_of('cast(' ~ adapter.quote('ActivityDate') ~ ' as date)'), 'activity_month') }}
+{{ large_fact_scope(source('crm', 'event'), 'Id', "cast(date_trunc('month', cast(ActivityDate as date)) as date)", 'activity_month') }}
 {%- endif %}
 
 renamed as (
     select
-        {{ adapter.quote('Id') }} as event_id,
-        {{ adapter.quote('OwnerId') }} as owner_user_id,
-        {{ adapter.quote('AccountId') }} as account_id,
-        {{ adapter.quote('WhatId') }} as what_id,
-        {{ picklist_value('crm__event', 'Type', adapter.quote('Type')) }} as event_type,
-        {{ adapter.quote('Subject') }} as subject,
-        cast({{ adapter.quote('ActivityDate') }} as date) as activity_date,
-        {{ month_of('cast(' ~ adapter.quote('ActivityDate') ~ ' as date)') }} as activity_month,
-        cast({{ adapter.quote('DurationInMinutes') }} as integer) as duration_minutes,
-        coalesce({{ to_bool(adapter.quote('IsDeleted')) }}, false) as is_deleted,
-        {{ to_utc_timestamp(adapter.quote('SystemModstamp')) }} as system_modstamp,
+        Id as event_id,
+        OwnerId as owner_user_id,
+        AccountId as account_id,
+        WhatId as what_id,
+        {{ picklist_value('crm__event', 'Type', 'Type') }} as event_type,
+        Subject as subject,
+        cast(ActivityDate as date) as activity_date,
+        cast(date_trunc('month', cast(ActivityDate as date)) as date) as activity_month,
+        cast(DurationInMinutes as integer) as duration_minutes,
+        coalesce({{ to_bool('IsDeleted') }}, false) as is_deleted,
+        {{ to_utc_timestamp('SystemModstamp') }} as system_modstamp,
         {{ lineage_columns() }},
         _loaded_at as loaded_at,
-        {{ current_version_rank([adapter.quote('Id')], to_utc_timestamp(adapter.quote('SystemModstamp'))) }} as version_rank
+        {{ current_version_rank(['Id'], to_utc_timestamp('SystemModstamp')) }} as version_rank
     from {{ 'scoped_source' if is_incremental() else 'source' }}
 ),
 

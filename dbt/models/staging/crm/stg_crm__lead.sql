@@ -4,22 +4,22 @@ with source as (
 
 renamed as (
     select
-        {{ adapter.quote('Id') }} as lead_id,
-        {{ adapter.quote('OwnerId') }} as owner_user_id,
-        {{ adapter.quote('Status') }} as status,
-        {{ adapter.quote('Rating') }} as rating,
-        {{ picklist_value('crm__lead', 'Status', adapter.quote('Status'), keep_unmapped=false) }} as status_group,
-        {{ picklist_value('crm__lead', 'Rating', adapter.quote('Rating'), keep_unmapped=false) }} as rating_group,
-        {{ adapter.quote('LeadSource') }} as lead_source,
-        {{ to_utc_timestamp(adapter.quote('CreatedDate')) }} as created_at,
-        coalesce({{ to_bool(adapter.quote('IsConverted')) }}, false) as is_converted,
-        cast({{ adapter.quote('ConvertedDate') }} as date) as converted_date,
-        {{ adapter.quote('ConvertedAccountId') }} as converted_account_id,
-        {{ adapter.quote('ConvertedOpportunityId') }} as converted_opportunity_id,
-        coalesce({{ to_bool(adapter.quote('IsDeleted')) }}, false) as is_deleted,
-        {{ to_utc_timestamp(adapter.quote('SystemModstamp')) }} as system_modstamp,
+        Id as lead_id,
+        OwnerId as owner_user_id,
+        Status as status,
+        Rating as rating,
+        {{ picklist_value('crm__lead', 'Status', 'Status', keep_unmapped=false) }} as status_group,
+        {{ picklist_value('crm__lead', 'Rating', 'Rating', keep_unmapped=false) }} as rating_group,
+        LeadSource as lead_source,
+        {{ to_utc_timestamp('CreatedDate') }} as created_at,
+        coalesce({{ to_bool('IsConverted') }}, false) as is_converted,
+        cast(ConvertedDate as date) as converted_date,
+        ConvertedAccountId as converted_account_id,
+        ConvertedOpportunityId as converted_opportunity_id,
+        coalesce({{ to_bool('IsDeleted') }}, false) as is_deleted,
+        {{ to_utc_timestamp('SystemModstamp') }} as system_modstamp,
         {{ lineage_columns() }},
-        {{ current_version_rank([adapter.quote('Id')], to_utc_timestamp(adapter.quote('SystemModstamp'))) }} as version_rank
+        {{ current_version_rank(['Id'], to_utc_timestamp('SystemModstamp')) }} as version_rank
     from source
 )
 

@@ -4,27 +4,27 @@ with source as (
 
 renamed as (
     select
-        {{ adapter.quote('Id') }} as opportunity_id,
-        {{ adapter.quote('AccountId') }} as account_id,
-        {{ adapter.quote('OwnerId') }} as owner_user_id,
-        {{ adapter.quote('Name') }} as opportunity_name,
-        {{ adapter.quote('Type') }} as opportunity_type,
-        {{ picklist_value('crm__opportunity', 'Type', adapter.quote('Type'), keep_unmapped=false) }} as opportunity_type_group,
-        {{ picklist_value('crm__opportunity', 'StageName', adapter.quote('StageName')) }} as stage_name,
-        {{ adapter.quote('StageName') }} as source_stage_name,
-        {{ to_money(adapter.quote('Amount')) }} as amount,
-        {{ adapter.quote('CurrencyIsoCode') }} as currency,
-        cast({{ adapter.quote('CloseDate') }} as date) as close_date,
-        {{ to_utc_timestamp(adapter.quote('CreatedDate')) }} as created_at,
-        {{ to_bool(adapter.quote('IsClosed')) }} as is_closed,
-        {{ to_bool(adapter.quote('IsWon')) }} as is_won,
-        {{ adapter.quote('Product_Line__c') }} as product_line,
-        {{ adapter.quote('LeadSource') }} as lead_source,
-        cast({{ adapter.quote('Probability') }} as decimal(5, 2)) as probability_pct,
-        coalesce({{ to_bool(adapter.quote('IsDeleted')) }}, false) as is_deleted,
-        {{ to_utc_timestamp(adapter.quote('SystemModstamp')) }} as system_modstamp,
+        Id as opportunity_id,
+        AccountId as account_id,
+        OwnerId as owner_user_id,
+        Name as opportunity_name,
+        Type as opportunity_type,
+        {{ picklist_value('crm__opportunity', 'Type', 'Type', keep_unmapped=false) }} as opportunity_type_group,
+        {{ picklist_value('crm__opportunity', 'StageName', 'StageName') }} as stage_name,
+        StageName as source_stage_name,
+        cast(Amount as decimal(18, 2)) as amount,
+        CurrencyIsoCode as currency,
+        cast(CloseDate as date) as close_date,
+        {{ to_utc_timestamp('CreatedDate') }} as created_at,
+        {{ to_bool('IsClosed') }} as is_closed,
+        {{ to_bool('IsWon') }} as is_won,
+        Product_Line__c as product_line,
+        LeadSource as lead_source,
+        cast(Probability as decimal(5, 2)) as probability_pct,
+        coalesce({{ to_bool('IsDeleted') }}, false) as is_deleted,
+        {{ to_utc_timestamp('SystemModstamp') }} as system_modstamp,
         {{ lineage_columns() }},
-        {{ current_version_rank([adapter.quote('Id')], to_utc_timestamp(adapter.quote('SystemModstamp'))) }} as version_rank
+        {{ current_version_rank(['Id'], to_utc_timestamp('SystemModstamp')) }} as version_rank
     from source
 )
 

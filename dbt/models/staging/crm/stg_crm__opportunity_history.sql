@@ -14,22 +14,22 @@ with source as (
 ),
 
 {% if is_incremental() -%}
-{{ large_fact_scope(source('crm', 'opportunity_history'), adapter.quote('Id'), month_of(business_date(to_utc_timestamp(adapter.quote('CreatedDate')))), 'entered_month') }}
+{{ large_fact_scope(source('crm', 'opportunity_history'), 'Id', "cast(date_trunc('month', " ~ business_date(to_utc_timestamp('CreatedDate')) ~ ") as date)", 'entered_month') }}
 {%- endif %}
 
 renamed as (
     select
-        {{ adapter.quote('Id') }} as history_id,
-        {{ adapter.quote('OpportunityId') }} as opportunity_id,
-        {{ picklist_value('crm__opportunity_history', 'StageName', adapter.quote('StageName')) }} as stage_name,
-        {{ adapter.quote('StageName') }} as source_stage_name,
-        {{ to_money(adapter.quote('Amount')) }} as amount,
-        cast({{ adapter.quote('CloseDate') }} as date) as close_date,
-        {{ to_utc_timestamp(adapter.quote('CreatedDate')) }} as entered_at,
-        coalesce({{ to_bool(adapter.quote('IsDeleted')) }}, false) as is_deleted,
+        Id as history_id,
+        OpportunityId as opportunity_id,
+        {{ picklist_value('crm__opportunity_history', 'StageName', 'StageName') }} as stage_name,
+        StageName as source_stage_name,
+        cast(Amount as decimal(18, 2)) as amount,
+        cast(CloseDate as date) as close_date,
+        {{ to_utc_timestamp('CreatedDate') }} as entered_at,
+        coalesce({{ to_bool('IsDeleted') }}, false) as is_deleted,
         {{ lineage_columns() }},
         _loaded_at as loaded_at,
-        {{ current_version_rank([adapter.quote('Id')], to_utc_timestamp(adapter.quote('CreatedDate'))) }} as version_rank
+        {{ current_version_rank(['Id'], to_utc_timestamp('CreatedDate')) }} as version_rank
     from {{ 'scoped_source' if is_incremental() else 'source' }}
 ),
 
@@ -37,7 +37,7 @@ current_rows as (
     select
         history_id, opportunity_id, stage_name, amount, close_date, entered_at,
         {{ business_date('entered_at') }} as entered_date, source_stage_name, source_file, source_sha256, source_row,
-        {{ month_of(business_date('entered_at')) }} as entered_month, loaded_at
+        cast(date_trunc('month', {{ business_date('entered_at') }}) as date) as entered_month, loaded_at
     from renamed
     where version_rank = 1 and not is_deleted
 )

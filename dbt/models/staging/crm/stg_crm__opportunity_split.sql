@@ -4,14 +4,14 @@ with source as (
 
 renamed as (
     select
-        {{ adapter.quote('Id') }} as split_id,
-        {{ adapter.quote('OpportunityId') }} as opportunity_id,
-        {{ adapter.quote('SplitOwnerId') }} as split_owner_user_id,
-        cast({{ adapter.quote('SplitPercentage') }} as decimal(9, 4)) as split_percentage,
-        coalesce({{ to_bool(adapter.quote('IsDeleted')) }}, false) as is_deleted,
-        {{ to_utc_timestamp(adapter.quote('SystemModstamp')) }} as system_modstamp,
+        Id as split_id,
+        OpportunityId as opportunity_id,
+        SplitOwnerId as split_owner_user_id,
+        cast(SplitPercentage as decimal(9, 4)) as split_percentage,
+        coalesce({{ to_bool('IsDeleted') }}, false) as is_deleted,
+        {{ to_utc_timestamp('SystemModstamp') }} as system_modstamp,
         {{ lineage_columns() }},
-        {{ current_version_rank([adapter.quote('Id')], to_utc_timestamp(adapter.quote('SystemModstamp'))) }} as version_rank
+        {{ current_version_rank(['Id'], to_utc_timestamp('SystemModstamp')) }} as version_rank
     from source
 )
 

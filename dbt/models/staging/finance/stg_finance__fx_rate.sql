@@ -4,9 +4,9 @@ with source as (
 
 renamed as (
     select
-        {{ month_start_from_text('rate_month') }} as rate_month,
+        cast(rate_month || '-01' as date) as rate_month,
         currency,
-        {{ to_rate('rate_to_reporting') }} as rate_to_reporting,
+        cast(rate_to_reporting as decimal(18, 8)) as rate_to_reporting,
         {{ to_utc_timestamp('updated_at') }} as updated_at,
         {{ lineage_columns() }},
         {{ current_version_rank(['rate_month', 'currency'], to_utc_timestamp('updated_at')) }} as version_rank

@@ -13,7 +13,7 @@ with source as (
 ),
 
 {% if is_incremental() -%}
-{{ large_fact_scope(source('finance', 'invoice'), 'invoice_id', month_of('cast(invoice_date as date)'), 'invoice_month') }}
+{{ large_fact_scope(source('finance', 'invoice'), 'invoice_id', "cast(date_trunc('month', cast(invoice_date as date)) as date)", 'invoice_month') }}
 {%- endif %}
 
 renamed as (
@@ -26,13 +26,13 @@ renamed as (
         opportunity_id,
         salesperson_employee_id,
         cast(invoice_date as date) as invoice_date,
-        {{ month_of('cast(invoice_date as date)') }} as invoice_month,
+        cast(date_trunc('month', cast(invoice_date as date)) as date) as invoice_month,
         cast(due_date as date) as due_date,
         cast(payment_terms_days as integer) as payment_terms_days,
         currency,
-        {{ to_money('net_amount') }} as net_amount,
-        {{ to_money('tax_amount') }} as tax_amount,
-        {{ to_money('gross_amount') }} as gross_amount,
+        cast(net_amount as decimal(18, 2)) as net_amount,
+        cast(tax_amount as decimal(18, 2)) as tax_amount,
+        cast(gross_amount as decimal(18, 2)) as gross_amount,
         {{ picklist_value('finance__invoice', 'status', 'status') }} as status,
         coalesce({{ to_bool('is_deleted') }}, false) as is_deleted,
         {{ to_utc_timestamp('updated_at') }} as updated_at,

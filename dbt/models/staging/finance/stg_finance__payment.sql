@@ -12,7 +12,7 @@ with source as (
 ),
 
 {% if is_incremental() -%}
-{{ large_fact_scope(source('finance', 'payment'), 'payment_id', month_of('cast(payment_date as date)'), 'payment_month') }}
+{{ large_fact_scope(source('finance', 'payment'), 'payment_id', "cast(date_trunc('month', cast(payment_date as date)) as date)", 'payment_month') }}
 {%- endif %}
 
 renamed as (
@@ -21,8 +21,8 @@ renamed as (
         invoice_id,
         customer_number,
         cast(payment_date as date) as payment_date,
-        {{ month_of('cast(payment_date as date)') }} as payment_month,
-        {{ to_money('amount') }} as amount,
+        cast(date_trunc('month', cast(payment_date as date)) as date) as payment_month,
+        cast(amount as decimal(18, 2)) as amount,
         currency,
         method,
         coalesce({{ to_bool('is_deleted') }}, false) as is_deleted,

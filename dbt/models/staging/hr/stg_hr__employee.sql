@@ -17,7 +17,7 @@ renamed as (
         {{ picklist_value('hr__employee', 'job_level', 'job_level') }} as job_level,
         cast(hire_date as date) as hire_date,
         cast(termination_date as date) as termination_date,
-        {{ to_money('base_monthly_salary') }} as base_monthly_salary,
+        cast(base_monthly_salary as decimal(18, 2)) as base_monthly_salary,
         currency,
         coalesce({{ to_bool('is_deleted') }}, false) as is_deleted,
         {{ to_utc_timestamp('updated_at') }} as updated_at,

@@ -5,7 +5,7 @@ with source as (
 renamed as (
     select
         employee_id,
-        {{ month_start_from_text('period_month') }} as period_month,
+        cast(period_month || '-01' as date) as period_month,
         metric,
         cast(target_value as decimal(18, 2)) as target_value,
         coalesce({{ to_bool('is_deleted') }}, false) as is_deleted,
