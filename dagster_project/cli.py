@@ -287,7 +287,7 @@ def _build_unless_unchanged(args: argparse.Namespace) -> int:
     `spm run`, and the build that `spm evaluate`, `spm pay` and `spm serve-bi` start with: sales ops grading a
     quarter right after the monthly run should not wait for the same warehouse to be built again. Only `spm run`
     has --force."""
-    from dagster_project import run_gate, run_state  # standard library, settings and source configuration only
+    from dagster_project import run_gate  # standard library, settings and source configuration only
 
     settings = _apply_settings_options(args)
     if not settings.landing_dir.is_dir() or not any(settings.landing_dir.iterdir()):
@@ -295,7 +295,7 @@ def _build_unless_unchanged(args: argparse.Namespace) -> int:
     missing = _missing_required_extracts(settings.landing_dir)
     if missing:
         log.error("%s", missing)
-        run_state.forget(settings.warehouse)  # a run that stops is a failed run: the next one builds
+        run_gate.stopped(settings.warehouse)
         return 1
     forced = ("forced (--force)" if getattr(args, "force", False)
               else "full refresh" if getattr(args, "full_refresh", False) else "")

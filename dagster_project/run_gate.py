@@ -64,3 +64,8 @@ def decide(settings: Settings, forced: str = "") -> Decision:
     if not decision.build:
         run_state.refresh_landing_stats(settings.warehouse, decision.comparison.record or {}, state)
     return decision
+
+
+def stopped(warehouse: Path) -> None:
+    """A run that stops before building (a required extract missing) is a failed run: the next one builds."""
+    run_state.forget(warehouse)
