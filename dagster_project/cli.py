@@ -334,7 +334,7 @@ def _run_job(job: dg.UnresolvedAssetJobDefinition, args: argparse.Namespace, for
 
         ops[run__nothing_new.op.name] = {"config": {"forced": forced}}
     result = execute_job(job, settings, run_config_extra={"ops": ops} if ops else None)
-    if job is not ingest_job and not _gate_built(result):
+    if job is not ingest_job and result.success and not _gate_built(result):
         print("Nothing changed since the last successful run (decided in the run: see its log in `make dev`); "
               "nothing rebuilt.")
         return 0

@@ -80,6 +80,13 @@ def _compare(landing: Path, warehouse: Path) -> run_state.Comparison:
     )
 
 
+def _as_of_month(warehouse: Path) -> str:
+    from dagster_project.db import connect
+
+    with connect(warehouse) as con:
+        return f"{con.execute('select as_of_date from marts.mart_data_freshness').fetchone()[0]:%Y-%m}"
+
+
 def _recorded_at(site: Site) -> str:
     record = run_state.read_record(site.warehouse)
     assert record is not None
@@ -117,6 +124,9 @@ def test_force_rebuilds(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = _spm_run(site, capsys, "--force")
     assert status == 0, err[-2000:]
     assert SKIPPED not in out and "building: forced (--force)" in err and "OK in" in out
+    month = _as_of_month(site.warehouse)
+    index = site.warehouse.parent / "dashboard" / month / "index.html"
+    assert out.splitlines()[-1] == f"Dashboard for {month}: {index.resolve()}", "printed from the dashboard asset"
     assert _recorded_at(site) != before, "the forced build records itself"
     target = DBT_PROJECT_DIR / "target"
     assert (target / "run_results.json").stat().st_mtime_ns > started, "the build's dbt timings are kept"
