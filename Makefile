@@ -47,8 +47,8 @@ test: install dbt/target/manifest.json  ## lint and run the whole test suite (TE
 lint: install  ## ruff
 	$(BIN)/ruff check dagster_project tests bench
 
-dev: install dbt/target/manifest.json  ## the Dagster UI on http://127.0.0.1:3000
-	$(BIN)/dagster dev -w workspace.yaml
+dev: install dbt/target/manifest.json  ## the Dagster UI on http://127.0.0.1:3000 (the instance every spm run is in)
+	DAGSTER_HOME="$$($(BIN)/python -m dagster_project.instance)" $(BIN)/dagster dev -w workspace.yaml
 
 docs: install dbt/target/manifest.json  ## dbt docs (catalogue of every model and column)
 	cd dbt && ../$(BIN)/dbt docs generate --profiles-dir . && ../$(BIN)/dbt docs serve --profiles-dir .

@@ -22,7 +22,6 @@ import argparse
 import contextlib
 import logging
 import os
-import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -164,40 +163,17 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _clean_dbt_run_targets(run_id: str, target: Path | None = None) -> None:
-    """dagster-dbt leaves a target/<asset>-<run id[:7]>-<uuid>/ folder behind at every run (docs/pitfalls.md 12).
-
-    Only this run's folders are removed: another `spm` command building from the same clone at the same time is
-    still reading and writing its own folder, and removing it fails that run's dbt nodes with "No such file". This
-    run's run_results.json (dbt's timing of every node) is kept as target/run_results.json first, so where a build's
-    time went can still be read (bench/benchmark.py prints the slowest nodes).
-    """
-    if target is None:
-        from dagster_project.settings import DBT_PROJECT_DIR
-
-        target = DBT_PROJECT_DIR / "target"
-    folders = [folder for folder in target.glob(f"*-{run_id[:7]}-*") if folder.is_dir()]
-    results = [folder / "run_results.json" for folder in folders if (folder / "run_results.json").is_file()]
-    if results:
-        from dagster_project.run_state import write_atomically
-
-        newest = max(results, key=lambda path: path.stat().st_mtime_ns)
-        write_atomically(target / "run_results.json", newest.read_bytes())
-    for folder in folders:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 def execute_job(  # type: ignore[no-untyped-def]
     job: dg.UnresolvedAssetJobDefinition,
     settings: Settings,
     run_config_extra: dict[str, object] | None = None,
     **kwargs: object,
 ):
-    """Run a job of the Definitions (a handle from dagster_project.jobs) in this process, quietly (our own progress
-    lines are on stderr). The handle, not its name, is what callers pass, so a renamed job fails at import."""
-    import dagster as dg
-
+    """Launch a job of the Definitions (a handle from dagster_project.jobs) in this process on the persistent
+    instance (dagster_project.instance: `make dev` lists the run with its logs), quietly (our own progress lines
+    are on stderr). The handle, not its name, is what callers pass, so a renamed job fails at import."""
     from dagster_project.definitions import defs
+    from dagster_project.instance import open_instance
     from dagster_project.resources import build_resources
 
     job_name = job.name
@@ -212,7 +188,7 @@ def execute_job(  # type: ignore[no-untyped-def]
     with (
         open(log_path, "w", encoding="utf-8") as run_log,
         contextlib.redirect_stdout(sys.stdout if verbose else run_log),
-        dg.DagsterInstance.ephemeral() as instance,
+        open_instance(settings.warehouse) as instance,
     ):
         result = resolved.execute_in_process(
             instance=instance,
@@ -223,7 +199,6 @@ def execute_job(  # type: ignore[no-untyped-def]
         )
     if not result.success:
         log.info("dbt and Dagster output of this run: %s", log_path)
-    _clean_dbt_run_targets(result.run_id)
     return result
 
 
@@ -271,11 +246,12 @@ def failed_steps(result) -> list[str]:  # type: ignore[no-untyped-def]
     return messages
 
 
-def _run_build_warehouse(args: argparse.Namespace) -> int:
-    """Run the main job; Dagster is imported only here, after the nothing-new check has had its say."""
+def _run_build_warehouse(args: argparse.Namespace, forced: str = "") -> int:
+    """Launch the main job; Dagster is imported only here, after the nothing-new check has had its say. The job
+    asks the same rule again at its start (assets/run.py), so `forced` tells it what forced the build."""
     from dagster_project.jobs import build_warehouse_job
 
-    return _run_job(build_warehouse_job, args)
+    return _run_job(build_warehouse_job, args, forced)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -311,8 +287,7 @@ def _build_unless_unchanged(args: argparse.Namespace) -> int:
     `spm run`, and the build that `spm evaluate`, `spm pay` and `spm serve-bi` start with: sales ops grading a
     quarter right after the monthly run should not wait for the same warehouse to be built again. Only `spm run`
     has --force."""
-    from dagster_project import run_state  # standard library only
-    from dagster_project.settings import REPO_ROOT
+    from dagster_project import run_gate  # standard library, settings and source configuration only
 
     settings = _apply_settings_options(args)
     if not settings.landing_dir.is_dir() or not any(settings.landing_dir.iterdir()):
@@ -320,30 +295,16 @@ def _build_unless_unchanged(args: argparse.Namespace) -> int:
     missing = _missing_required_extracts(settings.landing_dir)
     if missing:
         log.error("%s", missing)
-        run_state.forget(settings.warehouse)  # a run that stops is a failed run: the next one builds
+        run_gate.stopped(settings.warehouse)
         return 1
-    record = run_state.read_record(settings.warehouse)
-    source_config = Path(os.environ["SPM_SOURCE_CONFIG"]) if os.environ.get("SPM_SOURCE_CONFIG") else None
-    fingerprint = run_state.run_settings(
-        settings.as_of, settings.timezone, os.environ["SPM_REPORTING_CURRENCY"], source_config
-    )
-    if os.environ.get("SPM_PRESET"):
-        fingerprint["preset"] = os.environ["SPM_PRESET"]
-    state = run_state.current_state(settings.landing_dir, REPO_ROOT, fingerprint, record)
-    comparison = run_state.compare(state, record, settings.warehouse)
     forced = ("forced (--force)" if getattr(args, "force", False)
               else "full refresh" if getattr(args, "full_refresh", False) else "")
-    if comparison.unchanged and not forced:
-        run_state.refresh_landing_stats(settings.warehouse, comparison.record or {}, state)
-        print(run_state.render_unchanged(comparison, settings.warehouse, state.scan_seconds))
+    decision = run_gate.decide(settings, forced)
+    if not decision.build:
+        print(decision.render_unchanged(settings.warehouse))
         return 0
-    log.info("building: %s", forced or "; ".join(comparison.changes))
-    run_state.forget(settings.warehouse)
-    started = time.perf_counter()
-    status = _run_build_warehouse(args)
-    if status == 0:
-        run_state.write_record(settings.warehouse, state, time.perf_counter() - started)
-    return status
+    log.info("building: %s", decision.why)
+    return _run_build_warehouse(args, forced)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -352,7 +313,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return _run_job(ingest_job, args)
 
 
-def _run_job(job: dg.UnresolvedAssetJobDefinition, args: argparse.Namespace) -> int:
+def _run_job(job: dg.UnresolvedAssetJobDefinition, args: argparse.Namespace, forced: str = "") -> int:
     settings = _apply_settings_options(args)
     if not settings.landing_dir.is_dir() or not any(settings.landing_dir.iterdir()):
         log.error("no extracts in %s: run `spm generate --out %s` or set SPM_LANDING_DIR",
@@ -363,12 +324,20 @@ def _run_job(job: dg.UnresolvedAssetJobDefinition, args: argparse.Namespace) -> 
 
     started = time.perf_counter()
     log.info("spm %s: %s -> %s", args.command, settings.landing_dir, settings.warehouse)
-    run_config: dict[str, object] = {}
+    ops: dict[str, object] = {}
     if getattr(args, "full_refresh", False):  # only `spm run` has the flag
         from dagster_project.assets.dbt import warehouse_dbt_assets
 
-        run_config = {"ops": {warehouse_dbt_assets.op.name: {"config": {"full_refresh": True}}}}
-    result = execute_job(job, settings, run_config_extra=run_config)
+        ops[warehouse_dbt_assets.op.name] = {"config": {"full_refresh": True}}
+    if forced:
+        from dagster_project.assets.run import run__nothing_new
+
+        ops[run__nothing_new.op.name] = {"config": {"forced": forced}}
+    result = execute_job(job, settings, run_config_extra={"ops": ops} if ops else None)
+    if job is not ingest_job and result.success and not _gate_built(result):
+        print("Nothing changed since the last successful run (decided in the run: see its log in `make dev`); "
+              "nothing rebuilt.")
+        return 0
     checks = tally_checks(result)
     elapsed = time.perf_counter() - started
     failures = failed_steps(result)
@@ -388,7 +357,7 @@ def _run_job(job: dg.UnresolvedAssetJobDefinition, args: argparse.Namespace) -> 
             print(f"OK in {elapsed:.1f} s. The marts are in schema `marts` of {settings.warehouse} "
                   "(open it read-only with DuckDB; `make dev` shows the Dagster UI).")
         if args.command == "run":
-            _write_run_dashboard(settings)
+            _print_dashboard(result)
         return 0
     # The last lines say what failed, never where the marts are: they were not (all) rebuilt.
     what = f"{len(failures)} step(s)" if failures else f"{len(checks.failed)} check(s)"
@@ -402,21 +371,24 @@ def _run_job(job: dg.UnresolvedAssetJobDefinition, args: argparse.Namespace) -> 
     return 1
 
 
-def _write_run_dashboard(settings: Settings) -> None:
-    """After a good build, the as-of month's dashboard (dbt is done, so a read-only connection is safe)."""
-    import duckdb
+def _gate_built(result) -> bool:  # type: ignore[no-untyped-def]
+    """Did the run's first asset decide to build (it materializes only then)?"""
+    from dagster_project.assets.run import GATE_KEY
 
-    from dagster_project import db
-    from dagster_project.dashboard import DashboardError, write_dashboard
+    return any(event.asset_key == GATE_KEY for event in result.get_asset_materialization_events())
 
-    try:
-        with db.connect(settings.warehouse) as con:
-            as_of = con.execute("select as_of_date from marts.mart_data_freshness").fetchone()[0]
-        index = write_dashboard(settings.warehouse, f"{as_of:%Y-%m}")
-    except (DashboardError, duckdb.Error) as error:
-        log.error("dashboard not written: %s", error)
-        return
-    print(f"Dashboard for {as_of:%Y-%m}: {index.resolve()}")
+
+def _print_dashboard(result) -> None:  # type: ignore[no-untyped-def]
+    """The line saying where the run's dashboard asset wrote the as-of month, or why it did not."""
+    from dagster_project.assets.run import DASHBOARD_KEY
+
+    for event in result.get_asset_materialization_events():
+        if event.asset_key == DASHBOARD_KEY:
+            metadata = event.materialization.metadata
+            if "not_written" in metadata:
+                log.error("dashboard not written: %s", metadata["not_written"].value)
+            else:
+                print(f"Dashboard for {metadata['month'].value}: {metadata['index'].value}")
 
 
 def _publication_run(

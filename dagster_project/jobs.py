@@ -8,8 +8,10 @@ from dagster_project.settings import company_timezone
 
 build_warehouse_job = dg.define_asset_job(
     name="build_warehouse",
-    selection=dg.AssetSelection.groups("ingest", "config", "staging", "intermediate", "marts"),
-    description="Ingest every landing extract, build all dbt models and tests, run the quality gates.",
+    selection=dg.AssetSelection.groups("run", "ingest", "config", "staging", "intermediate", "marts", "dashboard"),
+    description="The run `spm run` and the monthly schedule launch: unless nothing changed since the last "
+    "successful run, ingest every landing extract, build all dbt models and tests, run the quality gates, write "
+    "the dashboard and record the run (assets/run.py).",
     executor_def=dg.in_process_executor,
 )
 
@@ -65,7 +67,8 @@ monthly_build_schedule = dg.ScheduleDefinition(
     job=build_warehouse_job,
     cron_schedule="0 6 2 * *",
     execution_timezone=company_timezone(),
-    description="Rebuild after the month-end extracts land (2nd of each month, 06:00 company time).",
+    description="Rebuild after the month-end extracts land (2nd of each month, 06:00 company time): the same job "
+    "and config as `spm run`, so it skips when nothing changed and writes the dashboard.",
 )
 
 quarterly_evaluation_schedule = dg.build_schedule_from_partitioned_job(

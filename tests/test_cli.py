@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from dagster_project import cli
-from dagster_project.assets.dbt import dbt_build_args, failed_nodes
+from dagster_project.assets.dbt import clean_run_targets, dbt_build_args, failed_nodes
 
 pytestmark = pytest.mark.unit
 
@@ -70,7 +70,7 @@ def test_a_run_removes_only_its_own_dbt_target_folders(tmp_path: Path) -> None:
     for folder, text in ((mine, '{"mine": 1}'), (other, '{"other": 1}')):
         (folder / "run").mkdir(parents=True)
         (folder / "run_results.json").write_text(text)
-    cli._clean_dbt_run_targets("d858c68b-5f0e-4a8c-9d1e-3f2b6a7c8d90", tmp_path)
+    clean_run_targets("d858c68b-5f0e-4a8c-9d1e-3f2b6a7c8d90", tmp_path)
     assert not mine.exists()
     assert (other / "run_results.json").read_text() == '{"other": 1}'
     assert (tmp_path / "run_results.json").read_text() == '{"mine": 1}'

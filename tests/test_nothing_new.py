@@ -80,6 +80,13 @@ def _compare(landing: Path, warehouse: Path) -> run_state.Comparison:
     )
 
 
+def _as_of_month(warehouse: Path) -> str:
+    from dagster_project.db import connect
+
+    with connect(warehouse) as con:
+        return f"{con.execute('select as_of_date from marts.mart_data_freshness').fetchone()[0]:%Y-%m}"
+
+
 def _recorded_at(site: Site) -> str:
     record = run_state.read_record(site.warehouse)
     assert record is not None
@@ -117,12 +124,76 @@ def test_force_rebuilds(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = _spm_run(site, capsys, "--force")
     assert status == 0, err[-2000:]
     assert SKIPPED not in out and "building: forced (--force)" in err and "OK in" in out
+    month = _as_of_month(site.warehouse)
+    index = site.warehouse.parent / "dashboard" / month / "index.html"
+    assert out.splitlines()[-1] == f"Dashboard for {month}: {index.resolve()}", "printed from the dashboard asset"
     assert _recorded_at(site) != before, "the forced build records itself"
     target = DBT_PROJECT_DIR / "target"
     assert (target / "run_results.json").stat().st_mtime_ns > started, "the build's dbt timings are kept"
     assert not [f for f in target.glob("*-*-*") if f.is_dir()], "dagster-dbt's per-run folders are removed"
     status, out, _ = _spm_run(site, capsys)
     assert status == 0 and SKIPPED in out
+
+
+def test_spm_run_is_listed_by_the_persistent_instance(site: Site) -> None:
+    """`spm run` launches the job on the persistent instance beside the warehouse (the one `make dev` opens): the
+    run is there, under its job name, succeeded, with its event log (the gate's decision, the dashboard)."""
+    import dagster as dg
+
+    from dagster_project.instance import dagster_home
+
+    assert dagster_home(site.warehouse) == site.warehouse.parent / "dagster_home"
+    with dg.DagsterInstance.from_config(str(site.warehouse.parent / "dagster_home")) as instance:
+        runs = instance.get_runs(dg.RunsFilter(job_name="build_warehouse"))
+        assert runs, "no build_warehouse run on the persistent instance"
+        first = runs[-1]  # the fixture's run (newest first)
+        assert first.status == dg.DagsterRunStatus.SUCCESS
+        messages = [entry.user_message for entry in instance.all_logs(first.run_id)]
+    assert any(m.startswith("building: no record of a successful run") for m in messages)
+    assert any(m.startswith("dashboard: ") and m.endswith("index.html") for m in messages)
+
+
+def test_the_schedule_runs_what_spm_run_runs(site: Site) -> None:
+    """The `monthly_build` schedule's run request, executed the way the daemon does (the job of the Definitions,
+    the request's run config, the same persistent instance): the first run builds, writes the dashboard and the
+    record; the second finds nothing new, says so, and materializes nothing."""
+    import dagster as dg
+
+    from dagster_project import instance as spm_instance
+    from dagster_project.assets.run import DASHBOARD_KEY, GATE_KEY
+    from dagster_project.definitions import defs
+    from dagster_project.jobs import monthly_build_schedule
+    from dagster_project.resources import build_resources
+    from dagster_project.settings import Settings
+
+    run_state.forget(site.warehouse)  # so the first scheduled run has something to do
+    dashboard = site.warehouse.parent / "dashboard"
+    shutil.rmtree(dashboard, ignore_errors=True)
+    with _own_environment():
+        os.environ["SPM_LANDING_DIR"] = str(site.landing)
+        os.environ["SPM_WAREHOUSE"] = str(site.warehouse)
+        os.environ.pop("SPM_REPORTING_CURRENCY", None)
+        settings = Settings.from_env()
+        job = defs.resolve_job_def(monthly_build_schedule.job_name)
+        with spm_instance.open_instance(site.warehouse) as instance:
+            context = dg.build_schedule_context(instance=instance)
+            results = []
+            for _ in range(2):
+                (request,) = monthly_build_schedule.evaluate_tick(context).run_requests
+                result = job.execute_in_process(
+                    run_config=request.run_config, instance=instance, resources=build_resources(settings),
+                    tags=request.tags,
+                )
+                assert result.success
+                results.append(result)
+            messages = [entry.user_message for entry in instance.all_logs(results[1].run_id)]
+    assert job.name == "build_warehouse"
+    built = {event.asset_key for event in results[0].get_asset_materialization_events()}
+    assert {GATE_KEY, DASHBOARD_KEY, dg.AssetKey(["raw", "crm__account"])} <= built
+    assert len(list(dashboard.glob("*/index.html"))) == 1
+    assert run_state.read_record(site.warehouse) is not None
+    assert results[1].get_asset_materialization_events() == []
+    assert any(m.startswith(SKIPPED) for m in messages)
 
 
 def test_resynced_files_with_new_mtimes_are_still_nothing_new(site: Site, capsys: pytest.CaptureFixture[str]) -> None:

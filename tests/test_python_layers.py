@@ -169,3 +169,49 @@ def test_the_dashboard_computes_no_figure() -> None:
     assert unexpected == {}, f"dashboard/data.py computes figures: move them into a mart column ({unexpected})"
     stale = sorted(set(NOT_YET_IN_MARTS) - set(computing))
     assert stale == [], f"{stale} compute nothing any more: take them off NOT_YET_IN_MARTS"
+
+
+def test_the_cli_holds_no_orchestration() -> None:
+    """`cli.py` parses arguments, launches jobs and prints (docs/architecture.md, "One run"). What a run does is in
+    the `build_warehouse` job (assets/run.py), so the schedule and `make dev` do the same. Checked on the names
+    cli.py uses anywhere, lazy imports included:
+
+    - no dbt and no dagster-dbt (the dbt step and its target-folder clean-up are the dbt asset's), no `shutil`
+      (nothing of a run is removed by the CLI);
+    - none of run_state's writers (the record is written by the job's last asset, deleted by its first; a stopped
+      run goes through run_gate) and not the dashboard renderer; `write_dashboard` only in `cmd_dashboard`, the
+      `spm dashboard` command itself (a run's dashboard is the job's `dashboard/monthly` asset);
+    - the Dagster instance is opened in one function, `execute_job`, which launches every job on the persistent
+      instance.
+    """
+    tree = ast.parse((PACKAGE / "cli.py").read_text(encoding="utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module.split(".")[0])
+    assert not imported & {"dbt", "dagster_dbt", "shutil"}, sorted(imported & {"dbt", "dagster_dbt", "shutil"})
+
+    def users(name: str) -> set[str]:
+        """The top-level functions of cli.py that mention `name` (as a name, attribute or import)."""
+        found = set()
+        for function in tree.body:
+            if not isinstance(function, ast.FunctionDef):
+                continue
+            for node in ast.walk(function):
+                mentioned = (
+                    (isinstance(node, ast.Name) and node.id == name)
+                    or (isinstance(node, ast.Attribute) and node.attr == name)
+                    or (isinstance(node, ast.ImportFrom) and any(a.name == name for a in node.names))
+                )
+                if mentioned:
+                    found.add(function.name)
+        return found
+
+    writers = ("write_record", "forget", "refresh_landing_stats", "write_atomically", "write_dashboard_pages",
+               "run_state", "rmtree", "ephemeral")
+    assert {name: sorted(users(name)) for name in writers if users(name)} == {}
+    assert users("write_dashboard") == {"cmd_dashboard"}
+    assert users("open_instance") == {"execute_job"}
+    assert users("DagsterInstance") == set()

@@ -2,6 +2,7 @@
 
 
 import json
+import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,14 @@ def warehouse_dbt_assets(
     what = "full refresh" if config.full_refresh else "incremental large facts"
     report(context, f"dbt: building staging, intermediate and marts (dbt build, {what})")
     gx_suites.prewarm()
+    try:
+        yield from _build(context, dbt, config)
+    finally:
+        clean_run_targets(context.run_id)
+
+
+def _build(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig) -> Iterator[Any]:
+    """The `dbt build` of the run, streamed as Dagster events; raises a Failure naming every failed node."""
     invocation = dbt.cli(dbt_build_args(full_refresh=config.full_refresh), context=context, raise_on_error=False)
     built = checks = failed = 0
     for event in invocation.stream():
@@ -114,6 +123,26 @@ def warehouse_dbt_assets(
             description="dbt build failed:\n" + "\n".join(f"  {problem}" for problem in problems),
             metadata={"failed_nodes": len(problems)},
         )
+
+
+def clean_run_targets(run_id: str, target: Path | None = None) -> None:
+    """dagster-dbt leaves a target/<asset>-<run id[:7]>-<uuid>/ folder behind at every run (docs/pitfalls.md 12):
+    the dbt step removes its run's folders when it ends, failed or not, so the run cleans up after itself whoever
+    launched it (`spm`, the UI, the schedule).
+
+    Only this run's folders are removed: another run building from the same clone at the same time is still
+    reading and writing its own folder, and removing it fails that run's dbt nodes with "No such file". This
+    run's run_results.json (dbt's timing of every node) is kept as target/run_results.json first, so where a build's
+    time went can still be read (bench/benchmark.py prints the slowest nodes).
+    """
+    target = target or dbt_project.project_dir / dbt_project.target_path
+    folders = [folder for folder in target.glob(f"*-{run_id[:7]}-*") if folder.is_dir()]
+    results = [folder / "run_results.json" for folder in folders if (folder / "run_results.json").is_file()]
+    if results:
+        newest = max(results, key=lambda path: path.stat().st_mtime_ns)
+        write_atomically(target / "run_results.json", newest.read_bytes())
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def keep_parse_state(run_target: Path) -> None:

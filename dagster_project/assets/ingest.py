@@ -15,6 +15,9 @@ from dagster_project.extracts import EXTRACTS, Extract
 from dagster_project.progress import report
 from dagster_project.resources import WarehouseResource
 
+GATE_KEY = dg.AssetKey(["run", "nothing_new"])
+"""The first asset of a build (assets/run.py): when it decides nothing changed, no ingest asset runs."""
+
 
 def raw_asset_key(extract: Extract) -> dg.AssetKey:
     """The key dbt's sources map to as well (see the translator in assets/dbt.py)."""
@@ -25,6 +28,7 @@ def _build_ingest_asset(extract: Extract) -> dg.AssetsDefinition:
     @dg.asset(
         key=raw_asset_key(extract),
         group_name="ingest",
+        deps=[GATE_KEY],
         kinds={"duckdb", "csv"},
         description=f"{extract.description} Landing folder {extract.system}/{extract.entity}/ -> "
         f"raw.{extract.name}; malformed rows go to raw._quarantine.",
