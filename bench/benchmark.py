@@ -12,8 +12,9 @@ as zero rows, which no build that walks these nodes with dbt can beat. Then: the
 nodes of the first build (dbt/target/run_results.json, kept by `spm run`) and, in a separate pass on a scratch
 warehouse, the ingest time of each landing file. Then the monthly run: a second warehouse built from the landing
 folder without each extract's last delivery, then fed the whole folder (`spm run`, timed); its staging,
-intermediate and mart tables must equal the first build's, loaded_at aside. Ends with the README's "Speed and size"
-row. Exits non-zero if a step fails, the nothing-new run rebuilds, or the monthly run differs from the full build.
+intermediate and mart tables must equal the first build's, loaded_at aside. Ends with the row of the table in
+docs/benchmarks.md ("Speed and size"). Exits non-zero if a step fails, the nothing-new run rebuilds, or the monthly
+run differs from the full build.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The workbook is shaped like an ERP invoice export (17 columns: ids, text, two date cells, amounts as numbers, ISO
 timestamps as text) and written once with openpyxl's write-only mode. Each reader then yields every row as Python
 values, which is all the ingest asks of it (ingest/workbook.py turns the values into text). Prints seconds per
-reader and the ratio; the README quotes the figures.
+reader and the ratio; docs/bring-your-own-data.md quotes the figures.
 
     .venv/bin/python bench/xlsx_readers.py [--rows 200000] [--keep PATH]
 """

@@ -154,7 +154,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             return 2
     before = _files_under(out) if out.exists() else set()
     started = time.perf_counter()
-    counts = generate(out, scale=args.scale, seed=args.seed, progress=log.info)
+    counts = generate(out, scale=args.scale, seed=args.seed, progress=log.info, locale=args.locale)
     written = sorted(_files_under(out) - before)
     (out / GENERATED_MARKER).write_text("".join(f"{name}\n" for name in written), encoding="utf-8")
     log.info(
@@ -595,6 +595,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", default=os.environ.get("SPM_LANDING_DIR", DEFAULT_LANDING), help="output folder")
     gen.add_argument("--force", action="store_true", help="replace what spm generate wrote in the output folder "
                      "before (listed in its .spm-generated marker); other files are never removed")
+    gen.add_argument("--locale", choices=("en", "zh-CN"), default="en", help="language of the names of people, "
+                     "teams, regions and customers; every other value is the same (default en)")
     gen.set_defaults(func=cmd_generate)
 
     run = sub.add_parser("run", help="build the warehouse from the landing folder", description="Ingest every "

@@ -42,7 +42,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
 class ProjectDbtCliResource(DbtCliResource):
     """dagster-dbt's dbt resource without two start-up steps this project does not use, ≈4 s of every `spm run`
-    before dbt itself starts (measured, README "Speed and size").
+    before dbt itself starts (measured, docs/benchmarks.md).
 
     - The version: DbtCliResource runs `dbt --version` (a 2.7 s subprocess: dbt's imports) once per resource
       instance, i.e. once per run. The executable is this virtualenv's own dbt (DBT_EXECUTABLE, docs/pitfalls.md

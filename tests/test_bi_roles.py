@@ -80,7 +80,7 @@ def test_a_reps_login_sees_only_its_own_statement_rows(served: str, built_wareho
     (employee, rows), (other, _) = duck.execute(
         "select employee_id, count(*) from marts.mart_pay_statement group by 1 order by 1 limit 2").fetchall()
     duck.close()
-    with psycopg.connect(as_dba(served), autocommit=True) as admin:  # what a company does once per rep (README)
+    with psycopg.connect(as_dba(served), autocommit=True) as admin:  # what a company does once per rep (docs/bi.md)
         for login in ("rep_login_one", "rep_login_unmapped"):
             admin.execute(f"drop role if exists {login}")
             admin.execute(f"create role {login} login in role spm_rep")

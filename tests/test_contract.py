@@ -29,7 +29,8 @@ from dagster_project.settings import DBT_PROJECT_DIR
 REPO = Path(__file__).resolve().parent.parent
 PUBLISHED = [
     "dim_sales_rep", "dim_customer", "fct_bookings", "fct_invoices", "fct_payments", "mart_rep_monthly_kpis",
-    "mart_team_monthly_kpis", "mart_customer_retention", "mart_collection_rate", "mart_ar_aging",
+    "mart_team_monthly_kpis", "mart_company_monthly_kpis", "mart_customer_retention", "mart_collection_rate",
+    "mart_ar_aging",
     "mart_sales_funnel", "mart_customer_satisfaction", "mart_quarterly_evaluation", "mart_annual_evaluation",
     "mart_awards", "mart_pay_statement", "audit_payout_lineage",
 ]

@@ -33,7 +33,7 @@ from dagster_project.dashboard.data import (
     _rep_kpis,
     load_dashboard,
 )
-from dagster_project.dashboard.render import format_value
+from dagster_project.dashboard.render import _mart_figure, format_value
 
 pytestmark = pytest.mark.integration
 
@@ -85,6 +85,34 @@ def _close(actual: Any, expected: Any) -> bool:
     return float(actual) == pytest.approx(float(expected), rel=1e-9, abs=1e-9)
 
 
+# Page figure <- mart column of the scope's monthly mart (mart_company/team/rep_monthly_kpis): the headline,
+# outcomes, activities and collection.
+HEADLINE = {"bookings_month": "bookings", "target_month": "revenue_target", "attainment_month": "attainment",
+            "bookings_qtd": "bookings_qtd", "target_qtd": "revenue_target_qtd", "attainment_qtd": "attainment_qtd",
+            "bookings_previous_month": "bookings_previous_month",
+            "bookings_same_month_last_year": "bookings_same_month_last_year", "growth_mom": "growth_mom",
+            "growth_yoy": "growth_yoy", "won": "won_count", "lost": "lost_count", "win_rate": "win_rate",
+            "leads_created": "leads_created", "leads_converted": "leads_converted",
+            "lead_conversion_rate": "lead_conversion_rate", "lead_conversion_is_final": "lead_conversion_is_final",
+            "sales_cycle_days": "sales_cycle_days", "visits": "visits", "calls": "calls", "meetings": "meetings",
+            "demos": "demos", "proposals": "proposals", "emails": "emails", "call_minutes": "call_minutes",
+            "new_customers_weighted": "new_customers_weighted", "new_customers_target": "new_customers_target",
+            "developed_accounts": "developed_accounts", "receivable_due": "receivable_due", "collected": "collected",
+            "collection_rate": "collection_rate", "collection_target": "collection_target"}
+
+
+def _mart_headline(warehouse: Path, mart: str, where: str, params: list[Any]) -> dict[str, Any]:
+    """The monthly figures of one scope: its row of its monthly mart (every figure None without a row)."""
+    found = _sql(warehouse, f"select {', '.join(HEADLINE.values())} from {mart} where month = ? and {where}", params)
+    assert len(found) <= 1, (mart, params)
+    values = found[0] if found else (None,) * len(HEADLINE)
+    return {figure: float(v) if isinstance(v, Decimal) else v for figure, v in zip(HEADLINE, values, strict=True)}
+
+
+def _headline_of(figures: dict[str, Any]) -> dict[str, Any]:
+    return {figure: figures[figure] for figure in HEADLINE}
+
+
 # --- the page shows what it embeds -------------------------------------------------------------------------------
 def test_every_shown_figure_is_its_embedded_value(pages: Path) -> None:
     reps = sorted((pages / "reps").glob("*.html"))[:5]
@@ -102,32 +130,7 @@ def test_company_figures_equal_the_marts(built_warehouse: BuiltWarehouse, pages:
     wh = built_warehouse.warehouse
     f = _payload(pages / "index.html")["figures"]
     m = f"{month}-01"
-    bookings, target, won, lost, leads, converted, visits, calls, cycle = _sql(wh, """
-        select sum(bookings), sum(revenue_target), sum(won_count), sum(lost_count), sum(leads_created),
-            sum(leads_converted), sum(visits), sum(calls),
-            sum(sales_cycle_days * won_count) / sum(case when sales_cycle_days is not null then won_count end)
-        from marts.mart_rep_monthly_kpis where month = ?""", [m])[0]
-    assert _close(f["bookings_month"], bookings) and _close(f["target_month"], target)
-    assert _close(f["attainment_month"], float(bookings) / float(target))
-    assert f["won"] == won and f["lost"] == lost and _close(f["win_rate"], won / (won + lost))
-    assert f["leads_created"] == leads and f["leads_converted"] == converted
-    assert f["visits"] == visits and f["calls"] == calls and _close(f["sales_cycle_days"], cycle)
-
-    qtd_bookings, qtd_target = _sql(wh, """
-        select sum(bookings), sum(revenue_target) from marts.mart_rep_monthly_kpis
-        where quarter = (select max(quarter) from marts.mart_rep_monthly_kpis where month = ?) and month <= ?""",
-        [m, m])[0]
-    assert _close(f["bookings_qtd"], qtd_bookings) and _close(f["attainment_qtd"], qtd_bookings / qtd_target)
-    (previous,) = _sql(wh, "select sum(bookings) from marts.mart_rep_monthly_kpis "
-                           "where month = cast(?::date - interval 1 month as date)", [m])[0]
-    assert _close(f["bookings_previous_month"], previous)
-    assert _close(f["growth_mom"], (bookings - previous) / previous)
-
-    due, collected, num, den = _sql(wh, "select sum(receivable_due), sum(collected), sum(collection_target_numerator),"
-                                        " sum(collection_target_denominator) from marts.mart_collection_rate "
-                                        "where month = ?", [m])[0]
-    assert _close(f["receivable_due"], due) and _close(f["collection_rate"], collected / due)
-    assert _close(f["collection_target"], num / den)
+    assert _headline_of(f) == _mart_headline(wh, "marts.mart_company_monthly_kpis", "true", [m])
 
     quarter = _payload(pages / "index.html")["quarter"]
     csat, responses, at_risk = _sql(wh, "select avg(csat_score), sum(csat_responses), count(*) filter (where at_risk)"
@@ -140,7 +143,8 @@ def test_company_figures_equal_the_marts(built_warehouse: BuiltWarehouse, pages:
     assert f["output_reps"] == reps
     (rate,) = _sql(wh, "select repurchase_rate from marts.mart_customer_repurchase where quarter = ?", [quarter])[0]
     assert _close(f["repurchase_repurchase_rate"], rate)
-    (below,) = _sql(wh, "select count(*) from marts.mart_rep_monthly_kpis where month = ? and attainment < 0.8", [m])[0]
+    (below,) = _sql(wh, "select count(*) from marts.mart_rep_monthly_kpis k join marts.mart_company_monthly_kpis c "
+                        "using (month) where month = ? and k.attainment < c.bonus_threshold", [m])[0]
     assert f["reps_below_bonus_threshold"] == below
 
 
@@ -177,6 +181,7 @@ def test_team_and_rep_pages_equal_their_mart_rows(built_warehouse: BuiltWarehous
     for team_id, bookings, attainment, win_rate, collection_rate in teams:
         f = _payload(pages / "teams" / f"{team_id}.html")["figures"]
         assert _close(f["bookings_month"], bookings) and _close(f["attainment_month"], attainment), team_id
+        assert _headline_of(f) == _mart_headline(wh, "marts.mart_team_monthly_kpis", "team_id = ?", [m, team_id])
         assert _close(f["win_rate"], win_rate), team_id
         if f["receivable_due"] is not None:
             assert _close(f["collection_rate"], collection_rate), team_id
@@ -195,6 +200,8 @@ def test_team_and_rep_pages_equal_their_mart_rows(built_warehouse: BuiltWarehous
         assert _close(f["bookings_month"], bookings) and _close(f["attainment_month"], attainment), employee_id
         assert _close(f["win_rate"], win_rate) and _close(f["lead_conversion_rate"], conversion), employee_id
         assert _close(f["growth_mom"], mom) and _close(f["growth_yoy"], yoy), employee_id
+        assert _headline_of(f) == _mart_headline(wh, "marts.mart_rep_monthly_kpis", "employee_id = ?",
+                                                 [m, employee_id]), employee_id
         assert f["visits"] == visits
         champions = _sql(wh, "select scope from marts.mart_awards where award = 'monthly_champion' "
                              "and period = ? and employee_id = ? order by scope, position", [month, employee_id])
@@ -211,6 +218,52 @@ def test_the_page_states_its_as_of_date_and_freshness(built_warehouse: BuiltWare
     html = (pages / "index.html").read_text(encoding="utf-8")
     assert f'As of <strong data-as-of="{as_of}">{as_of}</strong>' in html
     assert f"latest booking {latest_booking}" in html
+
+
+def test_the_bonus_threshold_is_the_marts(built_warehouse: BuiltWarehouse, month: str, tmp_path: Path) -> None:
+    """The threshold comes from policy_payout_tiers through mart_company_monthly_kpis, not from the dashboard's code:
+    moved to 60 % in the mart, the page marks and counts reps below 60 %; without one the month is an error."""
+    copy = built_warehouse.copy_to(tmp_path / "threshold")
+    m = f"{month}-01"
+    (seeded,) = _sql(copy.warehouse, "select bonus_threshold from marts.mart_company_monthly_kpis where month = ?",
+                     [m])[0]
+    (seed,) = _sql(copy.warehouse, "select upper_bound from config.policy_payout_tiers "
+                                   "where tier = 'below_threshold'")[0]
+    assert seeded == seed == Decimal("0.8000")
+    con = duckdb.connect(str(copy.warehouse))
+    try:
+        con.execute("update marts.mart_company_monthly_kpis set bonus_threshold = 0.6 where month = ?", [m])
+    finally:
+        con.close()
+    data = load_dashboard(copy.warehouse, month)
+    (below,) = _sql(copy.warehouse, "select count(*) from marts.mart_rep_monthly_kpis where month = ? "
+                                    "and attainment < 0.6", [m])[0]
+    assert data.bonus_threshold == 0.6 and data.company.figures["reps_below_bonus_threshold"] == below
+    assert [b["below_threshold"] for b in data.company.tables["attainment_buckets"]] == [True, True, True] + [False] * 4
+    index = write_dashboard(copy.warehouse, month, tmp_path / "dash")
+    assert "below the 60 % bonus threshold" in index.read_text(encoding="utf-8")
+    con = duckdb.connect(str(copy.warehouse))
+    try:
+        con.execute("update marts.mart_company_monthly_kpis set bonus_threshold = null where month = ?", [m])
+    finally:
+        con.close()
+    with pytest.raises(DashboardError, match=f"no bonus threshold for {month} .*policy_payout_tiers"):
+        load_dashboard(copy.warehouse, month)
+
+
+def test_the_template_shows_any_column_of_the_scopes_monthly_mart(built_warehouse: BuiltWarehouse, month: str) -> None:
+    """docs/architecture.md, Adding a KPI column: `m('column', format)` in the template shows a column of the page's
+    monthly-mart row, which data.py reads whole; a column the scope's mart lacks is an error naming it."""
+    data = load_dashboard(built_warehouse.warehouse, month)
+    rep = data.reps[0]
+    (calls,) = _sql(built_warehouse.warehouse, "select calls from marts.mart_rep_monthly_kpis where employee_id = ? "
+                                               "and month = ?", [rep.scope.key, f"{month}-01"])[0]
+    assert rep.mart["employee_id"] == rep.scope.key and rep.mart["calls"] == calls
+    assert str(_mart_figure(rep, "calls", "int")) == (
+        f'<span data-mart-column="calls" data-format="int">{format_value(calls, "int")}</span>')
+    assert data.company.mart["bonus_threshold"] == data.bonus_threshold
+    with pytest.raises(DashboardError, match="'average_deal_size', which the company monthly mart does not have"):
+        _mart_figure(data.company, "average_deal_size", "money")
 
 
 # --- pay stays private --------------------------------------------------------------------------------------------
@@ -356,23 +409,10 @@ def _own_queries(con: duckdb.DuckDBPyConnection, kind: str, key: str | None, mon
         return dt.date(index // 12, index % 12 + 1, 1)
 
     own: dict[str, Any] = {}
-    kpis = "marts.mart_team_monthly_kpis" if kind == "team" else "marts.mart_rep_monthly_kpis"
-    for name, start, end in (("month", m, m), ("qtd", dt.date(m.year, (m.month - 1) // 3 * 3 + 1, 1), m),
-                             ("previous_month", months_ago(1), months_ago(1)),
-                             ("same_month_last_year", months_ago(12), months_ago(12))):
-        own[f"bookings_{name}"] = one(f"select sum(bookings) as b from {kpis} where {where} and month between ? and ?",
-                                      [*p, start, end])["b"]
-    own.update(one(f"""
-        select sum(won_count) as won, sum(lost_count) as lost,
-            cast(sum(won_count) as double) / nullif(sum(won_count) + sum(lost_count), 0) as win_rate,
-            sum(sales_cycle_days * won_count) / nullif(sum(case when sales_cycle_days is not null
-                then won_count end), 0) as sales_cycle_days,
-            sum(call_minutes) as call_minutes, sum(new_customers_weighted) as new_customers_weighted
-        from marts.mart_rep_monthly_kpis where month = ? and {where}""", [m, *p]))
-    own.update(one(f"""
-        select sum(receivable_due) as receivable_due,
-            cast(sum(collected) as double) / nullif(sum(receivable_due), 0) as collection_rate
-        from marts.mart_collection_rate where month = ? and {where}""", [m, *p]))
+    headline = {"company": "marts.mart_company_monthly_kpis", "team": "marts.mart_team_monthly_kpis",
+                "rep": "marts.mart_rep_monthly_kpis"}[kind]
+    row = one(f"select {', '.join(HEADLINE.values())} from {headline} where month = ? and {where}", [m, *p])
+    own.update({figure: row.get(column) for figure, column in HEADLINE.items()})
     own.update({f"dso_{k}": v for k, v in one(f"select median(dso) as dso, count(dso) as reps_with_dso from "
                                               f"marts.mart_rep_quarterly_kpis where quarter = ? and {where}",
                                               [quarter, *p]).items()})
@@ -389,8 +429,8 @@ def _own_queries(con: duckdb.DuckDBPyConnection, kind: str, key: str | None, mon
                    "where month = ? and scope = 'company'",
         "team": "select reps, bookings, average_deal_size from marts.mart_deal_output "
                 "where month = ? and scope = 'team' and team_id = ?",
-        "rep": "select bookings, bookings / nullif(won_count, 0) as average_deal_size "
-               "from marts.mart_rep_monthly_kpis where month = ? and employee_id = ?",
+        "rep": "select bookings, average_deal_size from marts.mart_rep_monthly_kpis "
+               "where month = ? and employee_id = ?",
     }[kind]
     own.update({f"output_{k}": v for k, v in one(output, [m, *p]).items()})
     if kind == "rep":
@@ -522,7 +562,7 @@ def test_a_scope_without_rows_reads_as_its_own_empty_queries(
     try:
         period = Period(month_date, *_quarter_of(month_date))
         figures = _read_kind(con, kind, period, _rep_kpis(con, month_date))
-        page = _page(figures, Scope(kind, "NOBODY"), "nobody", [])
+        page = _page(figures, Scope(kind, "NOBODY"), "nobody", [], 0.8)
         own = _own_queries(con, kind, "NOBODY", month)
     finally:
         con.close()

@@ -256,6 +256,21 @@ def test_the_asset_graph_runs_draft_to_publish_to_marts_without_a_cycle() -> Non
 
 
 
+def test_the_exposures_name_what_their_readers_read(manifest: dict[str, Any]) -> None:
+    """docs/architecture.md, The dashboard: the `dashboard` exposure depends on exactly the marts
+    dagster_project/dashboard/data.py selects, `bi_publication` on every mart (`spm serve-bi` copies the whole
+    schema) and `pay_statements` on the pay marts, so `dbt ls --select +exposure:<name>` is what each reader needs."""
+    exposures = {e["name"]: set(e["depends_on"]["nodes"]) for e in manifest["exposures"].values()}
+    marts = {key for key, node in manifest["nodes"].items() if node["resource_type"] == "model"
+             and layer(node) == "marts"}
+    dashboard_sql = (DBT_PROJECT_DIR.parent / "dagster_project" / "dashboard" / "data.py").read_text(encoding="utf-8")
+    read = {f"model.sales_performance.{name}" for name in re.findall(r"\bmarts\.(\w+)", dashboard_sql)}
+    assert exposures["dashboard"] == read
+    assert exposures["bi_publication"] == marts
+    assert exposures["pay_statements"] == {"model.sales_performance.mart_pay_statement",
+                                           "model.sales_performance.audit_payout_lineage"}
+
+
 def quoted_columns(manifest: Mapping[str, Any]) -> list[str]:
     """Models that quote a column with adapter.quote(): staging reads raw names plainly on every engine
     (docs/sources.md, The extracts), so a quoted column is indirection with no engine behind it."""

@@ -206,7 +206,7 @@ def test_export_writes_csv_xlsx_and_html_per_rep(warehouse: Path, tmp_path: Path
         "pay_statement_2025-06_R2.xlsx",
     ]
     paths = [p for p in paths if p.suffix != ".html"]
-    rows = list(csv.DictReader(io.StringIO(paths[0].read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(paths[0].read_text(encoding="utf-8-sig"))))
     assert [r["line"] for r in rows] == list(LINES)
     assert [r["amount"] for r in rows] == list(AMOUNTS.values())
     assert {r["currency"] for r in rows} == {"CNY"} and {r["month"] for r in rows} == {"2025-06"}
@@ -215,6 +215,42 @@ def test_export_writes_csv_xlsx_and_html_per_rep(warehouse: Path, tmp_path: Path
     assert [Decimal(str(a)).quantize(Decimal("0.01")) for a in sheet["amount"]] == [
         Decimal(a) for a in AMOUNTS.values()
     ]
+
+
+def test_export_csvs_start_with_a_utf8_byte_order_mark(warehouse: Path, tmp_path: Path) -> None:
+    """Issue #25: without the BOM, Excel on a Chinese Windows reads the CSV as GBK and garbles Chinese text."""
+    csvs = [p for p in export_statements(warehouse, "2025-06", tmp_path / "out") if p.suffix == ".csv"]
+    assert len(csvs) == 2
+    for path in csvs:
+        data = path.read_bytes()
+        assert data[:3] == b"\xef\xbb\xbf", path.name
+        assert data[3:].startswith(b"employee_id,month,"), path.name  # one BOM, then the header
+        assert b"\xef\xbb\xbf" not in data[3:], path.name
+
+
+def test_export_xlsx_keeps_numbers_as_numbers_with_a_display_format(warehouse: Path, tmp_path: Path) -> None:
+    """Issue #25: every figure is a numeric cell (a clerk can sum it) with its display format; text stays text."""
+    import openpyxl
+
+    xlsx = next(p for p in export_statements(warehouse, "2025-06", tmp_path / "out") if p.suffix == ".xlsx")
+    sheet = openpyxl.load_workbook(xlsx).active
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2)]
+    assert [r["line"].value for r in rows] == list(LINES)
+    expected_formats = {
+        "amount": "#,##0.00", "base_salary_full": "#,##0.00", "bookings": "#,##0.00", "revenue_target": "#,##0.00",
+        "attainment": "0.00%", "payout_factor": "0.00##", "days_employed": "0", "days_in_month": "0",
+    }
+    for row in rows:
+        for column, number_format in expected_formats.items():
+            cell = row[column]
+            assert cell.data_type == "n" and isinstance(cell.value, int | float), (column, cell.value)
+            assert cell.number_format == number_format, column
+        for column in ("employee_id", "month", "team_id", "line", "currency", "policy_version"):
+            assert row[column].data_type == "s" and isinstance(row[column].value, str), column
+    assert [r["amount"].value for r in rows] == [float(a) for a in AMOUNTS.values()]
+    assert rows[0]["attainment"].value == 1.2 and rows[0]["base_salary_full"].value == 10000.25
+    assert rows[0]["days_employed"].value == 15 and rows[0]["days_in_month"].value == 30
 
 
 def test_export_html_statement_shows_every_line_and_its_source(warehouse: Path, tmp_path: Path) -> None:

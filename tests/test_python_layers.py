@@ -9,6 +9,7 @@ the file and the import named.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,62 @@ def test_every_module_that_opens_the_warehouse_does_it_through_db_connect() -> N
             if "duckdb.connect(" in line and 'duckdb.connect(":memory:")' not in line:
                 offenders.append(f"{module}:{number}: {line.strip()}")
     assert offenders == []
+
+
+#: The dashboard module that reads figures (the others draw: render.py formats, charts.py scales SVG coordinates).
+DASHBOARD_READER = "dashboard.data"
+#: Functions of dashboard/data.py allowed arithmetic, each with why: calendar arithmetic on the month shown, not on
+#: a figure.
+CALENDAR_ARITHMETIC = {"_quarter_of", "_shift"}
+#: Functions of dashboard/data.py that still compute a figure the marts do not hold yet (issue 24, item 1): the list
+#: may only shrink. A function named here that no longer computes anything fails the test, so it is taken off.
+NOT_YET_IN_MARTS = {
+    "_attainment_distribution": "attainment buckets and reps below the bonus threshold per scope",
+    "_funnel": "company and team funnel rollup and stage conversion",
+    "_cycle_trend": "the sales cycle trend of company and team",
+    "_ar_aging": "open balance per aging bucket and scope",
+    "_dso": "median DSO per scope",
+    "_csat": "CSAT per scope",
+    "_new_customers_by_tier": "new customers per tier and scope",
+    "_competency_cycle": "the latest review cycle (max quarter)",
+    "_competency_gaps": "the latest review cycle (max quarter)",
+    "_peer_comparison": "team average and best per metric",
+}
+PY_AGGREGATES = {"sum", "len", "min", "max", "round"}
+SQL_AGGREGATE = re.compile(r"\b(sum|avg|count|median|min|max|bool_and|bool_or|stddev|quantile\w*)\s*\(", re.I)
+SQL_ARITHMETIC = re.compile(r"[\w)]\s*[*/+]\s*[\w(]")
+
+
+def _kpi_arithmetic(function: ast.FunctionDef) -> list[str]:
+    """What in one function computes on values: a Python `+ - * / // % **` (unary minus is not arithmetic), a call
+    of sum/len/min/max/round, and in its string constants but the docstring (the SQL it sends) an aggregate or a `* / +`
+    between two terms (`select *` and `alias.*` are a column list, not a product)."""
+    found = []
+    docstring = ast.get_docstring(function, clean=False)
+    for node in ast.walk(function):
+        arithmetic = isinstance(node, ast.BinOp) and not isinstance(node.op, ast.BitOr)  # `|` joins types and sets
+        aggregate = isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in PY_AGGREGATES
+        if arithmetic or aggregate:
+            found.append(f"line {node.lineno}: {ast.unparse(node)}")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value != docstring:
+            sql = re.sub(r"\bselect\s+\*|\w+\.\*", "select", node.value, flags=re.I)
+            if SQL_AGGREGATE.search(sql) or SQL_ARITHMETIC.search(sql):
+                found.append(f"line {node.lineno}: SQL {' '.join(node.value.split())[:80]}")
+    return found
+
+
+def test_the_dashboard_computes_no_figure() -> None:
+    """docs/architecture.md, The dashboard: every figure is a column of a mart and dashboard/ only selects, arranges
+    and draws. Checked on dashboard/data.py, the module that reads the marts (render.py formats a value for display
+    and charts.py scales SVG coordinates: that is drawing). In data.py no function may do arithmetic in Python or
+    send SQL with an aggregate or an arithmetic operator: a query is a select of mart columns with where and order
+    by (a window row_number that cuts a list is arranging). Calendar arithmetic on the month is named; what still
+    computes is listed in NOT_YET_IN_MARTS, which may only shrink."""
+    tree = ast.parse(MODULES[DASHBOARD_READER].read_text(encoding="utf-8"))
+    computing = {node.name: _kpi_arithmetic(node) for node in ast.walk(tree)
+                 if isinstance(node, ast.FunctionDef) and _kpi_arithmetic(node)}
+    unexpected = {name: lines for name, lines in computing.items()
+                  if name not in CALENDAR_ARITHMETIC and name not in NOT_YET_IN_MARTS}
+    assert unexpected == {}, f"dashboard/data.py computes figures: move them into a mart column ({unexpected})"
+    stale = sorted(set(NOT_YET_IN_MARTS) - set(computing))
+    assert stale == [], f"{stale} compute nothing any more: take them off NOT_YET_IN_MARTS"

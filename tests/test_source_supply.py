@@ -210,15 +210,15 @@ FIVETRAN = Path(__file__).parent / "fixtures" / "fivetran_salesforce"
 
 
 def test_fivetran_opportunity_table_loads_through_its_preset(tmp_path: Path) -> None:
-    """Ten rows of Fivetran's public dbt_salesforce seed (tests/fixtures/fivetran_salesforce/README.md): no
-    system_modstamp (the stamp is _fivetran_synced), no currency, hashed picklist values a company maps itself."""
+    """Ten rows in Fivetran's Salesforce opportunity layout (tests/fixtures/fivetran_salesforce/README.md): no
+    system_modstamp (the stamp is _fivetran_synced), no currency, opaque picklist values a company maps itself."""
     config = load_source_config(own_config(tmp_path, (
         "preset: fivetran_salesforce\n"
         "default_currency: USD\n"
         "stages:\n"
-        "  - {value: GavUFuuf4DrnQAoiRGlWpQ==, step: Closed Won, closed: true, won: true}\n"
-        "  - {value: tXi3M8u3iPxq0ggxTSxMKw==, step: Closed Lost, closed: true, won: false}\n"
-        "  - {value: 9RN9J3tlxr89gDctReax5w==, step: Proposal, closed: false, won: false}\n")))
+        "  - {value: Stage_Won_x1, step: Closed Won, closed: true, won: true}\n"
+        "  - {value: Stage_Lost_x2, step: Closed Lost, closed: true, won: false}\n"
+        "  - {value: Stage_Proposal_x3, step: Proposal, closed: false, won: false}\n")))
     landing = tmp_path / "landing"
     (landing / "crm/opportunity").mkdir(parents=True)
     (landing / "crm/opportunity/opportunity_20191017.csv").write_bytes(
@@ -227,7 +227,7 @@ def test_fivetran_opportunity_table_loads_through_its_preset(tmp_path: Path) -> 
     report = check_sources(landing, config, DEFAULT_TIMEZONE)
     opp = next(f for f in report.files if f.name.startswith("crm/opportunity"))
     assert (opp.rows_loaded, opp.rows_quarantined, opp.not_current) == (7, 1, 2)
-    assert opp.quarantine_reasons == [("out of range in Probability", 1)]  # the seed's anonymised 1000 %
+    assert opp.quarantine_reasons == [("out of range in Probability", 1)]  # probability 1000 %
     assert ("SystemModstamp", "_fivetran_synced") in opp.renamed
     assert ("CurrencyIsoCode", "default_currency") in opp.renamed
     assert "_fivetran_active" not in opp.unused and "fiscal_year" in opp.unused  # read, and kept in _extra

@@ -1,9 +1,13 @@
 """The dashboard's figures, read from the published marts (schema `marts`) only.
 
-Every number on a page comes from one query here, so a test can recompute it from the marts with its own SQL.
-Each query is asked once per scope kind, not once per page: one for the company, one for all teams (keyed by
-team_id) and one for all reps (keyed by employee_id), and each page takes its rows from the answer (`ByScope`).
-That is 71 queries per dashboard at any scale (597 pages at scale 5) instead of ≈18 per page.
+Every figure on a page is a column of a mart (docs/architecture.md, The dashboard): this module selects them and
+arranges them per page; it computes none (tests/test_python_layers.py::test_the_dashboard_computes_no_figure names
+what still does). The monthly figures of every scope are its row of its monthly mart (mart_company_monthly_kpis,
+mart_team_monthly_kpis, mart_rep_monthly_kpis), read with `select *`, so a column added to the mart reaches the
+template as `m('column', format)`. Each query is asked once per scope kind, not once per page: one for the company,
+one for all teams (keyed by team_id) and one for all reps (keyed by employee_id), and each page takes its rows from
+the answer (`ByScope`). That is 45 queries per dashboard at any scale (71 before the monthly figures moved into the
+marts; ≈18 per page before that).
 
 The connection is read-only and opened after dbt has finished (DuckDB admits one writer; docs/pitfalls.md 7). No query
 selects a salary or pay column: pay stays in `spm export-statements`.
@@ -24,7 +28,6 @@ import duckdb
 from dagster_project import db
 
 ATTAINMENT_BUCKETS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2)  # lower edges; the last bucket is open (>= 120 %)
-BONUS_THRESHOLD = 0.8  # attainment below 80 % earns no performance bonus (policy_payout_tiers)
 LEADERBOARD_SIZE = 10
 TREND_MONTHS = 12
 AT_RISK_LIMIT = 15  # at-risk accounts listed per page
@@ -82,6 +85,7 @@ class PageData:
     title: str
     figures: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, list[Row]] = field(default_factory=dict)
+    mart: Row = field(default_factory=dict)  # the scope's row of its monthly mart, every column (not embedded)
 
 
 @dataclass
@@ -89,6 +93,7 @@ class DashboardData:
     month: dt.date
     quarter: str
     freshness: Row
+    bonus_threshold: float  # attainment below it earns no performance bonus (policy_payout_tiers, via the mart)
     company: PageData
     teams: list[PageData]
     reps: list[PageData]
@@ -119,12 +124,6 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) 
 def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> Row:
     rows = _rows(con, sql, params)
     return rows[0] if rows else {}
-
-
-def _ratio(numerator: float | None, denominator: float | None) -> float | None:
-    if numerator is None or not denominator:
-        return None
-    return numerator / denominator
 
 
 def _quarter_of(month: dt.date) -> tuple[str, dt.date]:
@@ -177,6 +176,17 @@ def _aggregate_by_scope(con: duckdb.DuckDBPyConnection, kind: str, key: str, sel
 
 
 # --- the figures -------------------------------------------------------------------------------------------------
+def _bonus_threshold(con: duckdb.DuckDBPyConnection, month: dt.date) -> float:
+    """The attainment below which no performance bonus is paid in the month: the payout policy's, as the company
+    mart reads it from policy_payout_tiers. A month without a policy in force is an error, not a default."""
+    threshold = _one(con, "select bonus_threshold from marts.mart_company_monthly_kpis where month = ?",
+                     [month]).get("bonus_threshold")
+    if threshold is None:
+        raise DashboardError(f"no bonus threshold for {month:%Y-%m} in marts.mart_company_monthly_kpis: "
+                             "policy_payout_tiers has no tier below_threshold in force at the month's end")
+    return threshold
+
+
 def _rep_kpis(con: duckdb.DuckDBPyConnection, month: dt.date) -> list[Row]:
     """The month's rep rows, best bookings first (names from the current dim_sales_rep row); read once for all
     pages, which take their scope's rows (`_reps_by_scope`)."""
@@ -207,54 +217,44 @@ def _reps_by_scope(month_reps: list[Row], kind: str) -> ByScope[list[Row]]:
     return ByScope(tables, [])
 
 
-def _bookings_between(con: duckdb.DuckDBPyConnection, kind: str, start: dt.date, end: dt.date) -> ByScope[Row]:
-    """Bookings and target of months start..end: teams read their own rollup (bookings at the team at close)."""
-    table = "marts.mart_team_monthly_kpis" if kind == "team" else "marts.mart_rep_monthly_kpis"
-    return _aggregate_by_scope(con, kind, _key(kind), "sum(bookings) as bookings, sum(revenue_target) as target",
-                               table, "month between ? and ?", [start, end])
+# The monthly mart of each scope kind: one row per scope and month holding the scope's headline figures.
+MONTHLY_MARTS = {"company": "marts.mart_company_monthly_kpis", "team": "marts.mart_team_monthly_kpis",
+                 "rep": "marts.mart_rep_monthly_kpis"}
+# Page figure <- mart column, the same column in each scope kind's monthly mart: the headline (macro
+# headline_windows), the month's outcomes and activities (team and company: macro scope_sums) and collection.
+MONTHLY_FIGURES = (
+    ("bookings_month", "bookings"), ("target_month", "revenue_target"), ("attainment_month", "attainment"),
+    ("bookings_qtd", "bookings_qtd"), ("target_qtd", "revenue_target_qtd"), ("attainment_qtd", "attainment_qtd"),
+    ("bookings_previous_month", "bookings_previous_month"),
+    ("bookings_same_month_last_year", "bookings_same_month_last_year"), ("growth_mom", "growth_mom"),
+    ("growth_yoy", "growth_yoy"),
+    ("won", "won_count"), ("lost", "lost_count"), ("win_rate", "win_rate"), ("leads_created", "leads_created"),
+    ("leads_converted", "leads_converted"), ("lead_conversion_rate", "lead_conversion_rate"),
+    ("lead_conversion_is_final", "lead_conversion_is_final"), ("sales_cycle_days", "sales_cycle_days"),
+    ("visits", "visits"), ("calls", "calls"), ("meetings", "meetings"), ("demos", "demos"),
+    ("proposals", "proposals"), ("emails", "emails"), ("call_minutes", "call_minutes"),
+    ("new_customers_weighted", "new_customers_weighted"), ("new_customers_target", "new_customers_target"),
+    ("developed_accounts", "developed_accounts"),
+    ("receivable_due", "receivable_due"), ("collected", "collected"), ("collection_rate", "collection_rate"),
+    ("collection_target", "collection_target"),
+)
 
 
-@dataclass(frozen=True)
-class HeadlineWindows:
-    """Bookings and target per scope in the four windows the headline compares."""
-
-    month: ByScope[Row]
-    qtd: ByScope[Row]
-    previous: ByScope[Row]
-    last_year: ByScope[Row]
+def _monthly_rows(con: duckdb.DuckDBPyConnection, kind: str, month: dt.date) -> ByScope[Row]:
+    """Every scope's row of its monthly mart, every column (`select *`): the page's monthly figures are named
+    columns of it (MONTHLY_FIGURES), and the template reads any other column as `mart.<column>`, so a KPI column
+    added to the mart reaches the page through the template alone (docs/architecture.md, Adding a KPI column)."""
+    return _lookup_by_scope(con, f"select {_key(kind)} as scope_key, * from {MONTHLY_MARTS[kind]} where month = ?",
+                            [month])
 
 
-def _headline_windows(con: duckdb.DuckDBPyConnection, kind: str, period: Period) -> HeadlineWindows:
-    month = period.month
-    return HeadlineWindows(
-        month=_bookings_between(con, kind, month, month),
-        qtd=_bookings_between(con, kind, period.quarter_start, month),
-        previous=_bookings_between(con, kind, _shift(month, -1), _shift(month, -1)),
-        last_year=_bookings_between(con, kind, _shift(month, -12), _shift(month, -12)),
-    )
+def _monthly_figures(row: Row) -> Row:
+    """The page's monthly figures from its mart row: bookings, target and attainment of the month and the quarter
+    to date, growth, outcomes, activities and collection (None each without a row)."""
+    return {figure: row.get(column) for figure, column in MONTHLY_FIGURES}
 
 
-def _headline(windows: HeadlineWindows, key: ScopeKey) -> Row:
-    m, qtd, prev, last_year = windows.month[key], windows.qtd[key], windows.previous[key], windows.last_year[key]
-    growth_mom = _ratio(None if prev["bookings"] is None else (m["bookings"] or 0) - prev["bookings"],
-                        prev["bookings"])
-    growth_yoy = _ratio(None if last_year["bookings"] is None else (m["bookings"] or 0) - last_year["bookings"],
-                        last_year["bookings"])
-    return {
-        "bookings_month": m["bookings"],
-        "target_month": m["target"],
-        "attainment_month": _ratio(m["bookings"], m["target"]),
-        "bookings_qtd": qtd["bookings"],
-        "target_qtd": qtd["target"],
-        "attainment_qtd": _ratio(qtd["bookings"], qtd["target"]),
-        "bookings_previous_month": prev["bookings"],
-        "bookings_same_month_last_year": last_year["bookings"],
-        "growth_mom": growth_mom,
-        "growth_yoy": growth_yoy,
-    }
-
-
-def _attainment_distribution(reps: list[Row]) -> tuple[list[Row], Row]:
+def _attainment_distribution(reps: list[Row], threshold: float) -> tuple[list[Row], Row]:
     edges = ATTAINMENT_BUCKETS
     buckets = []
     for i, low in enumerate(edges):
@@ -262,12 +262,12 @@ def _attainment_distribution(reps: list[Row]) -> tuple[list[Row], Row]:
         label = f"{low:.0%}–{high:.0%}" if high is not None else f"≥ {low:.0%}"
         count = sum(1 for r in reps if r["attainment"] is not None and r["attainment"] >= low
                     and (high is None or r["attainment"] < high))
-        buckets.append({"bucket": label, "low": low, "reps": count, "below_threshold": low < BONUS_THRESHOLD})
+        buckets.append({"bucket": label, "low": low, "reps": count, "below_threshold": low < threshold})
     with_target = [r for r in reps if r["attainment"] is not None]
     summary = {
         "reps_with_target": len(with_target),
         "reps_without_target": len(reps) - len(with_target),
-        "reps_below_bonus_threshold": sum(1 for r in with_target if r["attainment"] < BONUS_THRESHOLD),
+        "reps_below_bonus_threshold": sum(1 for r in with_target if r["attainment"] < threshold),
     }
     return buckets, summary
 
@@ -286,23 +286,6 @@ def _funnel(con: duckdb.DuckDBPyConnection, kind: str, month: dt.date) -> ByScop
     )
 
 
-def _month_outcomes(con: duckdb.DuckDBPyConnection, kind: str, month: dt.date) -> ByScope[Row]:
-    select = """
-        sum(won_count) as won, sum(lost_count) as lost,
-        cast(sum(won_count) as double) / nullif(sum(won_count) + sum(lost_count), 0) as win_rate,
-        sum(leads_created) as leads_created, sum(leads_converted) as leads_converted,
-        cast(sum(leads_converted) as double) / nullif(sum(leads_created), 0) as lead_conversion_rate,
-        bool_and(lead_conversion_is_final) as lead_conversion_is_final,
-        sum(sales_cycle_days * won_count) / nullif(sum(case when sales_cycle_days is not null
-            then won_count end), 0) as sales_cycle_days,
-        sum(visits) as visits, sum(calls) as calls, sum(meetings) as meetings, sum(demos) as demos,
-        sum(proposals) as proposals, sum(emails) as emails, sum(call_minutes) as call_minutes,
-        sum(new_customers_weighted) as new_customers_weighted, sum(new_customers_target) as new_customers_target,
-        sum(developed_accounts) as developed_accounts
-    """
-    return _aggregate_by_scope(con, kind, _key(kind), select, "marts.mart_rep_monthly_kpis", "month = ?", [month])
-
-
 def _cycle_trend(con: duckdb.DuckDBPyConnection, kind: str, month: dt.date) -> ByScope[list[Row]]:
     return _tables_by_scope(
         con,
@@ -316,16 +299,6 @@ def _cycle_trend(con: duckdb.DuckDBPyConnection, kind: str, month: dt.date) -> B
         """,
         [_shift(month, -(TREND_MONTHS - 1)), month],
     )
-
-
-def _collection(con: duckdb.DuckDBPyConnection, kind: str, month: dt.date) -> ByScope[Row]:
-    select = """
-        sum(receivable_due) as receivable_due, sum(collected) as collected,
-        cast(sum(collected) as double) / nullif(sum(receivable_due), 0) as collection_rate,
-        cast(sum(collection_target_numerator) as double) / nullif(sum(collection_target_denominator), 0)
-            as collection_target
-    """
-    return _aggregate_by_scope(con, kind, _key(kind), select, "marts.mart_collection_rate", "month = ?", [month])
 
 
 # A team's AR and CSAT are those of its reps in dim_sales_rep now (is_current), not of the month's team.
@@ -411,8 +384,7 @@ def _new_customers_by_tier(con: duckdb.DuckDBPyConnection, kind: str, month: dt.
 def _deal_output(con: duckdb.DuckDBPyConnection, kind: str, month: dt.date) -> ByScope[Row]:
     if kind == "rep":
         return _lookup_by_scope(con, "select employee_id as scope_key, bookings, won_count as won_deals, "
-                                     "bookings / nullif(won_count, 0) as average_deal_size "
-                                     "from marts.mart_rep_monthly_kpis where month = ?", [month])
+                                     "average_deal_size from marts.mart_rep_monthly_kpis where month = ?", [month])
     return _lookup_by_scope(con, f"select {_key(kind)} as scope_key, reps, bookings, won_deals, average_deal_size, "
                                  f"per_capita_bookings from marts.mart_deal_output where month = ? and scope = ?",
                             [month, kind])
@@ -504,19 +476,6 @@ def _repurchase(con: duckdb.DuckDBPyConnection, quarter: str) -> Row:
     return row or dict.fromkeys(REPURCHASE)
 
 
-def _company_leads(segments: list[Row]) -> Row:
-    """The company's lead conversion from every lead of the month (mart_segment_conversion's lead sources), not
-    only the reps' own: leads owned by a queue count for the company (issue 22). Not final when any source's
-    cohort is not."""
-    sources = [s for s in segments if s["segment_type"] == "lead_source"]
-    created = sum(s["leads_created"] or 0 for s in sources)
-    converted = sum(s["leads_converted"] or 0 for s in sources)
-    if not sources:
-        return {}
-    return {"leads_created": created, "leads_converted": converted, "lead_conversion_rate": _ratio(converted, created),
-            "lead_conversion_is_final": all(s["lead_conversion_is_final"] is not False for s in sources)}
-
-
 def _peer_comparison(rep: Row, team_reps: list[Row]) -> list[Row]:
     """A rep against the team average and the team's best on the same month (the 'vertical and horizontal' view)."""
     metrics = ("bookings", "attainment", "win_rate", "lead_conversion_rate", "visits", "collection_rate",
@@ -538,9 +497,7 @@ class KindFigures:
     """Every figure and table of one scope kind's pages, each read by one query for all scopes of the kind."""
 
     reps: ByScope[list[Row]]
-    headline: HeadlineWindows
-    outcomes: ByScope[Row]
-    collection: ByScope[Row]
+    monthly: ByScope[Row]
     dso: ByScope[Row]
     csat: ByScope[Row]
     at_risk: ByScope[list[Row]]
@@ -557,9 +514,7 @@ def _read_kind(con: duckdb.DuckDBPyConnection, kind: str, period: Period, month_
     month, quarter = period.month, period.quarter
     return KindFigures(
         reps=_reps_by_scope(month_reps, kind),
-        headline=_headline_windows(con, kind, period),
-        outcomes=_month_outcomes(con, kind, month),
-        collection=_collection(con, kind, month),
+        monthly=_monthly_rows(con, kind, month),
         dso=_dso(con, kind, quarter),
         csat=_csat(con, kind, quarter),
         at_risk=_at_risk(con, kind, quarter),
@@ -573,18 +528,17 @@ def _read_kind(con: duckdb.DuckDBPyConnection, kind: str, period: Period, month_
     )
 
 
-def _page(kind: KindFigures, scope: Scope, title: str, month_champions: list[Row]) -> PageData:
+def _page(kind: KindFigures, scope: Scope, title: str, month_champions: list[Row], threshold: float) -> PageData:
     """One page from its kind's figures: no query here."""
     key = scope.key
     page = PageData(scope, title)
     reps = kind.reps[key]
-    page.figures.update(_headline(kind.headline, key))
-    page.figures.update(kind.outcomes[key])
-    page.figures.update(kind.collection[key])
+    page.mart = kind.monthly[key]
+    page.figures.update(_monthly_figures(page.mart))
     page.figures.update({f"dso_{k}": v for k, v in kind.dso[key].items()})
     page.figures.update(kind.csat[key])
     page.figures.update({f"output_{k}": v for k, v in kind.deal_output[key].items()})
-    buckets, distribution = _attainment_distribution(reps)
+    buckets, distribution = _attainment_distribution(reps, threshold)
     page.figures.update(distribution)
     page.figures["competency_cycle"] = kind.competency_cycle[key]
     page.tables.update({
@@ -619,34 +573,35 @@ def _load_pages(con: duckdb.DuckDBPyConnection, warehouse: Path, month: dt.date)
     period = Period(month, *_quarter_of(month))
     try:
         freshness = _one(con, "select * from marts.mart_data_freshness")
-        # The months of the data: a rep's KPIs, a deal or a lead (a company that delivered only CRM extracts has
-        # no rep rows, and a quiet month inside the range has none of any: both render with their empty states).
-        months = _one(con, "select min(month) as first, max(month) as last from ("
-                           "select month from marts.mart_rep_monthly_kpis union all "
-                           "select month from marts.mart_deal_output union all "
-                           "select month from marts.mart_segment_conversion) m")
+        # The months of the data: a rep's KPIs, a deal or a lead, the months mart_company_monthly_kpis has a row
+        # for (a company that delivered only CRM extracts has no rep rows, and a quiet month inside the range has
+        # none of any: both render with their empty states).
+        company_months = f"select month from {MONTHLY_MARTS['company']} order by month"
+        months = {"first": _one(con, f"{company_months} limit 1").get("month"),
+                  "last": _one(con, f"{company_months} desc limit 1").get("month")}
     except duckdb.CatalogException as error:
         raise DashboardError(f"{warehouse} has no dashboard marts ({error}): run `spm run`") from error
     if months["first"] is None or not str(months["first"]) <= month.isoformat() <= str(months["last"]):
         raise DashboardError(f"no data for {month:%Y-%m} in {warehouse} "
                              f"(months with data: {months['first']} .. {months['last']})")
     champions = _month_champions(con, month)
+    threshold = _bonus_threshold(con, month)
     month_reps = _rep_kpis(con, month)
     company_figures, team_figures, rep_figures = (_read_kind(con, kind, period, month_reps) for kind in SCOPE_KINDS)
 
-    company = _page(company_figures, Scope("company"), "Company", champions)
+    company = _page(company_figures, Scope("company"), "Company", champions, threshold)
     company.tables["segments"] = _segments(con, month)
-    company.figures.update(_company_leads(company.tables["segments"]))
     company.figures.update({f"repurchase_{k}": v for k, v in _repurchase(con, period.quarter).items()})
     team_rows = _rows(con, "select team_id, team_name from marts.mart_team_monthly_kpis where month = ? "
                            "order by team_id", [month])
-    teams = [_page(team_figures, Scope("team", t["team_id"]), f"Team {t['team_name'] or t['team_id']}", champions)
+    teams = [_page(team_figures, Scope("team", t["team_id"]), f"Team {t['team_name'] or t['team_id']}", champions,
+                   threshold)
              for t in team_rows]
     reps = []
     for team in teams:
         for rep in team.tables["reps"]:
             rep_page = _page(rep_figures, Scope("rep", rep["employee_id"], team.scope.key),
-                             f"{rep['full_name'] or rep['employee_id']} ({rep['employee_id']})", champions)
+                             f"{rep['full_name'] or rep['employee_id']} ({rep['employee_id']})", champions, threshold)
             rep_page.tables["peers"] = _peer_comparison(rep, team.tables["reps"])
             reps.append(rep_page)
-    return DashboardData(month, period.quarter, freshness, company, teams, reps)
+    return DashboardData(month, period.quarter, freshness, threshold, company, teams, reps)

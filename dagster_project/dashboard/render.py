@@ -17,7 +17,7 @@ import jinja2
 from markupsafe import Markup
 
 from dagster_project.dashboard import charts
-from dagster_project.dashboard.data import ATTAINMENT_BUCKETS, BONUS_THRESHOLD, DashboardData, DashboardError, PageData
+from dagster_project.dashboard.data import ATTAINMENT_BUCKETS, DashboardData, DashboardError, PageData
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -54,6 +54,16 @@ def _figure(page: PageData, key: str, kind: str) -> Markup:
     return Markup('<span data-figure="{}" data-format="{}">{}</span>').format(key, kind, format_value(value, kind))
 
 
+def _mart_figure(page: PageData, column: str, kind: str) -> Markup:
+    """A column of the scope's monthly mart row shown as is (`m('column', 'pct')` in the template): how a KPI column
+    added to a monthly mart reaches the page without a line of Python (docs/architecture.md, Adding a KPI column)."""
+    if page.mart and column not in page.mart:
+        raise DashboardError(f"the template shows {column!r}, which the {page.scope.kind} monthly mart does not have")
+    value = page.mart.get(column)
+    return Markup('<span data-mart-column="{}" data-format="{}">{}</span>').format(column, kind,
+                                                                                    format_value(value, kind))
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -66,15 +76,15 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def _charts(page: PageData) -> dict[str, Markup]:
+def _charts(page: PageData, threshold: float) -> dict[str, Markup]:
     t = page.tables
     buckets = t["attainment_buckets"]
-    threshold_index = next(i for i, low in enumerate(ATTAINMENT_BUCKETS) if low >= BONUS_THRESHOLD)
+    threshold_index = next(i for i, low in enumerate(ATTAINMENT_BUCKETS) if low >= threshold)
     out = {
         "attainment": charts.columns([b["bucket"] for b in buckets], [b["reps"] for b in buckets],
                                      highlight=[b["below_threshold"] for b in buckets],
                                      threshold_index=threshold_index,
-                                     threshold_label=f"bonus threshold {BONUS_THRESHOLD:.0%}"),
+                                     threshold_label=f"bonus threshold {threshold:.0%}"),
         "funnel": charts.hbars([f["stage"] for f in t["funnel"]], [f["conversion_rate"] for f in t["funnel"]],
                                lambda v: format_value(v, "pct")),
         "cycle": charts.line([r["month"][:7] for r in t["cycle_trend"]],
@@ -160,12 +170,13 @@ def write_dashboard_pages(data: DashboardData, out: Path) -> Path:
             page=page,
             t=page.tables,
             f=lambda key, kind, page=page: _figure(page, key, kind),
-            charts=_charts(page),
+            m=lambda column, kind, page=page: _mart_figure(page, column, kind),
+            charts=_charts(page, data.bonus_threshold),
             root=root,
             links=links,
             team_names=team_names,
             metric_labels=METRIC_LABELS,
-            bonus_threshold=BONUS_THRESHOLD,
+            bonus_threshold=data.bonus_threshold,
             figures_json=Markup(_page_json(data, page)),
             generated_for=f"{data.month:%B %Y}",
             month_end=_month_end(data.month),

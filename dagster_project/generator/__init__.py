@@ -30,15 +30,16 @@ import numpy as np
 
 from . import accounts, activity, finance, fx, mess, people, pipeline, planning, surveys
 from .deliveries import Mode, write_extract
+from .names import LOCALES, Namer
 from .table import Table
 
-__all__ = ["generate"]
+__all__ = ["LOCALES", "generate"]
 
 # one independent random stream per part (never renumber: it would change every file)
 _STREAMS = {
     "staff": 1, "fx": 2, "accounts": 3, "deals": 4, "stages": 5, "splits": 6, "contracts": 7, "account_versions": 8,
     "leads": 9, "tasks": 10, "invoices": 11, "payments": 12, "invoice_versions": 13, "targets": 14, "csat": 15,
-    "reviews": 16, "training": 17, "mess": 18, "events": 19,
+    "reviews": 16, "training": 17, "mess": 18, "events": 19, "names": 20,
 }
 #: the order of the returned counts (and of the progress lines before the generator streamed)
 _EXTRACT_ORDER = (
@@ -49,12 +50,17 @@ _EXTRACT_ORDER = (
 
 
 def generate(
-    out_dir: Path, scale: float = 1.0, seed: int = 42, progress: Callable[[str], None] | None = None
+    out_dir: Path,
+    scale: float = 1.0,
+    seed: int = 42,
+    progress: Callable[[str], None] | None = None,
+    locale: str = "en",
 ) -> dict[str, int]:
     """Write the landing folder under `out_dir`; returns good rows written per extract name (`crm__opportunity`).
 
     Counts cover every delivery file except the byte-identical re-delivery (which the ingest skips) and exclude
-    the deliberately malformed lines.
+    the deliberately malformed lines. `locale` (`en`, `zh-CN`) chooses the names of people, teams, regions and
+    customers only (names.py): every other value is the same in both.
     """
     if scale <= 0:
         raise ValueError("scale must be positive")
@@ -64,9 +70,10 @@ def generate(
     def rng(stream: str) -> np.random.Generator:
         return np.random.default_rng([seed, _STREAMS[stream]])
 
-    staff = people.build_staff(scale, rng("staff"))
+    namer = Namer.for_locale(locale, rng("names"))
+    staff = people.build_staff(scale, rng("staff"), namer)
     rates = fx.build_fx(rng("fx"))
-    accts = accounts.build_accounts(staff, scale, rng("accounts"))
+    accts = accounts.build_accounts(staff, scale, rng("accounts"), namer)
     say(f"organisation: {len(staff.reps):,} reps in {len(staff.team_id)} teams; {len(accts):,} accounts")
 
     deals, contracts = pipeline.build_deals(accts, staff, rates, rng("deals"))

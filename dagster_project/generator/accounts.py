@@ -19,6 +19,7 @@ from dagster_project.extracts import BY_NAME
 
 from . import fx
 from .ids import ACCOUNT, seq_ids, sf_ids
+from .names import Namer
 from .people import Staff
 from .table import Table
 from .timeline import DAY, END, NA, START, day, stamp_on
@@ -105,7 +106,7 @@ def _pick_reps(
     return pick
 
 
-def build_accounts(staff: Staff, scale: float, rng: np.random.Generator) -> Accounts:
+def build_accounts(staff: Staff, scale: float, rng: np.random.Generator, namer: Namer | None = None) -> Accounts:
     """Draw about 10,000 accounts at scale 1 (never fewer than 60).
 
     55% predate the data (created 2016-2022), half of those already customers with a contract started in 2022, so
@@ -140,6 +141,8 @@ def build_accounts(staff: Staff, scale: float, rng: np.random.Generator) -> Acco
     short = np.strings.add(np.strings.add(word.astype(str), " "), kind.astype(str))
     suffix = np.strings.add(" ", rng.choice(_SUFFIX, n).astype(str))
     name = np.strings.add(np.strings.add(np.strings.add(city.astype(str), " "), short), suffix)
+    if namer is not None:  # localized names from the same draws (names.py)
+        name, short = namer.customers(city, kind, suffix)
     return Accounts(
         ids=sf_ids(ACCOUNT, seq),
         number=seq_ids("C", seq + 1, 6),

@@ -21,6 +21,7 @@ import numpy as np
 from dagster_project.extracts import BY_NAME
 
 from .ids import USER, seq_ids, sf_ids
+from .names import Namer
 from .table import Table
 from .timeline import DAY, END, NA, START, day, month_end, month_index, month_start, stamp_on
 
@@ -119,7 +120,7 @@ def _month_starts(rng: np.random.Generator, first: str, last: str, n: int) -> np
     return month_start(months)
 
 
-def build_staff(scale: float, rng: np.random.Generator) -> Staff:
+def build_staff(scale: float, rng: np.random.Generator, namer: Namer | None = None) -> Staff:
     """Draw the organisation for `scale` (100 reps at scale 1, never fewer than 20 so grading has a population)."""
     n_reps = max(20, round(100 * scale))
     n_teams = max(3, round(n_reps / 10))
@@ -171,6 +172,10 @@ def build_staff(scale: float, rng: np.random.Generator) -> Staff:
         dtype=object,
     )
     region = np.array([r for _, r in cities], dtype=object)
+    if namer is not None:  # localized names; the draws below stay the same (names.py)
+        team_name = np.array([namer.team(c, 1 if t < len(CITIES) else t // len(CITIES) + 1)
+                              for t, (c, _) in enumerate(cities)], dtype=object)
+        region = np.array([namer.region(r) for _, r in cities], dtype=object)
 
     # terminations: long-tenured reps only (so they leave history behind); the first one leaves mid-month
     old_reps = reps[(hire[reps] < START) & (level0[reps] != MANAGER)]
@@ -194,11 +199,14 @@ def build_staff(scale: float, rng: np.random.Generator) -> Staff:
         move_emp=move_emp, move_day=move_day, move_team=move_team,
         table=None,  # type: ignore[arg-type]  # filled below, it needs the rest of the organisation
     )
-    staff.table = _employee_versions(staff, surname, given, rng)
+    full_name = None if namer is None else namer.people(n)
+    staff.table = _employee_versions(staff, surname, given, rng, full_name)
     return staff
 
 
-def _employee_versions(staff: Staff, surname: np.ndarray, given: np.ndarray, rng: np.random.Generator) -> Table:
+def _employee_versions(
+    staff: Staff, surname: np.ndarray, given: np.ndarray, rng: np.random.Generator, full_name: np.ndarray | None = None
+) -> Table:
     """Every version of every employee row: hire, raises/promotions, team moves and termination.
 
     A version is in force from its `updated_at` date, so each change is stamped on the day it takes effect
@@ -239,7 +247,8 @@ def _employee_versions(staff: Staff, surname: np.ndarray, given: np.ndarray, rng
     manager_id = np.where(manager == ev_emp, "", staff.emp_id[manager])
     pairs = enumerate(zip(given, surname, strict=True))
     email = np.array([f"{g.lower()}.{s.lower()}{i + 1:04d}@sales.example.com" for i, (g, s) in pairs], dtype=object)
-    full_name = np.strings.add(np.strings.add(surname.astype(str), " "), given.astype(str))
+    if full_name is None:  # the e-mail keeps the pinyin in every locale (a mailbox name is ASCII)
+        full_name = np.strings.add(np.strings.add(surname.astype(str), " "), given.astype(str))
     cols = {
         "employee_id": staff.emp_id[ev_emp],
         "crm_user_id": staff.user_id[ev_emp],

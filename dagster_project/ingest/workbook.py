@@ -1,11 +1,11 @@
 """Excel workbooks (`.xlsx`, and legacy `.xls`) as landing files: one sheet read into rows of text.
 
 Read with python-calamine (Rust's calamine): on a 200,000-row, 17-column sheet it read every row in 4.2 s against
-69 s for openpyxl's read-only mode (bench/xlsx_readers.py, README), and it also reads `.xls`. A cell becomes the text
-a CSV export of the same sheet would hold, so one validation serves both: a date cell is `YYYY-MM-DD` (with
-` HH:MM:SS` when it has a time of day), a number its shortest decimal form (`94860`, `12331.8`: Excel's 15
-significant digits, never an exponent), a boolean `true`/`false`, a formula its cached value (a formula's text is
-never read), an empty cell nothing. A number in a date column is an Excel serial day number, which
+69 s for openpyxl's read-only mode (bench/xlsx_readers.py, docs/bring-your-own-data.md), and it also reads `.xls`.
+A cell becomes the text a CSV export of the same sheet would hold, so one validation serves both: a date cell is
+`YYYY-MM-DD` (with ` HH:MM:SS` when it has a time of day), a number its shortest decimal form (`94860`, `12331.8`:
+Excel's 15 significant digits, never an exponent), a boolean `true`/`false`, a formula its cached value (a formula's
+text is never read), an empty cell nothing. A number in a date column is an Excel serial day number, which
 ingest/values.py turns into a date.
 
 The sheet is the configured one (`file_formats.<extract>.sheet`) or the first; the header is in the configured row

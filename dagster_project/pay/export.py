@@ -4,8 +4,12 @@ The HTML page is the rep's readable statement (self-contained, opens from disk).
 `spm explain-pay`: the performance dashboard shows no pay.
 
 Deterministic: the same warehouse content gives byte-identical files (rows in statement order, amounts
-written from DECIMAL as fixed two-decimal text in the CSV and as numbers with a 0.00 format in the XLSX, the
+written from DECIMAL as fixed two-decimal text in the CSV and as numbers with a display format in the XLSX, the
 workbook's timestamps and the zip entries' dates pinned), so a re-export can be diffed or checksummed.
+
+Excel-safe (issue #25): the CSV starts with a UTF-8 byte order mark, without which Excel on a Chinese Windows reads
+it as GBK and garbles any Chinese text; every number in the XLSX is a numeric cell with a display format
+(`NUMBER_FORMATS`: money `#,##0.00`, attainment `0.00%`), never text, so a payroll clerk can sum a column.
 """
 
 from __future__ import annotations
@@ -52,6 +56,23 @@ COLUMNS = (
     "capability_factor",
     "evaluation_quarter",
 )
+#: Display format of each numeric XLSX column; the cell keeps the number itself. Money with a thousands
+#: separator and 2 decimals, attainment (a ratio: 1.2 = 120%) as a percent, factors and scores as plain decimals.
+MONEY_FORMAT = "#,##0.00"
+NUMBER_FORMATS = {
+    "amount": MONEY_FORMAT,
+    "base_salary_full": MONEY_FORMAT,
+    "bookings": MONEY_FORMAT,
+    "revenue_target": MONEY_FORMAT,
+    "attainment": "0.00%",
+    "payout_factor": "0.00##",
+    "quantitative_score": "0.00",
+    "capability_factor": "0.00##",
+    "days_employed": "0",
+    "days_in_month": "0",
+}
+#: Written first in each CSV so Excel reads it as UTF-8 (it assumes the ANSI code page, GBK on Chinese Windows).
+CSV_ENCODING = "utf-8-sig"
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
@@ -120,7 +141,7 @@ def _write_csv(path: Path, records: list[dict[str, Any]]) -> None:
     for rec in records:
         cells = [_cell(rec[c]) for c in COLUMNS]
         (quoted if any("\r" in cell for cell in cells) else writer).writerow(cells)
-    path.write_bytes(buffer.getvalue().encode("utf-8"))
+    path.write_bytes(buffer.getvalue().encode(CSV_ENCODING))
 
 
 def _pin_zip(data: bytes, stamp: datetime) -> bytes:
@@ -154,9 +175,11 @@ def _write_xlsx(path: Path, records: list[dict[str, Any]], month: date) -> None:
                 if isinstance(cell.value, str) and cell.value.startswith(FORMULA_TRIGGERS):
                     cell.data_type = "s"
                     cell.quotePrefix = True
-        amount_col = COLUMNS.index("amount") + 1
-        for (cell,) in sheet.iter_rows(min_row=2, min_col=amount_col, max_col=amount_col):
-            cell.number_format = "#,##0.00"
+        for name, number_format in NUMBER_FORMATS.items():
+            col = COLUMNS.index(name) + 1
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=col, max_col=col):
+                if cell.value is not None:
+                    cell.number_format = number_format
         for column_cells in sheet.columns:
             width = max(len(_text(c.value)) for c in column_cells)
             sheet.column_dimensions[column_cells[0].column_letter].width = min(max(width + 2, 10), 40)

@@ -37,7 +37,7 @@ def test_row_04_ids_starting_a_formula_stay_text_in_the_csv_and_the_xlsx(tmp_pat
     records = [_record(hostile, "@team", Decimal("-12.50"))]
     export._write_csv(tmp_path / "s.csv", records)
     export._write_xlsx(tmp_path / "s.xlsx", records, dt.date(2025, 11, 1))
-    with (tmp_path / "s.csv").open(encoding="utf-8", newline="") as handle:
+    with (tmp_path / "s.csv").open(encoding="utf-8-sig", newline="") as handle:
         header, row = list(csv.reader(handle))
     values = dict(zip(header, row, strict=True))
     assert values["employee_id"] == "'" + hostile

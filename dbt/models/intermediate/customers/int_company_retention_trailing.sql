@@ -1,6 +1,6 @@
 {#- Company retention over the trailing 4 quarters, pooled from numerators and denominators (Σ(start − churned) /
     Σ start over every start customer, whoever owns it), and the expected customer lifetime of docs/metrics.md
-    (Customer lifetime value). Two readings of the spec were needed (see README, Decisions):
+    (Customer lifetime value). Two readings of the spec were needed (see docs/decisions.md):
     - the 4 quarters are the latest FINAL ones (ended by the as-of date, no start customer pending): churn in
       the newest quarters is not provable for 6 months, so counting them would overstate retention;
     - the pooled rate is a quarterly rate; a lifetime in years needs the annual rate r^4, so

@@ -32,6 +32,14 @@ team_parts as (
     group by team_id, month
 ),
 
+{#- The parts the dashboard's team page shows beyond the columns above, null without rep rows. -#}
+team_sums as (
+    select k.team_id, k.month, {{ scope_sums() }}
+    from {{ ref('mart_rep_monthly_kpis') }} k
+    where k.team_id is not null
+    group by k.team_id, k.month
+),
+
 teams as (
     select team_id, max(team_name) as team_name, max(region) as region
     from {{ ref('int_employee_versions') }}
@@ -45,7 +53,7 @@ keys as (
     select team_id, month from team_bookings
 ),
 
-final as (
+team_months as (
     select
         k.team_id,
         k.month,
@@ -67,11 +75,32 @@ final as (
         cast(coalesce(p.receivable_due, 0) as decimal(38, 8)) as receivable_due,
         cast(coalesce(p.collected, 0) as decimal(38, 8)) as collected,
         {{ safe_ratio('p.collected', 'p.receivable_due') }} as collection_rate,
-        {{ safe_ratio('p.collected_on_time', 'p.receivable_due') }} as on_time_rate
+        {{ safe_ratio('p.collected_on_time', 'p.receivable_due') }} as on_time_rate,
+        cast(s.won_count as integer) as won_count,
+        cast(s.lost_count as integer) as lost_count,
+        cast(s.leads_created as integer) as leads_created,
+        cast(s.leads_converted as integer) as leads_converted,
+        s.lead_conversion_is_final,
+        cast(s.won_cycle_days_sum as bigint) as won_cycle_days_sum,
+        {{ safe_ratio('s.won_cycle_days_sum', 's.won_count') }} as sales_cycle_days,
+        cast(s.meetings as integer) as meetings,
+        cast(s.demos as integer) as demos,
+        cast(s.proposals as integer) as proposals,
+        cast(s.emails as integer) as emails,
+        cast(s.developed_accounts as integer) as developed_accounts,
+        cast(s.collection_target_numerator as decimal(38, 8)) as collection_target_numerator,
+        cast(s.collection_target_denominator as decimal(38, 8)) as collection_target_denominator,
+        {{ safe_ratio('s.collection_target_numerator', 's.collection_target_denominator') }} as collection_target
     from keys k
     left join team_parts p on p.team_id = k.team_id and p.month = k.month
+    left join team_sums s on s.team_id = k.team_id and s.month = k.month
     left join team_bookings b on b.team_id = k.team_id and b.month = k.month
     left join teams t on t.team_id = k.team_id
+),
+
+{#- The dashboard's headline windows of the team (quarter to date, previous month, last year, growth). -#}
+final as (
+    {{ headline_windows('team_months', keys=['team_id']) }}
 )
 
 select * from final
