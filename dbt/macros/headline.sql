@@ -7,7 +7,7 @@
 {% macro headline_windows(monthly, keys=[], with_growth=true) -%}
     {%- set partition = [] -%}
     {%- for key in keys %}{% do partition.append('m.' ~ key) %}{% endfor -%}
-    {%- do partition.append('cast(' ~ dbt.date_trunc('quarter', 'm.month') ~ ' as date)') -%}
+    {%- do partition.append("cast(date_trunc('quarter', m.month) as date)") -%}
     select
         m.*,
         cast(sum(m.bookings) over quarter_to_date as decimal(38, 8)) as bookings_qtd,
