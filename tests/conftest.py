@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
 import pytest
 
 if TYPE_CHECKING:
@@ -82,6 +83,24 @@ def built_warehouse(landing: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         (f"{e.asset_key.to_user_string()}:{e.check_name}", e.passed) for e in result.get_asset_check_evaluations()
     )
     return BuiltWarehouse(landing, warehouse, result.run_id, materialized, checks)
+
+
+@pytest.fixture
+def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A fresh DuckDB file of the test's own, for ingest tests that load into `raw` without a build."""
+    c = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def month(built_warehouse: BuiltWarehouse) -> str:
+    """The session warehouse's as-of month (YYYY-MM): the month the dashboard tests render."""
+    con = duckdb.connect(str(built_warehouse.warehouse), read_only=True)
+    try:
+        return f"{con.execute('select as_of_date from marts.mart_data_freshness').fetchone()[0]:%Y-%m}"
+    finally:
+        con.close()
 
 
 def table_digest(warehouse: Path, schema: str) -> dict[str, str]:

@@ -48,15 +48,6 @@ PANELS = ("bookings", "attainment", "leaderboard", "new_customers", "funnel", "s
 
 
 @pytest.fixture(scope="module")
-def month(built_warehouse: BuiltWarehouse) -> str:
-    con = duckdb.connect(str(built_warehouse.warehouse), read_only=True)
-    try:
-        return f"{con.execute('select as_of_date from marts.mart_data_freshness').fetchone()[0]:%Y-%m}"
-    finally:
-        con.close()
-
-
-@pytest.fixture(scope="module")
 def pages(built_warehouse: BuiltWarehouse, month: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dashboard")
     index = write_dashboard(built_warehouse.warehouse, month, out)

@@ -64,13 +64,6 @@ def land(root: Path, rel: str, content: bytes) -> Path:
 
 
 @pytest.fixture
-def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
-    c = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    yield c
-    c.close()
-
-
-@pytest.fixture
 def landing(tmp_path: Path) -> Path:
     (tmp_path / "landing").mkdir()
     return tmp_path / "landing"

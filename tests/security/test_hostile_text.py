@@ -70,15 +70,6 @@ def test_row_05_a_page_name_that_would_leave_its_folder_is_refused(tmp_path: Pat
     assert inside(tmp_path / "teams", "T01.html") == tmp_path / "teams" / "T01.html"
 
 
-@pytest.fixture(scope="module")
-def month(built_warehouse: BuiltWarehouse) -> str:
-    con = duckdb.connect(str(built_warehouse.warehouse), read_only=True)
-    try:
-        return f"{con.execute('select as_of_date from marts.mart_data_freshness').fetchone()[0]:%Y-%m}"
-    finally:
-        con.close()
-
-
 def _hostile_copy(built: BuiltWarehouse, folder: Path, statements: list[str]) -> Path:
     copy = built.copy_to(folder).warehouse
     con = duckdb.connect(str(copy))

@@ -7,7 +7,6 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from dagster_project.extracts import BY_NAME
@@ -33,13 +32,6 @@ def landing(tmp_path: Path) -> Path:
     root = tmp_path / "landing"
     root.mkdir()
     return root
-
-
-@pytest.fixture
-def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
-    c = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    yield c
-    c.close()
 
 
 def test_row_12_a_nul_or_control_byte_is_quarantined_with_file_row_and_column(landing: Path, con) -> None:
