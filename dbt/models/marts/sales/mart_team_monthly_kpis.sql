@@ -1,5 +1,7 @@
 {#- Team figures are sums of numerators and denominators, never averages of rates (docs/metrics.md). Bookings go to
     the team the rep was in at close; the other parts to the rep's team at month end (int_rep_months). -#}
+{%- set peer_metrics = ['bookings', 'attainment', 'win_rate', 'lead_conversion_rate', 'visits', 'collection_rate',
+    'new_customers_weighted'] -%}
 with team_bookings as (
     select team_id, month, sum(bookings) as bookings, sum(new_customer_bookings) as new_customer_bookings,
         sum(strategic_bookings) as strategic_bookings
@@ -26,7 +28,23 @@ team_parts as (
         sum(call_minutes) as call_minutes,
         sum(receivable_due) as receivable_due,
         sum(collected) as collected,
-        sum(collected_on_time) as collected_on_time
+        sum(collected_on_time) as collected_on_time,
+        sum(bookings) as reps_bookings
+    from {{ ref('mart_rep_monthly_kpis') }}
+    where team_id is not null
+    group by team_id, month
+),
+
+{#- The peer comparison of the rep page: per rep metric, the mean and the best of the team's reps in the month
+    (their rows of mart_rep_monthly_kpis, nulls left out), the mean added in leaderboard order (macro ordered_mean). -#}
+team_peers as (
+    select
+        team_id,
+        month
+        {%- for metric in peer_metrics %},
+        {{ ordered_mean(metric, 'bookings desc, employee_id') }} as {{ metric }}_rep_average,
+        max({{ metric }}) as {{ metric }}_rep_best
+        {%- endfor %}
     from {{ ref('mart_rep_monthly_kpis') }}
     where team_id is not null
     group by team_id, month
@@ -90,11 +108,17 @@ team_months as (
         cast(s.developed_accounts as integer) as developed_accounts,
         cast(s.collection_target_numerator as decimal(38, 8)) as collection_target_numerator,
         cast(s.collection_target_denominator as decimal(38, 8)) as collection_target_denominator,
-        {{ safe_ratio('s.collection_target_numerator', 's.collection_target_denominator') }} as collection_target
+        {{ safe_ratio('s.collection_target_numerator', 's.collection_target_denominator') }} as collection_target,
+        cast(p.reps_bookings as decimal(38, 8)) as reps_bookings
+        {%- for metric in peer_metrics %},
+        pe.{{ metric }}_rep_average,
+        pe.{{ metric }}_rep_best
+        {%- endfor %}
     from keys k
     left join team_parts p on p.team_id = k.team_id and p.month = k.month
     left join team_sums s on s.team_id = k.team_id and s.month = k.month
     left join team_bookings b on b.team_id = k.team_id and b.month = k.month
+    left join team_peers pe on pe.team_id = k.team_id and pe.month = k.month
     left join teams t on t.team_id = k.team_id
 ),
 
