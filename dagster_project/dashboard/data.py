@@ -30,6 +30,7 @@ from dagster_project import db
 ATTAINMENT_BUCKETS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2)  # lower edges; the last bucket is open (>= 120 %)
 LEADERBOARD_SIZE = 10
 TREND_MONTHS = 12
+TREND_START = 1 - TREND_MONTHS  # the trend's first month, counted from the month shown
 AT_RISK_LIMIT = 15  # at-risk accounts listed per page
 SCOPE_KINDS = ("company", "team", "rep")
 
@@ -272,51 +273,52 @@ def _attainment_distribution(reps: list[Row], threshold: float) -> tuple[list[Ro
     return buckets, summary
 
 
+def _scoped(kind: str) -> str:
+    """The where clause picking one scope kind's rows of a scoped dashboard mart (mart_dashboard_*)."""
+    return f"scope = '{kind}'"
+
+
 def _funnel(con: duckdb.DuckDBPyConnection, kind: str, month: dt.date) -> ByScope[list[Row]]:
+    """The month's stages of each scope, entries, advances and conversion (mart_dashboard_funnel)."""
     return _tables_by_scope(
         con,
         f"""
-        select {_key(kind)} as scope_key, stage, stage_order, sum(entered) as entered, sum(advanced) as advanced,
-            cast(sum(advanced) as double) / nullif(sum(entered), 0) as conversion_rate
-        from marts.mart_sales_funnel
-        where month = ?
-        group by scope_key, stage, stage_order order by scope_key, stage_order
+        select {_key(kind)} as scope_key, stage, stage_order, entered, advanced, conversion_rate
+        from marts.mart_dashboard_funnel
+        where month = ? and {_scoped(kind)}
+        order by scope_key, stage_order
         """,
         [month],
     )
 
 
+# The sales cycle and bookings of the trend, per scope kind: the monthly marts' own sales_cycle_days (from the won
+# deals' days, never from the rates); a team's bookings are its reps' in the month (reps_bookings, team at month end).
+# The company and team rows of months without rep rows are left out.
+CYCLE_TREND = {
+    "company": "select null as scope_key, month, sales_cycle_days, bookings from marts.mart_company_monthly_kpis "
+               "where reps > 0 and",
+    "team": "select team_id as scope_key, month, sales_cycle_days, reps_bookings as bookings "
+            "from marts.mart_team_monthly_kpis where reps > 0 and",
+    "rep": "select employee_id as scope_key, month, sales_cycle_days, bookings from marts.mart_rep_monthly_kpis where",
+}
+
+
 def _cycle_trend(con: duckdb.DuckDBPyConnection, kind: str, month: dt.date) -> ByScope[list[Row]]:
-    return _tables_by_scope(
-        con,
-        f"""
-        select {_key(kind)} as scope_key, month, sum(sales_cycle_days * won_count) / nullif(sum(case
-                when sales_cycle_days is not null then won_count end), 0) as sales_cycle_days,
-            sum(bookings) as bookings
-        from marts.mart_rep_monthly_kpis
-        where month between ? and ?
-        group by scope_key, month order by scope_key, month
-        """,
-        [_shift(month, -(TREND_MONTHS - 1)), month],
-    )
-
-
-# A team's AR and CSAT are those of its reps in dim_sales_rep now (is_current), not of the month's team.
-CURRENT_TEAMS = "(select distinct employee_id, team_id from marts.dim_sales_rep where is_current)"
+    """The TREND_MONTHS months up to the month shown, each scope's rows of its monthly mart."""
+    return _tables_by_scope(con, f"{CYCLE_TREND[kind]} month between ? and ? order by scope_key, month",
+                            [_shift(month, TREND_START), month])
 
 
 def _ar_aging(con: duckdb.DuckDBPyConnection, kind: str) -> ByScope[list[Row]]:
-    """Open balances by bucket as of the run (mart_ar_aging holds the run's as-of date only)."""
-    key = {"company": "null", "team": "r.team_id", "rep": "a.employee_id"}[kind]
-    teams = f"join {CURRENT_TEAMS} r on r.employee_id = a.employee_id" if kind == "team" else ""
+    """Open balances by bucket as of the run (mart_dashboard_ar_aging; a team's by its reps now)."""
     return _tables_by_scope(
         con,
         f"""
-        select {key} as scope_key, a.aging_bucket, count(*) as invoices, sum(a.open_balance) as open_balance
-        from marts.mart_ar_aging a {teams}
-        group by scope_key, a.aging_bucket
-        order by scope_key, case a.aging_bucket when 'not_due' then 0 when '1-30' then 1 when '31-60' then 2
-            when '61-90' then 3 when 'over_90' then 4 else 5 end
+        select {_key(kind)} as scope_key, aging_bucket, invoices, open_balance
+        from marts.mart_dashboard_ar_aging
+        where {_scoped(kind)}
+        order by scope_key, bucket_order
         """,
     )
 
