@@ -160,22 +160,6 @@ def _lookup_by_scope(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[
     return ByScope(found, {})
 
 
-def _aggregate_by_scope(con: duckdb.DuckDBPyConnection, kind: str, key: str, select: str, source: str, where: str,
-                        params: Sequence[Any] = ()) -> ByScope[Row]:
-    """`select <select> from <source> where <where>` for every scope: one row for the company (the same query its
-    page asked), grouped by `key` for teams and reps.
-
-    A team or rep without rows gets the aggregate over no rows, read from the same select list on an empty input:
-    NULL sums but zero counts, as its own query returned. DECIMAL sums are exact in any order; a DOUBLE sum (the
-    sales cycle) adds a group's rows in scan order, as the per-scope query did, while the mart fits one row group
-    (122,880 rows; one scan thread): tests/test_dashboard.py compares every page with its own queries exactly."""
-    if kind == "company":
-        return ByScope({None: _one(con, f"select {select} from {source} where {where}", params)}, {})
-    rows = _rows(con, f"select {key} as scope_key, {select} from {source} where {where} group by scope_key", params)
-    empty = _one(con, f"select {select} from {source} where false")
-    return ByScope({row.pop("scope_key"): row for row in rows}, empty)
-
-
 # --- the figures -------------------------------------------------------------------------------------------------
 def _bonus_threshold(con: duckdb.DuckDBPyConnection, month: dt.date) -> float:
     """The attainment below which no performance bonus is paid in the month: the payout policy's, as the company
@@ -323,9 +307,18 @@ def _ar_aging(con: duckdb.DuckDBPyConnection, kind: str) -> ByScope[list[Row]]:
     )
 
 
+def _quarterly(con: duckdb.DuckDBPyConnection, kind: str, quarter: str, columns: Row) -> ByScope[Row]:
+    """Each scope's `columns` of its mart_dashboard_quarterly row; a scope without one gets `columns`' values (what
+    the mart's aggregates give over no rows: null sums, zero counts)."""
+    found = _lookup_by_scope(con, f"select {_key(kind)} as scope_key, {', '.join(columns)} "
+                                  f"from marts.mart_dashboard_quarterly where quarter = ? and {_scoped(kind)}",
+                             [quarter])
+    return ByScope(found.values, dict(columns))
+
+
 def _dso(con: duckdb.DuckDBPyConnection, kind: str, quarter: str) -> ByScope[Row]:
-    return _aggregate_by_scope(con, kind, _key(kind), "median(dso) as dso, count(dso) as reps_with_dso",
-                               "marts.mart_rep_quarterly_kpis", "quarter = ?", [quarter])
+    """Median DSO of the scope's reps in the quarter and how many have one."""
+    return _quarterly(con, kind, quarter, {"dso": None, "reps_with_dso": 0})
 
 
 # CSAT of the quarter by the account's current owner (a team = its current reps).
@@ -341,9 +334,9 @@ def _csat_key(kind: str) -> str:
 
 
 def _csat(con: duckdb.DuckDBPyConnection, kind: str, quarter: str) -> ByScope[Row]:
-    select = ("avg(s.csat_score) as csat_score, sum(s.csat_responses) as csat_responses, count(*) as accounts, "
-              "sum(case when s.at_risk then 1 else 0 end) as at_risk_accounts")
-    return _aggregate_by_scope(con, kind, _csat_key(kind), select, CSAT_SOURCE, "s.quarter = ?", [quarter])
+    """CSAT of the quarter by the accounts' current owners: mean score, responses, accounts, accounts at risk."""
+    return _quarterly(con, kind, quarter,
+                      {"csat_score": None, "csat_responses": None, "accounts": 0, "at_risk_accounts": None})
 
 
 def _at_risk(con: duckdb.DuckDBPyConnection, kind: str, quarter: str) -> ByScope[list[Row]]:
@@ -366,20 +359,17 @@ def _at_risk(con: duckdb.DuckDBPyConnection, kind: str, quarter: str) -> ByScope
 
 
 def _new_customers_by_tier(con: duckdb.DuckDBPyConnection, kind: str, month: dt.date) -> ByScope[list[Row]]:
-    """Customers developed in the month by tier: a rep's own, a team's by the reps in its KPIs of that month."""
-    key = {"company": "null", "team": "k.team_id", "rep": "d.developed_by_employee_id"}[kind]
-    teams = ("join (select distinct employee_id, team_id from marts.mart_rep_monthly_kpis where month = ?) k "
-             "on k.employee_id = d.developed_by_employee_id") if kind == "team" else ""
+    """Customers developed in the month by tier (mart_dashboard_new_customers: a team's by the reps in its KPIs of
+    that month)."""
     return _tables_by_scope(
         con,
         f"""
-        select {key} as scope_key, coalesce(d.tier, 'unknown') as tier, count(*) as accounts,
-            sum(d.developed_tier_weight) as weighted
-        from marts.dim_customer d {teams}
-        where d.developed_month = ?
-        group by 1, 2 order by 1, 2
+        select {_key(kind)} as scope_key, tier, accounts, weighted
+        from marts.mart_dashboard_new_customers
+        where month = ? and {_scoped(kind)}
+        order by scope_key, tier
         """,
-        [month, month] if kind == "team" else [month],
+        [month],
     )
 
 
