@@ -121,8 +121,6 @@ CALENDAR_ARITHMETIC = {"_quarter_of", "_shift"}
 #: may only shrink. A function named here that no longer computes anything fails the test, so it is taken off.
 NOT_YET_IN_MARTS = {
     "_attainment_distribution": "attainment buckets and reps below the bonus threshold per scope",
-    "_competency_cycle": "the latest review cycle (max quarter)",
-    "_competency_gaps": "the latest review cycle (max quarter)",
     "_peer_comparison": "team average and best per metric",
 }
 PY_AGGREGATES = {"sum", "len", "min", "max", "round"}

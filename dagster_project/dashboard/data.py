@@ -383,19 +383,20 @@ def _deal_output(con: duckdb.DuckDBPyConnection, kind: str, month: dt.date) -> B
 
 
 def _competency_cycle(con: duckdb.DuckDBPyConnection, kind: str, quarter: str) -> ByScope[str | None]:
-    """The latest review cycle up to the month's quarter: a rep's own; the teams' (one for all) otherwise."""
+    """The latest review cycle up to the month's quarter (mart_dashboard_review_cycles): a rep's own; the teams' (one
+    for all, the row without employee_id) otherwise."""
     if kind == "rep":
-        rows = _rows(con, "select employee_id, max(quarter) as cycle from marts.mart_competency_gaps "
-                          "where quarter <= ? group by employee_id", [quarter])
-        return ByScope({row["employee_id"]: row["cycle"] for row in rows}, None)
-    cycle = _one(con, "select max(quarter) as q from marts.mart_team_competency_gaps where quarter <= ?",
-                 [quarter]).get("q")
+        rows = _rows(con, "select employee_id, review_cycle from marts.mart_dashboard_review_cycles "
+                          "where quarter = ? and employee_id is not null", [quarter])
+        return ByScope({row["employee_id"]: row["review_cycle"] for row in rows}, None)
+    cycle = _one(con, "select review_cycle from marts.mart_dashboard_review_cycles "
+                      "where quarter = ? and employee_id is null", [quarter]).get("review_cycle")
     return ByScope({}, cycle)
 
 
 def _competency_gaps(con: duckdb.DuckDBPyConnection, kind: str, quarter: str) -> ByScope[list[Row]]:
-    """The gaps of each scope's cycle (`_competency_cycle`): a rep's own rows, a team's, the company's shared
-    weaknesses."""
+    """The gaps of each scope's cycle (`_competency_cycle`, joined from mart_dashboard_review_cycles): a rep's own
+    rows, a team's, the company's shared weaknesses."""
     if kind == "rep":
         return _tables_by_scope(
             con,
@@ -403,21 +404,22 @@ def _competency_gaps(con: duckdb.DuckDBPyConnection, kind: str, quarter: str) ->
             select g.employee_id as scope_key, g.competency, g.competency_score, g.gap_to_rep_mean, g.weakness_rank,
                 g.is_weakest
             from marts.mart_competency_gaps g
-            join (select employee_id, max(quarter) as quarter from marts.mart_competency_gaps where quarter <= ?
-                  group by employee_id) cycle on cycle.employee_id = g.employee_id and cycle.quarter = g.quarter
+            join marts.mart_dashboard_review_cycles c on c.employee_id = g.employee_id and c.review_cycle = g.quarter
+            where c.quarter = ?
             order by g.employee_id, g.weakness_rank
             """,
             [quarter],
         )
-    shared = " and is_shared_weakness" if kind == "company" else ""
+    shared = " and t.is_shared_weakness" if kind == "company" else ""
     return _tables_by_scope(
         con,
         f"""
-        select {_key(kind)} as scope_key, team_id, competency, reps_reviewed, reps_weak, weak_share, team_score,
-            team_rank, is_shared_weakness
-        from marts.mart_team_competency_gaps
-        where quarter = (select max(quarter) from marts.mart_team_competency_gaps where quarter <= ?){shared}
-        order by scope_key, team_id, team_rank
+        select {_key(kind)} as scope_key, t.team_id, t.competency, t.reps_reviewed, t.reps_weak, t.weak_share,
+            t.team_score, t.team_rank, t.is_shared_weakness
+        from marts.mart_team_competency_gaps t
+        join marts.mart_dashboard_review_cycles c on c.employee_id is null and c.review_cycle = t.quarter
+        where c.quarter = ?{shared}
+        order by scope_key, t.team_id, t.team_rank
         """,
         [quarter],
     )
