@@ -117,12 +117,6 @@ DASHBOARD_READER = "dashboard.data"
 #: Functions of dashboard/data.py allowed arithmetic, each with why: calendar arithmetic on the month shown, not on
 #: a figure.
 CALENDAR_ARITHMETIC = {"_quarter_of", "_shift"}
-#: Functions of dashboard/data.py that still compute a figure the marts do not hold yet (issue 24, item 1): the list
-#: may only shrink. A function named here that no longer computes anything fails the test, so it is taken off.
-NOT_YET_IN_MARTS = {
-    "_attainment_distribution": "attainment buckets and reps below the bonus threshold per scope",
-    "_peer_comparison": "team average and best per metric",
-}
 PY_AGGREGATES = {"sum", "len", "min", "max", "round"}
 SQL_AGGREGATE = re.compile(r"\b(sum|avg|count|median|min|max|bool_and|bool_or|stddev|quantile\w*)\s*\(", re.I)
 SQL_ARITHMETIC = re.compile(r"[\w)]\s*[*/+]\s*[\w(]")
@@ -151,16 +145,13 @@ def test_the_dashboard_computes_no_figure() -> None:
     and draws. Checked on dashboard/data.py, the module that reads the marts (render.py formats a value for display
     and charts.py scales SVG coordinates: that is drawing). In data.py no function may do arithmetic in Python or
     send SQL with an aggregate or an arithmetic operator: a query is a select of mart columns with where and order
-    by (a window row_number that cuts a list is arranging). Calendar arithmetic on the month is named; what still
-    computes is listed in NOT_YET_IN_MARTS, which may only shrink."""
+    by (a window row_number that cuts a list is arranging). Calendar arithmetic on the month is named."""
     tree = ast.parse(MODULES[DASHBOARD_READER].read_text(encoding="utf-8"))
     computing = {node.name: _kpi_arithmetic(node) for node in ast.walk(tree)
                  if isinstance(node, ast.FunctionDef) and _kpi_arithmetic(node)}
-    unexpected = {name: lines for name, lines in computing.items()
-                  if name not in CALENDAR_ARITHMETIC and name not in NOT_YET_IN_MARTS}
+    unexpected = {name: lines for name, lines in computing.items() if name not in CALENDAR_ARITHMETIC}
     assert unexpected == {}, f"dashboard/data.py computes figures: move them into a mart column ({unexpected})"
-    stale = sorted(set(NOT_YET_IN_MARTS) - set(computing))
-    assert stale == [], f"{stale} compute nothing any more: take them off NOT_YET_IN_MARTS"
+    assert set(computing) == CALENDAR_ARITHMETIC, "a calendar helper that computes nothing any more is taken off"
 
 
 def test_the_cli_holds_no_orchestration() -> None:

@@ -27,7 +27,9 @@ import duckdb
 
 from dagster_project import db
 
-ATTAINMENT_BUCKETS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2)  # lower edges; the last bucket is open (>= 120 %)
+# The lower edges of mart_dashboard_attainment's buckets, for render.py's threshold marker only (the counts are the
+# mart's; tests/test_dashboard.py checks the two agree).
+ATTAINMENT_BUCKETS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2)
 LEADERBOARD_SIZE = 10
 TREND_MONTHS = 12
 TREND_START = 1 - TREND_MONTHS  # the trend's first month, counted from the month shown
@@ -239,21 +241,31 @@ def _monthly_figures(row: Row) -> Row:
     return {figure: row.get(column) for figure, column in MONTHLY_FIGURES}
 
 
-def _attainment_distribution(reps: list[Row], threshold: float) -> tuple[list[Row], Row]:
-    edges = ATTAINMENT_BUCKETS
-    buckets = []
-    for i, low in enumerate(edges):
-        high = edges[i + 1] if i + 1 < len(edges) else None
-        label = f"{low:.0%}–{high:.0%}" if high is not None else f"≥ {low:.0%}"
-        count = sum(1 for r in reps if r["attainment"] is not None and r["attainment"] >= low
-                    and (high is None or r["attainment"] < high))
-        buckets.append({"bucket": label, "low": low, "reps": count, "below_threshold": low < threshold})
-    with_target = [r for r in reps if r["attainment"] is not None]
-    summary = {
-        "reps_with_target": len(with_target),
-        "reps_without_target": len(reps) - len(with_target),
-        "reps_below_bonus_threshold": sum(1 for r in with_target if r["attainment"] < threshold),
-    }
+def _attainment_distribution(con: duckdb.DuckDBPyConnection, kind: str, month: dt.date) -> ByScope[list[Row]]:
+    """Each scope's seven attainment buckets of the month with its counts of reps with and without a target and
+    below the bonus threshold (mart_dashboard_attainment; the threshold from policy_payout_tiers)."""
+    return _tables_by_scope(
+        con,
+        f"""
+        select {_key(kind)} as scope_key, low, high, reps, below_threshold, reps_with_target, reps_without_target,
+            reps_below_bonus_threshold
+        from marts.mart_dashboard_attainment
+        where month = ? and {_scoped(kind)}
+        order by scope_key, bucket_order
+        """,
+        [month],
+    )
+
+
+DISTRIBUTION = ("reps_with_target", "reps_without_target", "reps_below_bonus_threshold")
+
+
+def _attainment_panel(rows: list[Row]) -> tuple[list[Row], Row]:
+    """The chart's buckets, labelled from their edges, and the scope's counts (the same on every bucket row; 0 for a
+    scope the mart has no row for)."""
+    buckets = [{"bucket": f"{r['low']:.0%}–{r['high']:.0%}" if r["high"] is not None else f"≥ {r['low']:.0%}",
+                "low": r["low"], "reps": r["reps"], "below_threshold": r["below_threshold"]} for r in rows]
+    summary = {column: rows[0][column] if rows else 0 for column in DISTRIBUTION}
     return buckets, summary
 
 
@@ -470,20 +482,15 @@ def _repurchase(con: duckdb.DuckDBPyConnection, quarter: str) -> Row:
     return row or dict.fromkeys(REPURCHASE)
 
 
-def _peer_comparison(rep: Row, team_reps: list[Row]) -> list[Row]:
-    """A rep against the team average and the team's best on the same month (the 'vertical and horizontal' view)."""
-    metrics = ("bookings", "attainment", "win_rate", "lead_conversion_rate", "visits", "collection_rate",
-               "new_customers_weighted")
-    rows = []
-    for metric in metrics:
-        values = [r[metric] for r in team_reps if r[metric] is not None]
-        rows.append({
-            "metric": metric,
-            "rep": rep[metric],
-            "team_average": sum(values) / len(values) if values else None,
-            "team_best": max(values) if values else None,
-        })
-    return rows
+PEER_METRICS = ("bookings", "attainment", "win_rate", "lead_conversion_rate", "visits", "collection_rate",
+                "new_customers_weighted")
+
+
+def _peer_comparison(rep: Row, team_mart: Row) -> list[Row]:
+    """A rep against the team average and the team's best on the same month (the 'vertical and horizontal' view):
+    the rep's own row and the team's mart_team_monthly_kpis row (<metric>_rep_average, <metric>_rep_best)."""
+    return [{"metric": metric, "rep": rep[metric], "team_average": team_mart.get(f"{metric}_rep_average"),
+             "team_best": team_mart.get(f"{metric}_rep_best")} for metric in PEER_METRICS]
 
 
 @dataclass(frozen=True)
@@ -502,6 +509,7 @@ class KindFigures:
     cycle_trend: ByScope[list[Row]]
     ar_aging: ByScope[list[Row]]
     new_customers_by_tier: ByScope[list[Row]]
+    attainment: ByScope[list[Row]]
 
 
 def _read_kind(con: duckdb.DuckDBPyConnection, kind: str, period: Period, month_reps: list[Row]) -> KindFigures:
@@ -519,10 +527,11 @@ def _read_kind(con: duckdb.DuckDBPyConnection, kind: str, period: Period, month_
         cycle_trend=_cycle_trend(con, kind, month),
         ar_aging=_ar_aging(con, kind),
         new_customers_by_tier=_new_customers_by_tier(con, kind, month),
+        attainment=_attainment_distribution(con, kind, month),
     )
 
 
-def _page(kind: KindFigures, scope: Scope, title: str, month_champions: list[Row], threshold: float) -> PageData:
+def _page(kind: KindFigures, scope: Scope, title: str, month_champions: list[Row]) -> PageData:
     """One page from its kind's figures: no query here."""
     key = scope.key
     page = PageData(scope, title)
@@ -532,7 +541,7 @@ def _page(kind: KindFigures, scope: Scope, title: str, month_champions: list[Row
     page.figures.update({f"dso_{k}": v for k, v in kind.dso[key].items()})
     page.figures.update(kind.csat[key])
     page.figures.update({f"output_{k}": v for k, v in kind.deal_output[key].items()})
-    buckets, distribution = _attainment_distribution(reps, threshold)
+    buckets, distribution = _attainment_panel(kind.attainment[key])
     page.figures.update(distribution)
     page.figures["competency_cycle"] = kind.competency_cycle[key]
     page.tables.update({
@@ -583,19 +592,18 @@ def _load_pages(con: duckdb.DuckDBPyConnection, warehouse: Path, month: dt.date)
     month_reps = _rep_kpis(con, month)
     company_figures, team_figures, rep_figures = (_read_kind(con, kind, period, month_reps) for kind in SCOPE_KINDS)
 
-    company = _page(company_figures, Scope("company"), "Company", champions, threshold)
+    company = _page(company_figures, Scope("company"), "Company", champions)
     company.tables["segments"] = _segments(con, month)
     company.figures.update({f"repurchase_{k}": v for k, v in _repurchase(con, period.quarter).items()})
     team_rows = _rows(con, "select team_id, team_name from marts.mart_team_monthly_kpis where month = ? "
                            "order by team_id", [month])
-    teams = [_page(team_figures, Scope("team", t["team_id"]), f"Team {t['team_name'] or t['team_id']}", champions,
-                   threshold)
+    teams = [_page(team_figures, Scope("team", t["team_id"]), f"Team {t['team_name'] or t['team_id']}", champions)
              for t in team_rows]
     reps = []
     for team in teams:
         for rep in team.tables["reps"]:
             rep_page = _page(rep_figures, Scope("rep", rep["employee_id"], team.scope.key),
-                             f"{rep['full_name'] or rep['employee_id']} ({rep['employee_id']})", champions, threshold)
-            rep_page.tables["peers"] = _peer_comparison(rep, team.tables["reps"])
+                             f"{rep['full_name'] or rep['employee_id']} ({rep['employee_id']})", champions)
+            rep_page.tables["peers"] = _peer_comparison(rep, team.mart)
             reps.append(rep_page)
     return DashboardData(month, period.quarter, freshness, threshold, company, teams, reps)
