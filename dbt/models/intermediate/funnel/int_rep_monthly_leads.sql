@@ -2,7 +2,7 @@
     created in the month, the share converted as of the as-of date (IsConverted and ConvertedDate <= as-of).
     Leads created after the as-of date do not count (known_by_as_of). A rep's rate counts the rep's own leads: a lead
     owned by a queue or an unmapped CRM user has no rep row here; it counts in the company and lead-source rates
-    (int_segment_monthly_conversion) and in mart_data_quality (leads_without_owner). -#}
+    (mart_segment_conversion) and in mart_data_quality (leads_without_owner). -#}
 with leads as (
     select * from {{ ref('stg_crm__lead') }}
 ),

@@ -1,5 +1,7 @@
 {#- Quarterly KPIs per rep: the actuals the quarterly evaluation scores. Quarter sums of the monthly parts;
-    a quarter's target is the sum of the months that have one (null when none has). -#}
+    a quarter's target is the sum of the months that have one (null when none has). A view: the table is
+    mart_rep_quarterly_kpis, which publishes it, so the rows are materialised once (issue 24). -#}
+{{ config(materialized='view') }}
 with monthly as (
     select * from {{ ref('int_rep_monthly_kpis') }}
 ),
