@@ -439,7 +439,8 @@ def _own_queries(con: duckdb.DuckDBPyConnection, kind: str, key: str | None, mon
     }[kind]
     own.update({f"output_{k}": v for k, v in one(output, [m, *p]).items()})
     cycle = one(f"select review_cycle from marts.mart_dashboard_review_cycles where quarter = ? and employee_id "
-                f"{'= ?' if kind == 'rep' else 'is null'}", [quarter, *p]).get("review_cycle")
+                f"{'= ?' if kind == 'rep' else 'is null'}", [quarter, key] if kind == "rep" else [quarter]
+                ).get("review_cycle")
     if kind == "rep":
         gaps = rows("select competency, weakness_rank from marts.mart_competency_gaps "
                     "where quarter = ? and employee_id = ? order by weakness_rank", [cycle, key])

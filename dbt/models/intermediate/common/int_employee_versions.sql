@@ -1,6 +1,7 @@
 {#- Type-2 employee history (docs/sources.md, HR): a version is in force from its updated_at business date until
     the next version's; the first version also covers every earlier date. Several versions on one business
     date: the latest stamp wins. An employee whose latest version is deleted counts for nothing. -#}
+{{ config(materialized='view') }}  {#- the table is dim_sales_rep, which publishes it: materialised once -#}
 with versions as (
     select * from {{ ref('stg_hr__employee') }}
 ),

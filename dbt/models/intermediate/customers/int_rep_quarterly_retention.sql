@@ -2,6 +2,7 @@
     Every rep employed in a retention quarter has a row, so a rep without start customers shows 0 start customers
     and a null retention_rate (never 0). is_final is false while some start customer is pending or the quarter
     has not ended by the as-of date. -#}
+{{ config(materialized='view') }}  {#- the table is mart_customer_retention, which publishes it: materialised once -#}
 with quarters as (
     select quarter, quarter_start, quarter_end, is_complete from {{ ref('int_retention_quarters') }}
 ),

@@ -2,6 +2,7 @@
     foreign-currency invoice is exactly 100% collected and exchange differences are not collection. A payment
     to an unknown invoice (an orphan, kept and reported) or in another currency than its invoice is converted
     at the rate of its payment-date month. A reversal is a negative amount. One row per payment. -#}
+{{ config(materialized='view') }}  {#- the table is fct_payments, which publishes it: materialised once -#}
 with payments as (
     select * from {{ ref('stg_finance__payment') }}
 ),

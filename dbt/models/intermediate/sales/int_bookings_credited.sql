@@ -4,6 +4,7 @@
     closed in the calendar month of the account's first won opportunity ever; opportunity_type = the CRM Type maps
     to new (source configuration opportunity_types; an unmapped Type is not new). Only deals closed by the as-of
     date are booked (known_by_as_of): a deal closing later is not known yet. -#}
+{{ config(materialized='view') }}  {#- the table is fct_bookings, which publishes it: materialised once -#}
 with won as (
     select * from {{ ref('int_opportunities_converted') }}
     where is_won and {{ known_by_as_of('close_date') }}
