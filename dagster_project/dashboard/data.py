@@ -1,8 +1,10 @@
 """The dashboard's figures, read from the published marts (schema `marts`) only.
 
 Every figure on a page is a column of a mart (docs/architecture.md, The dashboard): this module selects them and
-arranges them per page; it computes none (tests/test_python_layers.py::test_the_dashboard_computes_no_figure names
-what still does). The monthly figures of every scope are its row of its monthly mart (mart_company_monthly_kpis,
+arranges them per page; it computes none (tests/test_python_layers.py::test_the_dashboard_computes_no_figure checks
+it). The panels whose grain no monthly mart has (funnel, AR aging, DSO and CSAT, new customers, attainment
+distribution, review cycle) are rows of the scoped mart_dashboard_* marts, one row per scope (`scope` company,
+team or rep). The monthly figures of every scope are its row of its monthly mart (mart_company_monthly_kpis,
 mart_team_monthly_kpis, mart_rep_monthly_kpis), read with `select *`, so a column added to the mart reaches the
 template as `m('column', format)`. Each query is asked once per scope kind, not once per page: one for the company,
 one for all teams (keyed by team_id) and one for all reps (keyed by employee_id), and each page takes its rows from
