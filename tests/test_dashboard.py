@@ -24,6 +24,7 @@ from conftest import BuiltWarehouse
 from dagster_project.cli import main
 from dagster_project.dashboard import DashboardError, write_dashboard
 from dagster_project.dashboard.data import (
+    ATTAINMENT_BUCKETS,
     DashboardData,
     Period,
     Scope,
@@ -140,6 +141,9 @@ def test_company_figures_equal_the_marts(built_warehouse: BuiltWarehouse, pages:
                        "reps_below_bonus_threshold from marts.mart_dashboard_attainment where scope = 'company' "
                        "and month = ? order by bucket_order", [m])
     assert len(buckets) == 7 and buckets[0][2] > 0
+    lows = _sql(wh, "select low from marts.mart_dashboard_attainment where scope = 'company' and month = ? "
+                    "order by bucket_order", [m])
+    assert [low for (low,) in lows] == list(ATTAINMENT_BUCKETS)  # render.py's threshold marker reads the edges
     assert [(b["reps"], b["below_threshold"]) for b in _payload(pages / "index.html")["tables"]["attainment_buckets"]] \
         == [(reps, below) for reps, below, *_ in buckets]
     assert (f["reps_with_target"], f["reps_without_target"], f["reps_below_bonus_threshold"]) == buckets[0][2:]
