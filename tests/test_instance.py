@@ -48,10 +48,12 @@ def test_runs_beyond_the_newest_n_are_deleted_with_their_files(
 ) -> None:
     monkeypatch.setenv(spm_instance.KEEP_RUNS_ENV, "3")
     home = warehouse.parent / "dagster_home"
-    made = []
+    made, index_sizes = [], []
     for _ in range(5):
         made.append(_run_once(warehouse))
         assert _run_ids(warehouse) == made[-3:]  # after every command: the newest three, the one just made included
+        index_sizes.append((home / "history" / "runs" / "index.db").stat().st_size)
+    assert index_sizes[-1] <= index_sizes[2] + 2 * 4096, index_sizes  # freed pages reused: the index stops growing
     for run_id in made[:2]:
         assert not (home / "history" / "runs" / f"{run_id}.db").exists()
         assert not (home / "storage" / run_id).exists()
