@@ -31,13 +31,13 @@ TEST_SEED = 7
 #: done; started last, a long file leaves the other worker idle until it ends. So these go first and the short
 #: files fill in behind them (longest-first scheduling); the order of the tests inside a file is kept.
 SLOWEST_FIRST = (
-    "tests/test_engines.py",
-    "tests/test_incremental.py",
-    "tests/test_nothing_new.py",
-    "tests/test_pipeline.py",
+    "tests/test_nothing_new.py",  # five builds of its own
+    "tests/test_incremental.py",  # four
+    "tests/test_engines.py",  # the Spark and PostgreSQL lanes: about two
     "tests/test_bi_serve.py",
-    "tests/test_foreign_data.py",
+    "tests/test_pipeline.py",
     "tests/test_as_of.py",
+    "tests/test_foreign_data.py",
     "tests/test_evaluation.py",
     "tests/test_byod.py",
     "tests/test_chinese_export.py",
