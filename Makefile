@@ -39,10 +39,9 @@ run: install generate dbt/target/manifest.json  ## install, generate sample extr
 	$(BIN)/spm run
 
 TEST_WORKERS ?= 2
-test: install dbt/target/manifest.json  ## lint and run the whole test suite (TEST_WORKERS processes, then the serial tests)
+test: install dbt/target/manifest.json  ## lint and run the whole test suite (TEST_WORKERS processes)
 	$(BIN)/ruff check dagster_project tests bench
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not serial"
-	$(BIN)/pytest -q -m serial
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: install  ## ruff
 	$(BIN)/ruff check dagster_project tests bench

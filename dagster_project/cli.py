@@ -7,7 +7,7 @@
     spm explain-pay --employee E0012 --month 2025-11         every pay line derived down to landing rows
     spm export-statements --month 2025-11                    one CSV + XLSX + HTML statement per rep for payroll
     spm dashboard --month 2025-11                            the monthly performance dashboard (HTML)
-    spm serve-bi --url postgresql://publisher@host/db       publish the marts to PostgreSQL for BI tools
+    spm serve-bi --url postgresql://publisher@host/db       build, then publish the marts to PostgreSQL for BI
     spm check-contract data/warehouse.duckdb                 published tables, columns and types present
 
     spm check-sources --landing data/landing                 dry-run a company's export against the configuration
@@ -247,11 +247,12 @@ def failed_steps(result) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def _run_build_warehouse(args: argparse.Namespace, forced: str = "") -> int:
-    """Launch the main job; Dagster is imported only here, after the nothing-new check has had its say. The job
-    asks the same rule again at its start (assets/run.py), so `forced` tells it what forced the build."""
-    from dagster_project.jobs import build_warehouse_job
+    """Launch the main job (`serve_bi` for `spm serve-bi`: the same build, then the publication); Dagster is
+    imported only here, after the nothing-new check has had its say. The job asks the same rule again at its
+    start (assets/run.py), so `forced` tells it what forced the build."""
+    from dagster_project.jobs import build_warehouse_job, serve_bi_job
 
-    return _run_job(build_warehouse_job, args, forced)
+    return _run_job(serve_bi_job if args.command == "serve-bi" else build_warehouse_job, args, forced)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -302,7 +303,7 @@ def _build_unless_unchanged(args: argparse.Namespace) -> int:
     decision = run_gate.decide(settings, forced)
     if not decision.build:
         print(decision.render_unchanged(settings.warehouse))
-        return 0
+        return _publish_as_is(settings) if args.command == "serve-bi" else 0
     log.info("building: %s", decision.why)
     return _run_build_warehouse(args, forced)
 
@@ -337,10 +338,11 @@ def _run_job(job: dg.UnresolvedAssetJobDefinition, args: argparse.Namespace, for
     if job is not ingest_job and result.success and not _gate_built(result):
         print("Nothing changed since the last successful run (decided in the run: see its log in `make dev`); "
               "nothing rebuilt.")
-        return 0
+        return _publish_as_is(settings) if args.command == "serve-bi" else 0
     checks = tally_checks(result)
     elapsed = time.perf_counter() - started
-    failures = failed_steps(result)
+    publication_failed = [f for f in failed_steps(result) if f.startswith(f"{PUBLICATION_STEP}:")]
+    failures = [f for f in failed_steps(result) if f not in publication_failed]  # the build's; serve-bi's below
     if settings.warehouse.exists():
         print(summarize(settings.warehouse, result.run_id).render(checks))
         unavailable = render_unavailable(unavailable_metrics(settings.warehouse))
@@ -348,7 +350,7 @@ def _run_job(job: dg.UnresolvedAssetJobDefinition, args: argparse.Namespace, for
             print(unavailable)
     for failure in failures:
         print(f"FAILED step {failure}", file=sys.stderr)
-    ok = result.success and not checks.failed
+    ok = (result.success or bool(publication_failed and not failures)) and not checks.failed
     if ok:
         if job is ingest_job:  # ingest builds no marts: say where the loaded rows are and what builds the rest
             print(f"OK in {elapsed:.1f} s. The landing rows are in schema `raw` of {settings.warehouse} "
@@ -358,7 +360,7 @@ def _run_job(job: dg.UnresolvedAssetJobDefinition, args: argparse.Namespace, for
                   "(open it read-only with DuckDB; `make dev` shows the Dagster UI).")
         if args.command == "run":
             _print_dashboard(result)
-        return 0
+        return _print_publication(result) if args.command == "serve-bi" else 0
     # The last lines say what failed, never where the marts are: they were not (all) rebuilt.
     what = f"{len(failures)} step(s)" if failures else f"{len(checks.failed)} check(s)"
     print(f"FAILED in {elapsed:.1f} s: {what} failed; the marts were not rebuilt from this landing folder.",
@@ -368,6 +370,8 @@ def _run_job(job: dg.UnresolvedAssetJobDefinition, args: argparse.Namespace, for
             print(f"  {line.strip()}", file=sys.stderr)
     for name in checks.failed:
         print(f"  check failed: {name}", file=sys.stderr)
+    if args.command == "serve-bi":
+        log.error("the warehouse build failed: nothing published, BI keeps the previous marts")
     return 1
 
 
@@ -389,6 +393,31 @@ def _print_dashboard(result) -> None:  # type: ignore[no-untyped-def]
                 log.error("dashboard not written: %s", metadata["not_written"].value)
             else:
                 print(f"Dashboard for {metadata['month'].value}: {metadata['index'].value}")
+
+
+#: The step of the `bi/postgres_marts` asset (assets/bi.py): its failure is the publication's, not the build's.
+PUBLICATION_STEP = "bi__postgres_marts"
+
+
+def _publish_as_is(settings: Settings) -> int:
+    """`spm serve-bi --no-build`, and `spm serve-bi` when nothing changed: the `publish_bi` job, the marts as they
+    are."""
+    from dagster_project.jobs import publish_bi_job
+
+    return _print_publication(execute_job(publish_bi_job, settings))
+
+
+def _print_publication(result) -> int:  # type: ignore[no-untyped-def]
+    """The publication's summary, read from the `bi/postgres_marts` materialization, or its (scrubbed) failure."""
+    from dagster_project.assets.bi import BI_KEY
+
+    for event in result.get_asset_materialization_events():
+        if event.asset_key == BI_KEY:
+            print(event.materialization.metadata["summary"].value)
+            return 0
+    failures = [f.split(": ", 1)[1] for f in failed_steps(result) if f.startswith(f"{PUBLICATION_STEP}:")]
+    log.error("%s", failures[0] if failures else "nothing published: the publication did not run")
+    return 1
 
 
 def _publication_run(
@@ -502,40 +531,29 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 
 def cmd_serve_bi(args: argparse.Namespace) -> int:
+    """Launch `serve_bi` (the build unless nothing changed, then the publication) or, with --no-build or when
+    nothing changed, `publish_bi`. The URL reaches the job through the environment only (the `bi_database`
+    resource reads SPM_BI_POSTGRES_URL), so it is in no run config or log (docs/security.md)."""
     if args.print_setup_sql:
         from dagster_project.bi.access import setup_sql
 
         print(setup_sql(args.print_setup_sql), end="")
         return 0
+    from dagster_project.bi import URL_ENV
+    from dagster_project.bi.redact import has_password
+
     settings = _apply_settings_options(args)
-    url = args.url or os.environ.get("SPM_BI_POSTGRES_URL")
-    if not url:
+    if args.url:
+        if has_password(args.url):
+            log.warning("the password in --url is visible to every local user (ps, shell history): leave it out "
+                        "and use PGPASSWORD, ~/.pgpass or SPM_BI_POSTGRES_URL instead (docs/security.md)")
+        os.environ[URL_ENV] = args.url  # this process and the job it launches only
+    if not os.environ.get(URL_ENV):
         log.error("no PostgreSQL database: pass --url or set SPM_BI_POSTGRES_URL")
         return 2
-    from dagster_project.bi.redact import has_password, redact, scrub
-
-    if args.url and has_password(args.url):
-        log.warning("the password in --url is visible to every local user (ps, shell history): leave it out and "
-                    "use PGPASSWORD, ~/.pgpass or SPM_BI_POSTGRES_URL instead (docs/security.md)")
-    if not args.no_build:
-        status = _build_unless_unchanged(args)
-        if status != 0:
-            log.error("the warehouse build failed: nothing published, BI keeps the previous marts")
-            return status
-    import psycopg
-
-    from dagster_project.bi.access import SensitivityError
-    from dagster_project.bi.serve import publish_marts
-    from dagster_project.bi.types import UnmappedTypeError
-
-    log.info("spm serve-bi: %s -> %s", settings.warehouse, redact(url))
-    try:
-        summary = publish_marts(settings.warehouse, url, progress=log.debug, warn=log.warning)
-    except (FileNotFoundError, ValueError, TimeoutError, SensitivityError, UnmappedTypeError, psycopg.Error) as error:
-        log.error("nothing published: %s", scrub(str(error), url))
-        return 1
-    print(summary.render())
-    return 0
+    if args.no_build:
+        return _publish_as_is(settings)
+    return _build_unless_unchanged(args)
 
 
 def cmd_check_sources(args: argparse.Namespace) -> int:

@@ -56,9 +56,20 @@ publish_pay_statements_job = dg.define_asset_job(
 
 serve_bi_job = dg.define_asset_job(
     name="serve_bi",
-    selection=dg.AssetSelection.groups("ingest", "config", "staging", "intermediate", "marts", "bi"),
-    description="Build the warehouse, then publish its marts to PostgreSQL for BI (SPM_BI_POSTGRES_URL) when the "
-    "build and the blocking checks passed.",
+    selection=dg.AssetSelection.groups(
+        "run", "ingest", "config", "staging", "intermediate", "marts", "dashboard", "bi"
+    ),
+    description="`spm serve-bi`: the build of `build_warehouse` (the same nothing-new gate, dashboard and record), "
+    "then publish the marts to PostgreSQL for BI (SPM_BI_POSTGRES_URL) when the build and the blocking checks "
+    "passed. When nothing changed the build and the publication are skipped: `publish_bi` publishes as it is.",
+    executor_def=dg.in_process_executor,
+)
+
+publish_bi_job = dg.define_asset_job(
+    name="publish_bi",
+    selection=dg.AssetSelection.groups("bi"),
+    description="`spm serve-bi --no-build`, and `spm serve-bi` when nothing changed: publish the warehouse's marts "
+    "as they are to PostgreSQL for BI (SPM_BI_POSTGRES_URL); no ingest, no dbt.",
     executor_def=dg.in_process_executor,
 )
 
@@ -79,5 +90,5 @@ quarterly_evaluation_schedule = dg.build_schedule_from_partitioned_job(
 ALL_JOBS = [
     build_warehouse_job, ingest_job, quarterly_evaluation_job, publish_quarterly_evaluation_job,
     pay_statements_job, publish_pay_statements_job,
-    serve_bi_job,
+    serve_bi_job, publish_bi_job,
 ]

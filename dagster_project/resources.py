@@ -15,6 +15,7 @@ from dagster_dbt import DbtCliResource
 from packaging import version
 
 from dagster_project import db
+from dagster_project.bi import URL_ENV
 from dagster_project.dbt_project import DBT_EXECUTABLE, dbt_project
 from dagster_project.settings import Settings
 
@@ -61,6 +62,17 @@ class ProjectDbtCliResource(DbtCliResource):
         return None
 
 
+class BiDatabaseResource(dg.ConfigurableResource):
+    """The PostgreSQL database the `serve_bi` and `publish_bi` jobs publish the marts to (bi/serve.py).
+
+    Configured as `dg.EnvVar(SPM_BI_POSTGRES_URL)`: Dagster keeps the variable's name and reads its value when the
+    step starts, so the URL, and a password in it, is in no run config, event log or page of the UI
+    (docs/security.md; tests/test_bi_serve.py searches the instance's files for it). Jobs without the `bi` asset
+    never read it: `spm run` needs no PostgreSQL."""
+
+    url: str
+
+
 def build_resources(settings: Settings | None = None) -> dict[str, object]:
     """Resources for a settings object (the environment's by default); dbt sees the same warehouse path."""
     settings = settings or Settings.from_env()
@@ -70,4 +82,5 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
             warehouse_path=str(settings.warehouse), landing_dir=str(settings.landing_dir)
         ),
         "dbt": ProjectDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+        "bi_database": BiDatabaseResource(url=dg.EnvVar(URL_ENV)),
     }

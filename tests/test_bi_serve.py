@@ -1,5 +1,6 @@
 """BI serving on a real PostgreSQL 15 (tests/pg_server.py): types kept, every mart copied, the swap atomic for a
-reader running during two publications, and a failed build or an unmapped type publishing nothing."""
+reader running during two publications, a failed build or an unmapped type publishing nothing, and `spm serve-bi`
+a run of the `serve_bi` or `publish_bi` job on the persistent instance."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from psycopg import conninfo
 from dagster_project.bi import access
 from dagster_project.bi.serve import publish_marts
 from dagster_project.bi.types import UnmappedTypeError, postgres_type
-from tests.conftest import BuiltWarehouse, build
+from tests.conftest import BuiltWarehouse
 
 
 def database_url(server_url: str, dbname: str, user: str | None = None) -> str:
@@ -204,29 +205,65 @@ def _pair(summary) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     return rows["mart_rep_monthly_kpis"], rows["dim_customer"]
 
 
+def _runs(warehouse: Path) -> list[tuple[str, str, bool]]:
+    """(job, status, whether bi/postgres_marts materialized) of every run on the warehouse's persistent instance
+    (the one `make dev` opens), oldest first."""
+    import dagster as dg
+
+    from dagster_project.assets.bi import BI_KEY
+    from dagster_project.instance import dagster_home
+
+    with dg.DagsterInstance.from_config(str(dagster_home(warehouse))) as instance:
+        runs = []
+        for run in reversed(instance.get_runs()):
+            records = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+            keys = {r.event_log_entry.dagster_event.asset_key for r in records.records}
+            runs.append((run.job_name, run.status.value, BI_KEY in keys))
+        return runs
+
+
 @pytest.mark.integration
 @pytest.mark.slow
-def test_the_serve_bi_job_publishes_after_a_good_build_and_not_after_a_failed_one(
-    postgres_url: str, built_warehouse: BuiltWarehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_spm_serve_bi_is_a_run_of_its_job_and_publishes_after_a_good_build_and_not_after_a_failed_one(
+    postgres_url: str, built_warehouse: BuiltWarehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from dagster_project.jobs import serve_bi_job  # Dagster and dagster-dbt load only for this test
+    """`spm serve-bi` launches `serve_bi` on the persistent instance (the build, then the `bi/postgres_marts`
+    asset); run again with nothing new it skips the build and launches `publish_bi` (the marts as they are); a
+    failed build publishes nothing. The URL comes from SPM_BI_POSTGRES_URL with a password in it (the test server
+    trusts local logins, so it is never checked): no file of the instance or the run logs holds it."""
+    from dagster_project import cli
 
+    for name in ("SPM_WAREHOUSE", "SPM_LANDING_DIR", "SPM_TIMEZONE"):  # the CLI exports its settings
+        monkeypatch.setenv(name, os.environ.get(name, ""))
     url = fresh_database(postgres_url, "bi_job")
-    monkeypatch.setenv("SPM_BI_POSTGRES_URL", url)
+    secret = "pw-in-no-log-7f3a"
+    monkeypatch.setenv("SPM_BI_POSTGRES_URL", conninfo.make_conninfo(url, password=secret))
     good = built_warehouse.copy_to(tmp_path / "good")
-    result = build(good.landing, good.warehouse, job=serve_bi_job)
-    assert result.success
-    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert "bi/postgres_marts" in materialized
+    argv = ["serve-bi", "--landing", str(good.landing), "--warehouse", str(good.warehouse)]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "OK in " in out and f"Published {len(duck_counts(good.warehouse)) + 1} tables" in out
     published = publication_id(url)
+    assert _runs(good.warehouse) == [("serve_bi", "SUCCESS", True)]
+
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Nothing changed since the last successful run" in out and "Published " in out
+    assert publication_id(url) != published  # published again, as it is
+    assert _runs(good.warehouse) == [("serve_bi", "SUCCESS", True), ("publish_bi", "SUCCESS", True)]
+    published = publication_id(url)
+    kept = [p for p in good.warehouse.parent.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
+    assert kept == []
 
     broken = tmp_path / "landing"  # a missing FX rate fails dbt build (test_pipeline proves the message)
     shutil.copytree(built_warehouse.landing, broken)
     fx = next((broken / "finance" / "fx_rate").glob("*.csv"))
     fx.write_text("\n".join(line for line in fx.read_text().splitlines() if not line.startswith("2025-03,USD")) + "\n")
-    result = build(broken, tmp_path / "broken.duckdb", job=serve_bi_job)
-    assert not result.success
-    assert "bi/postgres_marts" not in {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    bad = tmp_path / "broken" / "warehouse.duckdb"
+    assert cli.main(["serve-bi", "--landing", str(broken), "--warehouse", str(bad)]) == 1
+    assert "the warehouse build failed: nothing published, BI keeps the previous marts" in capsys.readouterr().err
+    assert _runs(bad) == [("serve_bi", "FAILURE", False)]
     assert publication_id(url) == published
 
 
@@ -267,3 +304,4 @@ def test_spm_serve_bi_publishes_a_built_warehouse_and_prints_a_summary(
     assert f"Published {len(counts) + 1} tables, {total:,} rows to schema marts of user=spm_publisher " in out
     assert f"mart_pay_statement{'':>18} {counts['mart_pay_statement']:>10,} rows" in out
     assert publication_id(served) != before
+    assert _runs(built_warehouse.warehouse)[-1] == ("publish_bi", "SUCCESS", True)  # a run `make dev` lists

@@ -52,7 +52,7 @@ def test_the_jobs_and_ops_the_cli_runs_are_the_ones_the_definitions_hold() -> No
     from dagster_project.assets.publication import evaluation, pay
     from dagster_project.definitions import defs
 
-    for job in (jobs.build_warehouse_job, jobs.ingest_job, jobs.serve_bi_job):
+    for job in (jobs.build_warehouse_job, jobs.ingest_job, jobs.serve_bi_job, jobs.publish_bi_job):
         assert defs.resolve_job_def(job.name).name == job.name
     for publication, dry_run, publish_job in (
         (evaluation, jobs.quarterly_evaluation_job, jobs.publish_quarterly_evaluation_job),

@@ -2,8 +2,9 @@
 
 Real runs on the small generated landing folder (a private copy, so files can be added): one `spm run` builds and
 records, then each test changes one thing and checks that `spm run` builds (or does not) and records again. The
-tests run in file order; the seed test edits a real seed of the dbt project and restores it, so it runs last, and
-`make test` runs this module alone, after the parallel rest (marker `serial`).
+tests run in file order. Nothing here touches the repository, so the module runs beside the other test workers: the
+seed test edits a seed in a copy of what a build reads (`_repository_copy`) and runs `spm` from that copy, and the
+dbt target folder is checked for this run's folders only.
 """
 
 from __future__ import annotations
@@ -21,11 +22,9 @@ from pathlib import Path
 import pytest
 
 from dagster_project import cli, run_state
-from dagster_project.settings import DBT_PROJECT_DIR, DEFAULT_TIMEZONE
+from dagster_project.settings import DBT_PROJECT_DIR, DEFAULT_TIMEZONE, REPO_ROOT
 from dagster_project.source_config import load_source_config
 from tests.conftest import table_digest
-
-pytestmark = pytest.mark.serial  # edits a dbt seed and asserts on dbt/target: nothing else may build meanwhile
 
 SKIPPED = "Nothing changed since the last successful run"
 
@@ -130,9 +129,20 @@ def test_force_rebuilds(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
     assert _recorded_at(site) != before, "the forced build records itself"
     target = DBT_PROJECT_DIR / "target"
     assert (target / "run_results.json").stat().st_mtime_ns > started, "the build's dbt timings are kept"
-    assert not [f for f in target.glob("*-*-*") if f.is_dir()], "dagster-dbt's per-run folders are removed"
+    run_id = _latest_run_id(site)  # other workers' builds may be using their own folders meanwhile
+    assert not [f for f in target.glob(f"*-{run_id[:7]}-*") if f.is_dir()], "dagster-dbt's per-run folders are removed"
     status, out, _ = _spm_run(site, capsys)
     assert status == 0 and SKIPPED in out
+
+
+def _latest_run_id(site: Site) -> str:
+    """The newest `build_warehouse` run on the site's persistent instance."""
+    import dagster as dg
+
+    from dagster_project.instance import dagster_home
+
+    with dg.DagsterInstance.from_config(str(dagster_home(site.warehouse))) as instance:
+        return instance.get_runs(dg.RunsFilter(job_name="build_warehouse"), limit=1)[0].run_id
 
 
 def test_spm_run_is_listed_by_the_persistent_instance(site: Site) -> None:
@@ -272,25 +282,56 @@ def test_pay_right_after_a_run_does_not_build_the_same_warehouse_again(
     ]
 
 
-def test_changed_policy_seed_rebuilds(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
-    """A policy seed edited after the last run rebuilds, and the marts show the new policy."""
-    seed = DBT_PROJECT_DIR / "seeds" / "policy_collection_targets.csv"
+def _repository_copy(root: Path) -> Path:
+    """What a build reads from the repository (run_state.build_inputs: the package, the dbt project, the GX suites,
+    pyproject.toml) copied with mtimes and dbt's parsed manifest: `spm` started from the copy (PYTHONPATH) builds with
+    the copy's dbt project, so a seed edited there is never read by a build of another test worker."""
+    copy = root / "repo"
+    skip = shutil.ignore_patterns("__pycache__", ".*")
+    shutil.copytree(REPO_ROOT / "dagster_project", copy / "dagster_project", ignore=skip)
+    shutil.copytree(REPO_ROOT / "expectations", copy / "expectations", ignore=skip)
+    shutil.copytree(DBT_PROJECT_DIR, copy / "dbt", ignore=lambda folder, names: [
+        n for n in names if n.startswith(".") or (Path(folder) == DBT_PROJECT_DIR and n in ("target", "logs"))
+    ])
+    shutil.copy2(REPO_ROOT / "pyproject.toml", copy / "pyproject.toml")
+    (copy / "dbt" / "target").mkdir()
+    for name in ("manifest.json", "partial_parse.msgpack"):
+        if (DBT_PROJECT_DIR / "target" / name).is_file():
+            shutil.copy2(DBT_PROJECT_DIR / "target" / name, copy / "dbt" / "target" / name)
+    return copy
+
+
+def _spm_run_from(repo: Path, site: Site) -> subprocess.CompletedProcess[str]:
+    """`spm run` as a user starts it, with the package (and so the dbt project) of `repo`."""
+    env = {**os.environ, "PYTHONPATH": str(repo), "SPM_LANDING_DIR": str(site.landing),
+           "SPM_WAREHOUSE": str(site.warehouse)}
+    for name in ("SPM_AS_OF", "SPM_SOURCE_CONFIG", "SPM_REPORTING_CURRENCY"):
+        env.pop(name, None)
+    return subprocess.run([sys.executable, "-m", "dagster_project.cli", "run"], cwd=repo, env=env,
+                          capture_output=True, text=True, check=False)
+
+
+def test_changed_policy_seed_rebuilds(site: Site, tmp_path: Path) -> None:
+    """A policy seed edited after the last run rebuilds, and the marts show the new policy. The seed is edited in a
+    copy of the repository (`spm` runs from it), so the other test workers' builds keep reading the real one."""
+    repo = _repository_copy(tmp_path)
+    seed = repo / "dbt" / "seeds" / "policy_collection_targets.csv"
     original = seed.read_bytes()
+    assert original == (DBT_PROJECT_DIR / "seeds" / "policy_collection_targets.csv").read_bytes()
     collection_before = table_digest(site.warehouse, "marts")["mart_collection_rate"]
-    try:
-        seed.write_bytes(original.replace(b"60,0.92,", b"60,0.91,"))
-        assert seed.read_bytes() != original
-        status, out, err = _spm_run(site, capsys)
-        assert status == 0, err[-2000:]
-        assert SKIPPED not in out and "dbt/seeds/policy_collection_targets.csv" in err
-        assert table_digest(site.warehouse, "marts")["mart_collection_rate"] != collection_before
-        status, out, _ = _spm_run(site, capsys)
-        assert SKIPPED in out
-    finally:
-        seed.write_bytes(original)
+    done = _spm_run_from(repo, site)
+    assert done.returncode == 0 and SKIPPED in done.stdout, done.stderr[-2000:]  # the copy is the same inputs
+    seed.write_bytes(original.replace(b"60,0.92,", b"60,0.91,"))
+    assert seed.read_bytes() != original
+    done = _spm_run_from(repo, site)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert SKIPPED not in done.stdout and "dbt/seeds/policy_collection_targets.csv" in done.stderr
+    assert table_digest(site.warehouse, "marts")["mart_collection_rate"] != collection_before
+    done = _spm_run_from(repo, site)
+    assert SKIPPED in done.stdout
     assert _compare(site.landing, site.warehouse).changes == [
         "1 build input(s) added, removed or edited: dbt/seeds/policy_collection_targets.csv"
-    ], "restoring the seed is a change again"
+    ], "the repository's seed, as it was, is a change again"
 
 
 def test_failed_build_leaves_no_record(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

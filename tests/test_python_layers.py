@@ -165,7 +165,9 @@ def test_the_cli_holds_no_orchestration() -> None:
       run goes through run_gate) and not the dashboard renderer; `write_dashboard` only in `cmd_dashboard`, the
       `spm dashboard` command itself (a run's dashboard is the job's `dashboard/monthly` asset);
     - the Dagster instance is opened in one function, `execute_job`, which launches every job on the persistent
-      instance.
+      instance;
+    - `publish_marts` is not called: `spm serve-bi` launches the `serve_bi` or `publish_bi` job, whose
+      `bi/postgres_marts` asset publishes (so the publication is a run `make dev` lists).
     """
     tree = ast.parse((PACKAGE / "cli.py").read_text(encoding="utf-8"))
     imported = set()
@@ -198,3 +200,4 @@ def test_the_cli_holds_no_orchestration() -> None:
     assert users("write_dashboard") == {"cmd_dashboard"}
     assert users("open_instance") == {"execute_job"}
     assert users("DagsterInstance") == set()
+    assert users("publish_marts") == set()  # serve-bi's publication is the `bi/postgres_marts` asset of its job
