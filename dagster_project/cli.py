@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dagster_project.i18n import DEFAULT_LOCALE, LOCALES, LocaleError
 from dagster_project.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE, Settings
 
 if TYPE_CHECKING:
@@ -61,6 +62,10 @@ def _add_settings_options(parser: argparse.ArgumentParser) -> None:
         "--source-config", help="the company's source configuration YAML (env SPM_SOURCE_CONFIG; default: built-in)"
     )
     parser.add_argument(
+        "--locale", choices=LOCALES, help="language of the dashboard, statements and reports people read "
+        f"(env SPM_LOCALE, default {DEFAULT_LOCALE}; docs/locale.md)"
+    )
+    parser.add_argument(
         "--preset", help="a shipped source configuration the company file builds on (env SPM_PRESET): "
         "salesforce_default_org, fivetran_salesforce, airbyte_salesforce, china_erp_crm_hr"
     )
@@ -87,8 +92,13 @@ def _apply_settings_options(args: argparse.Namespace) -> Settings:
         os.environ["SPM_SOURCE_CONFIG"] = str(Path(args.source_config).resolve())
     if getattr(args, "preset", None):
         os.environ["SPM_PRESET"] = args.preset
+    if getattr(args, "locale", None):
+        os.environ["SPM_LOCALE"] = args.locale
     _export_reporting_currency()
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except LocaleError as error:
+        raise SystemExit(f"spm: {error}") from None
     from dagster_project.db import NotAWarehouseError, check_warehouse_file
 
     try:
