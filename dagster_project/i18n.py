@@ -21,6 +21,7 @@ from typing import Any
 
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
+from markupsafe import Markup, escape
 
 LOCALES = ("en", "zh-CN")
 DEFAULT_LOCALE = "en"
@@ -193,6 +194,29 @@ class Texts:
         if kind == "days":
             return self.days(value)
         return "–" if value is None else str(value)
+
+
+def columns(text: str) -> int:
+    """How many terminal columns `text` takes: a CJK character is shown double-width."""
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    """`text` padded to `width` terminal columns (`columns`), so the plain-text tables of `spm evaluate`,
+    `spm pay` and `spm explain-pay` line up in Chinese too."""
+    fill = " " * max(width - columns(text), 0)
+    return fill + text if right else text + fill
+
+
+def template_translator(tx: Texts):  # type: ignore[no-untyped-def]
+    """A template's `_`: the catalogue's text, with `{name}` placeholders filled after escaping, so a figure's
+    markup (a Markup value) stays markup and a name from people's files stays text."""
+
+    def _(message: str, **values: Any) -> str:
+        text = tx._(message)
+        return Markup(escape(text)).format(**values) if values else text
+
+    return _
 
 
 def texts(locale: str | None = None, currency: str = "CNY") -> Texts:

@@ -232,7 +232,7 @@ def test_the_bonus_threshold_is_the_marts(built_warehouse: BuiltWarehouse, month
     assert data.bonus_threshold == 0.6 and data.company.figures["reps_below_bonus_threshold"] == below
     assert [b["below_threshold"] for b in data.company.tables["attainment_buckets"]] == [True, True, True] + [False] * 4
     index = write_dashboard(copy.warehouse, month, tmp_path / "dash")
-    assert "below the 60 % bonus threshold" in index.read_text(encoding="utf-8")
+    assert "below the 60% bonus threshold" in index.read_text(encoding="utf-8")
     con = duckdb.connect(str(copy.warehouse))
     try:
         con.execute("update marts.mart_company_monthly_kpis set bonus_threshold = null where month = ?", [m])

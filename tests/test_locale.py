@@ -199,3 +199,55 @@ def test_no_zh_page_shows_english_the_catalogue_should_translate(
             rest = _NOT_WORDS.sub(" ", rest)
             assert not re.search(r"[A-Za-z]{2,}", rest), f"{page}: untranslated text {text!r}"
             assert not any(m == text for m in msgids), f"{page}: English message id shown: {text!r}"
+
+
+# --- statements, explain-pay and the grade table ---------------------------------------------------------------------
+@pytest.fixture
+def pay_warehouse(tmp_path: Path) -> Path:
+    from test_pay_tools import make_warehouse
+
+    return make_warehouse(tmp_path / "warehouse.duckdb")
+
+
+@pytest.mark.unit
+def test_zh_statements_keep_the_numbers_and_translate_the_words(pay_warehouse: Path, tmp_path: Path) -> None:
+    """The Chinese CSV, XLSX and HTML of R1's June statement: titles, sheet name, line names and reasons in
+    Chinese; every number the English file's number (a numeric cell in the workbook)."""
+    import csv
+    import io
+
+    import openpyxl
+
+    from dagster_project.pay import export_statements
+
+    en = export_statements(pay_warehouse, "2025-06", tmp_path / "en", locale="en")
+    zh = export_statements(pay_warehouse, "2025-06", tmp_path / "zh", locale="zh-CN")
+    assert [p.name for p in en] == [p.name for p in zh]
+    en_rows = list(csv.reader(io.StringIO(en[0].read_text(encoding="utf-8-sig"))))
+    zh_rows = list(csv.reader(io.StringIO(zh[0].read_text(encoding="utf-8-sig"))))
+    assert zh[0].read_bytes()[:3] == b"\xef\xbb\xbf"
+    assert zh_rows[0][:6] == ["员工编号", "月份", "团队", "职级", "工资项目", "金额"]
+    assert [r[4] for r in zh_rows[1:]] == ["基本工资", "基本绩效工资", "绩效奖金", "能力奖金", "满意度奖金", "追回",
+                                          "应发合计"]
+    assert zh_rows[4][7] == "本月之前尚无已发布的季度：按新员工默认值" and zh_rows[1][3] == "高级销售代表"
+    numeric = [5, *range(9, 18)]
+    assert [[r[i] for i in numeric] for r in zh_rows[1:]] == [[r[i] for i in numeric] for r in en_rows[1:]]
+    book = openpyxl.load_workbook(zh[2])
+    assert book.sheetnames == ["工资单"]
+    amounts = [row[5] for row in book.active.iter_rows(min_row=2)]
+    assert [c.value for c in amounts] == [5000.13, 1920.05, 2600.07, 400.01, 0.0, -1200.0, 8720.26]
+    assert {c.data_type for c in amounts} == {"n"} and {c.number_format for c in amounts} == {"#,##0.00"}
+    html = zh[1].read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in html and "工资单 2025-06 — R1" in html and "草稿，未发布" in html
+    assert '<td>应发合计</td><td class="n">8,720.26</td>' in html
+
+
+@pytest.mark.unit
+def test_zh_explain_pay(pay_warehouse: Path) -> None:
+    from dagster_project.pay import explain_pay
+
+    text = explain_pay(pay_warehouse, "R1", "2025-06", locale="zh-CN")
+    assert text.startswith("R1 的 2025-06 工资单（草稿，未发布；政策 2025.1，团队 T1）")
+    assert "\n  基本工资           5,000.13  = 10,000.25 x 15 / 30 天 = 5000.125\n" in text  # 基本绩效工资: 12 columns
+    assert "0.5 x V 4000.1 x 支付系数 1.3" in text and "以上各行的并集：hr__employee 1" in text
+    assert explain_pay(pay_warehouse, "R1", "2025-06", locale="en") == explain_pay(pay_warehouse, "R1", "2025-06")

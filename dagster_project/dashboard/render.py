@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from dagster_project.dashboard import charts
 from dagster_project.dashboard.data import ATTAINMENT_BUCKETS, DashboardData, DashboardError, PageData
-from dagster_project.i18n import DEFAULT_LOCALE, N_, Texts, texts
+from dagster_project.i18n import DEFAULT_LOCALE, N_, Texts, template_translator, texts
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -53,17 +53,6 @@ def _mart_figure(page: PageData, column: str, kind: str, tx: Texts | None = None
         column, kind, (tx or texts()).figure(value, kind))
 
 
-def _translator(tx: Texts):  # type: ignore[no-untyped-def]
-    """The template's `_`: the catalogue's text, with `{name}` placeholders filled after escaping, so a figure's
-    markup (a Markup value) stays markup and a name from people's files stays text."""
-
-    def _(message: str, **values: Any) -> str:
-        text = tx._(message)
-        return Markup(escape(text)).format(**values) if values else text
-
-    return _
-
-
 def _environment(tx: Texts | None = None) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -75,8 +64,9 @@ def _environment(tx: Texts | None = None) -> jinja2.Environment:
     tx = tx or texts()
     env.filters["fmt"] = tx.figure
     env.filters["label"] = tx.label
+    env.filters["pct0"] = lambda value: tx.pct(value, 0)
     env.filters["day"] = tx.date
-    env.globals["_"] = _translator(tx)
+    env.globals["_"] = template_translator(tx)
     return env
 
 
