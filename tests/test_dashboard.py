@@ -366,6 +366,92 @@ def test_dashboard_in_headless_chromium(browser: str, pages: Path, tmp_path: Pat
         assert shot.stat().st_size > 20_000, f"{name} screenshot looks empty"
 
 
+#: Appended to a copy of a page by the browser test: after load, the panels whose content is wider than the panel
+#: (a label or table pushed out of its box: Chinese text is wider than the English it replaces) and the elements
+#: that stick out of their panel, written into the DOM for --dump-dom to show.
+OVERFLOW_PROBE = """<script>
+window.addEventListener("load", function () {
+  var out = [];
+  document.querySelectorAll("section.panel").forEach(function (panel) {
+    var box = panel.getBoundingClientRect();
+    if (panel.scrollWidth > panel.clientWidth + 1) { out.push(panel.dataset.panel + ":scroll"); }
+    panel.querySelectorAll("*").forEach(function (el) {
+      var r = el.getBoundingClientRect();
+      if (r.width > 0 && (r.right > box.right + 1 || r.left < box.left - 1)) {
+        out.push(panel.dataset.panel + ":" + el.tagName.toLowerCase());
+      }
+    });
+  });
+  document.body.dataset.overflow = JSON.stringify(out);
+});
+</script>"""
+
+
+def _open_checked(page: Path, tmp: Path) -> tuple[str, list[str], list[str]]:
+    """Open a copy of `page` (beside it, so its relative links hold) with OVERFLOW_PROBE at 1400 px: (DOM after
+    load, console lines, overflowing panel:element list)."""
+    probe = page.with_name(f"{page.stem}.probe.html")
+    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", OVERFLOW_PROBE + "</body>"),
+                     encoding="utf-8")
+    try:
+        dom, console, _ = _chromium(probe.as_uri(), tmp, "--window-size=1400,2400", "--dump-dom")
+    finally:
+        probe.unlink()
+    found = re.search(r'data-overflow="([^"]*)"', dom)
+    assert found, "the overflow probe did not run"
+    return dom, console, json.loads(found.group(1).replace("&quot;", '"'))
+
+
+def _filled_panels(dom: str) -> dict[str, bool]:
+    """Each panel of the page: does it show data (a figure with a value, a bar or point, a row, a link), or say in
+    one line why it is empty (`data-empty`)?"""
+    out = {}
+    for panel, text in re.findall(r'<section class="panel[^"]*" data-panel="([a-z_]+)">(.*?)</section>', dom, re.S):
+        out[panel] = bool(re.search(r'data-figure="[a-z_]+" data-format="[a-z]+">[^<–]+<', text)
+                          or re.search(r"<(rect|circle)[^>]*>", text) or "data-row=" in text
+                          or "data-drill=" in text or "data-empty=" in text)
+    return out
+
+
+def test_the_overflow_probe_catches_a_label_wider_than_its_panel(browser: str, tmp_path: Path) -> None:
+    """The harness itself: a panel with a line that cannot wrap, wider than the panel, is reported."""
+    page = tmp_path / "wide.html"
+    page.write_text('<html><body><section class="panel" data-panel="p" style="width:200px;overflow-x:auto">'
+                    '<div style="white-space:nowrap"><span>' + "签约额与目标" * 5 + '</span></div>'
+                    "</section></body></html>", encoding="utf-8")
+    _, _, overflow = _open_checked(page, tmp_path)
+    assert "p:scroll" in overflow and "p:span" in overflow
+
+
+@pytest.fixture(scope="module")
+def zh_pages(built_warehouse: BuiltWarehouse, month: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dashboard-zh")
+    write_dashboard(built_warehouse.warehouse, month, out, locale="zh-CN")
+    return out
+
+
+def test_zh_cn_dashboard_in_headless_chromium(browser: str, zh_pages: Path, tmp_path: Path) -> None:
+    """The zh-CN company, team and rep pages (issue #25): no console error, no element overflowing its panel, every
+    panel filled; Chinese text drawn (a CJK font: .ci/run installs fonts-noto-cjk)."""
+    index = zh_pages / "index.html"
+    dom, console, overflow = _open_checked(index, tmp_path)
+    team_page = (index.parent / re.search(r'data-drill="team" href="([^"]+)"', dom).group(1)).resolve()
+    team_dom, team_console, team_overflow = _open_checked(team_page, tmp_path)
+    rep_page = (team_page.parent / re.search(r'data-drill="rep" href="([^"]+)"', team_dom).group(1)).resolve()
+    rep_dom, rep_console, rep_overflow = _open_checked(rep_page, tmp_path)
+    for name, page_dom, lines, wide in (("company", dom, console, overflow), ("team", team_dom, team_console,
+                                        team_overflow), ("rep", rep_dom, rep_console, rep_overflow)):
+        assert '<html lang="zh-CN">' in page_dom, name
+        assert lines == [], (name, lines)
+        assert wide == [], (name, wide)
+        panels = _filled_panels(page_dom)
+        assert len(panels) >= 8 and all(panels.values()), (name, panels)
+    assert "签约额与目标" in dom and "月度业绩" in dom
+    shot = tmp_path / "dashboard-zh-CN.png"
+    _chromium(index.as_uri(), tmp_path, "--hide-scrollbars", "--window-size=1400,2400", f"--screenshot={shot}")
+    assert shot.stat().st_size > 20_000, "zh-CN screenshot looks empty"
+
+
 # --- each page gets its own scope's rows from the queries asked once per scope kind -------------------------------
 def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=lambda v: float(v) if isinstance(v, Decimal) else str(v)))
