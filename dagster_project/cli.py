@@ -28,7 +28,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dagster_project.i18n import DEFAULT_LOCALE, LOCALES, LocaleError
 from dagster_project.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE, Settings
 
 if TYPE_CHECKING:
@@ -49,6 +48,8 @@ def _setup_logging(verbose: bool) -> None:
 
 
 def _add_settings_options(parser: argparse.ArgumentParser) -> None:
+    from dagster_project.i18n import DEFAULT_LOCALE, LOCALES
+
     parser.add_argument(
         "--landing", help=f"landing folder (env SPM_LANDING_DIR, default {DEFAULT_LANDING})"
     )
@@ -95,6 +96,8 @@ def _apply_settings_options(args: argparse.Namespace) -> Settings:
     if getattr(args, "locale", None):
         os.environ["SPM_LOCALE"] = args.locale
     _export_reporting_currency()
+    from dagster_project.i18n import LocaleError
+
     try:
         settings = Settings.from_env()
     except LocaleError as error:
