@@ -452,6 +452,37 @@ def test_zh_cn_dashboard_in_headless_chromium(browser: str, zh_pages: Path, tmp_
     assert shot.stat().st_size > 20_000, "zh-CN screenshot looks empty"
 
 
+# --- each page fits its reader (issue #25 item 6) --------------------------------------------------------------------
+def test_only_people_in_sales_roles_get_a_rep_page(built_warehouse: BuiltWarehouse, pages: Path, month: str) -> None:
+    """A manager or supervisor (outside policy_grading's eligible job levels: the quarter's evaluation says
+    not_sales_role) gets no rep page and no link; every other person with a KPI row in the month does."""
+    quarter = _payload(pages / "index.html")["quarter"]
+    outside = {r[0] for r in _sql(built_warehouse.warehouse, "select employee_id from marts.mart_quarterly_evaluation "
+                                  "where quarter = ? and ineligible_reason = 'not_sales_role'", [quarter])}
+    month_reps = {r[0] for r in _sql(built_warehouse.warehouse, "select employee_id from marts.mart_rep_monthly_kpis "
+                                     "where month = ?", [f"{month}-01"])}
+    assert outside & month_reps, "the sample has no manager with a KPI row: the test would prove nothing"
+    assert {p.stem for p in (pages / "reps").glob("*.html")} == month_reps - outside
+    for team in (pages / "teams").glob("*.html"):
+        html = team.read_text(encoding="utf-8")
+        assert not any(f"reps/{e}.html" in html for e in outside), team.name
+
+
+def test_a_rep_page_leaves_out_the_panels_about_many_reps(pages: Path) -> None:
+    for page in (pages / "reps").glob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert 'data-panel="attainment"' not in html and 'data-panel="drilldown"' not in html, page.name
+        assert 'data-figure="output_reps"' not in html and 'data-figure="reps_with_target"' not in html
+
+
+def test_every_panel_shows_data_or_says_why_it_is_empty(pages: Path) -> None:
+    """Every panel of every page has a figure with a value, a bar, a row or a link, or one line saying why it is
+    empty (`data-empty`): no panel of only dashes."""
+    for page in sorted(pages.rglob("*.html")):
+        panels = _filled_panels(page.read_text(encoding="utf-8"))
+        assert panels and all(panels.values()), (page.relative_to(pages), panels)
+
+
 # --- each page gets its own scope's rows from the queries asked once per scope kind -------------------------------
 def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=lambda v: float(v) if isinstance(v, Decimal) else str(v)))

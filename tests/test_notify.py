@@ -314,3 +314,15 @@ def test_the_build_job_posts_after_the_dashboard(
     assert result.success  # a failed post never fails the run
     [materialization] = result.asset_materializations_for_node("dashboard__notify")
     assert materialization.metadata["posted"].value is False
+
+
+def test_the_message_follows_the_locale(warehouse: Path) -> None:
+    """docs/locale.md: in zh-CN the post is Chinese with CLDR's compact amounts; the figures are the same."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        headline = notify.read_headline(con, date(2025, 11, 1))
+    title, text = notify.message(headline, "file:///d/index.html", locale="zh-CN")
+    assert title == "销售业绩 2025-11"
+    assert text.splitlines()[1:] == ["- 签约额：**¥123.46万**", "- 赢单数：37", "- 客单价：¥3.34万",
+                                     "- 人均签约额：¥6.17万（20 名销售代表）", "- 数据截至：2025-11-30",
+                                     "- 仪表盘：file:///d/index.html"]
+    assert notify.message(headline, "x", locale="en")[1] == EXPECTED_TEXT.format(uri="x")
