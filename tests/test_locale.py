@@ -251,3 +251,38 @@ def test_zh_explain_pay(pay_warehouse: Path) -> None:
     assert "\n  基本工资           5,000.13  = 10,000.25 x 15 / 30 天 = 5000.125\n" in text  # 基本绩效工资: 12 columns
     assert "0.5 x V 4000.1 x 支付系数 1.3" in text and "以上各行的并集：hr__employee 1" in text
     assert explain_pay(pay_warehouse, "R1", "2025-06", locale="en") == explain_pay(pay_warehouse, "R1", "2025-06")
+
+
+# --- the command line ------------------------------------------------------------------------------------------------
+@pytest.mark.integration
+def test_spm_dashboard_locale_option(
+    built_warehouse: BuiltWarehouse, month: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--locale zh-CN` writes the Chinese pages; a locale the catalogue lacks stops the command naming it."""
+    from dagster_project.cli import main
+
+    monkeypatch.setenv("SPM_LOCALE", "en")  # restored after the test: main() exports the option to the environment
+    out = tmp_path / "zh"
+    assert main(["dashboard", "--month", month, "--out", str(out), "--warehouse", str(built_warehouse.warehouse),
+                 "--locale", "zh-CN"]) == 0
+    assert '<html lang="zh-CN">' in (out / "index.html").read_text(encoding="utf-8")
+    monkeypatch.setenv("SPM_LOCALE", "fr")
+    with pytest.raises(SystemExit, match="SPM_LOCALE='fr' is not one of en, zh-CN"):
+        main(["dashboard", "--month", month, "--out", str(tmp_path / "fr"), "--warehouse",
+              str(built_warehouse.warehouse)])
+
+
+@pytest.mark.unit
+def test_a_changed_locale_is_a_changed_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The nothing-new rule rebuilds (and so rewrites the dashboard) when SPM_LOCALE changes; in English the
+    fingerprint is what it was before the setting existed, so an existing record still matches."""
+    from dagster_project.run_gate import fingerprint
+
+    monkeypatch.setenv("SPM_REPORTING_CURRENCY", "CNY")
+    monkeypatch.delenv("SPM_SOURCE_CONFIG", raising=False)
+    monkeypatch.delenv("SPM_PRESET", raising=False)
+    english = Settings(landing_dir=tmp_path, warehouse=tmp_path / "w.duckdb", as_of=None, timezone="Asia/Shanghai")
+    assert "locale" not in fingerprint(english)
+    chinese = Settings(landing_dir=tmp_path, warehouse=tmp_path / "w.duckdb", as_of=None, timezone="Asia/Shanghai",
+                       locale="zh-CN")
+    assert fingerprint(chinese) == {**fingerprint(english), "locale": "zh-CN"}
