@@ -4,6 +4,9 @@ Every page is one self-contained file (CSS, SVG charts and a few lines of JavaSc
 opens from disk. Each figure shown carries `data-figure` (its key) and `data-format`, and the page embeds all its
 figures and tables as JSON (`<script type="application/json" id="figures">`), so a test can check that what a
 person reads is what the marts hold.
+
+Every word comes from the catalogue and every figure is written by Babel in the reader's locale (SPM_LOCALE,
+dagster_project/i18n.py, docs/locale.md); the embedded JSON is the same in every locale.
 """
 
 from __future__ import annotations
