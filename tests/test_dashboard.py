@@ -180,9 +180,12 @@ def test_team_and_rep_pages_equal_their_mart_rows(built_warehouse: BuiltWarehous
                              "and period = ? and team_id = ? order by scope, position", [month, team_id])
         shown = _payload(pages / "teams" / f"{team_id}.html")["tables"]["champions"]
         assert [(c["scope"], c["employee_id"]) for c in shown] == champions, team_id
+    quarter = _payload(pages / "index.html")["quarter"]  # no rep page outside a sales role (issue #25 item 6)
     reps = _sql(wh, "select employee_id, team_id, bookings, attainment, win_rate, growth_mom, growth_yoy, "
                     "lead_conversion_rate, visits from marts.mart_rep_monthly_kpis "
-                    "where month = ? and team_id is not null order by employee_id", [m])
+                    "where month = ? and team_id is not null and employee_id not in (select employee_id from "
+                    "marts.mart_quarterly_evaluation where quarter = ? and ineligible_reason = 'not_sales_role') "
+                    "order by employee_id", [m, quarter])
     assert sorted(p.stem for p in (pages / "reps").glob("*.html")) == [r[0] for r in reps]
     for employee_id, team_id, bookings, attainment, win_rate, mom, yoy, conversion, visits in reps:
         payload = _payload(pages / "reps" / f"{employee_id}.html")
