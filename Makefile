@@ -37,10 +37,10 @@ catalogue: install  ## extract the readers' texts into dagster_project/locale, m
 		--ignore-obsolete --width 120
 	$(BIN)/pybabel compile -d dagster_project/locale -D spm --statistics
 
-generate: install  ## write sample extracts to $(SPM_LANDING_DIR) unless already there
+generate: install  ## write sample extracts to $(SPM_LANDING_DIR) unless already there (names in $SPM_LOCALE)
 	@if [ -d "$(SPM_LANDING_DIR)" ] && [ -n "$$(ls -A $(SPM_LANDING_DIR))" ]; then \
 		echo "extracts already in $(SPM_LANDING_DIR)"; \
-	else $(BIN)/spm generate --scale $(SCALE) --seed $(SEED) --out $(SPM_LANDING_DIR); fi
+	else $(BIN)/spm generate --scale $(SCALE) --seed $(SEED) --out $(SPM_LANDING_DIR) --locale $${SPM_LOCALE:-en}; fi
 
 run: install generate dbt/target/manifest.json  ## install, generate sample extracts, build the warehouse
 	$(BIN)/spm run
