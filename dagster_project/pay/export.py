@@ -136,7 +136,8 @@ def _records(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _write_csv(path: Path, records: list[dict[str, Any]], tx: Texts) -> None:
+def _write_csv(path: Path, records: list[dict[str, Any]], tx: Texts | None = None) -> None:
+    tx = tx or texts()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     # csv quotes a field holding "\n" but not one holding a lone "\r", which readers take as a line end
@@ -165,7 +166,8 @@ def _pin_zip(data: bytes, stamp: datetime) -> bytes:
     return target_buffer.getvalue()
 
 
-def _write_xlsx(path: Path, records: list[dict[str, Any]], month: date, tx: Texts) -> None:
+def _write_xlsx(path: Path, records: list[dict[str, Any]], month: date, tx: Texts | None = None) -> None:
+    tx = tx or texts()
     frame = pd.DataFrame(
         [{c: (float(v) if isinstance(v, Decimal) else v) for c, v in rec.items()} for rec in _localized(records, tx)],
         columns=list(COLUMNS),
