@@ -286,3 +286,23 @@ def test_a_changed_locale_is_a_changed_setting(tmp_path: Path, monkeypatch: pyte
     chinese = Settings(landing_dir=tmp_path, warehouse=tmp_path / "w.duckdb", as_of=None, timezone="Asia/Shanghai",
                        locale="zh-CN")
     assert fingerprint(chinese) == {**fingerprint(english), "locale": "zh-CN"}
+
+
+@pytest.mark.integration
+def test_the_grade_table_in_both_locales(built_warehouse: BuiltWarehouse, tmp_path: Path) -> None:
+    """`spm evaluate`'s table: the same ranks, grades and scores; the words in the reader's language, the Chinese
+    columns lined up by terminal width."""
+    from dagster_project import db, publish
+    from dagster_project.reports import render_quarter
+
+    copy = built_warehouse.copy_to(tmp_path / "grades")
+    with db.connect(copy.warehouse, read_only=False) as con:
+        quarter = con.execute("select max(quarter) from marts.mart_quarterly_evaluation where is_graded").fetchone()[0]
+        publish.stage_candidate(con, publish.EVALUATION, quarter)
+    en = render_quarter(copy.warehouse, quarter, False, locale="en").splitlines()
+    zh = render_quarter(copy.warehouse, quarter, False, locale="zh-CN").splitlines()
+    assert en[0].startswith(f"Quarter {quarter}: ") and zh[0].startswith(f"{quarter} 季度：")
+    header = next(i for i, line in enumerate(en) if line.startswith("  rank  employee"))
+    assert zh[header] == "  排名  员工      等级    综合得分  达成率  团队"
+    rows = [line for line in en[header + 1:] if line[:6].strip().isdigit()]
+    assert rows and rows == zh[header + 1:header + 1 + len(rows)]  # figures and layout identical
