@@ -303,6 +303,6 @@ def test_the_grade_table_in_both_locales(built_warehouse: BuiltWarehouse, tmp_pa
     zh = render_quarter(copy.warehouse, quarter, False, locale="zh-CN").splitlines()
     assert en[0].startswith(f"Quarter {quarter}: ") and zh[0].startswith(f"{quarter} 季度：")
     header = next(i for i, line in enumerate(en) if line.startswith("  rank  employee"))
-    assert zh[header] == "  排名  员工      等级    综合得分  达成率  团队"
+    assert zh[header] == "  排名  员工      等级    综合得分      达成率  团队"
     rows = [line for line in en[header + 1:] if line[:6].strip().isdigit()]
     assert rows and rows == zh[header + 1:header + 1 + len(rows)]  # figures and layout identical
