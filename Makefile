@@ -11,7 +11,7 @@ export SPM_WAREHOUSE ?= data/warehouse.duckdb
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: help install run generate test lint dev docs bench clean contract
+.PHONY: help install run generate test lint dev docs bench clean contract catalogue
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -30,10 +30,17 @@ dbt/target/manifest.json: $(STAMP) $(shell find dbt/models dbt/macros dbt/seeds 
 contract: dbt/target/manifest.json  ## regenerate contract/published_marts.json from the dbt manifest
 	$(BIN)/spm check-contract --write
 
-generate: install  ## write sample extracts to $(SPM_LANDING_DIR) unless already there
+catalogue: install  ## extract the readers' texts into dagster_project/locale, merge into each .po, compile the .mo (docs/locale.md)
+	$(BIN)/pybabel extract -F dagster_project/locale/babel.cfg -k _ -k N_ -k n_:1,2 --no-location --omit-header \
+		--sort-output -o dagster_project/locale/spm.pot .
+	$(BIN)/pybabel update -i dagster_project/locale/spm.pot -d dagster_project/locale -D spm \
+		--ignore-obsolete --width 120
+	$(BIN)/pybabel compile -d dagster_project/locale -D spm --statistics
+
+generate: install  ## write sample extracts to $(SPM_LANDING_DIR) unless already there (names in $SPM_LOCALE)
 	@if [ -d "$(SPM_LANDING_DIR)" ] && [ -n "$$(ls -A $(SPM_LANDING_DIR))" ]; then \
 		echo "extracts already in $(SPM_LANDING_DIR)"; \
-	else $(BIN)/spm generate --scale $(SCALE) --seed $(SEED) --out $(SPM_LANDING_DIR); fi
+	else $(BIN)/spm generate --scale $(SCALE) --seed $(SEED) --out $(SPM_LANDING_DIR) --locale $${SPM_LOCALE:-en}; fi
 
 run: install generate dbt/target/manifest.json  ## install, generate sample extracts, build the warehouse
 	$(BIN)/spm run

@@ -48,6 +48,8 @@ def _setup_logging(verbose: bool) -> None:
 
 
 def _add_settings_options(parser: argparse.ArgumentParser) -> None:
+    from dagster_project.i18n import DEFAULT_LOCALE, LOCALES
+
     parser.add_argument(
         "--landing", help=f"landing folder (env SPM_LANDING_DIR, default {DEFAULT_LANDING})"
     )
@@ -59,6 +61,10 @@ def _add_settings_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--source-config", help="the company's source configuration YAML (env SPM_SOURCE_CONFIG; default: built-in)"
+    )
+    parser.add_argument(
+        "--locale", choices=LOCALES, help="language of the dashboard, statements and reports people read "
+        f"(env SPM_LOCALE, default {DEFAULT_LOCALE}; docs/locale.md)"
     )
     parser.add_argument(
         "--preset", help="a shipped source configuration the company file builds on (env SPM_PRESET): "
@@ -87,8 +93,15 @@ def _apply_settings_options(args: argparse.Namespace) -> Settings:
         os.environ["SPM_SOURCE_CONFIG"] = str(Path(args.source_config).resolve())
     if getattr(args, "preset", None):
         os.environ["SPM_PRESET"] = args.preset
+    if getattr(args, "locale", None):
+        os.environ["SPM_LOCALE"] = args.locale
     _export_reporting_currency()
-    settings = Settings.from_env()
+    from dagster_project.i18n import LocaleError
+
+    try:
+        settings = Settings.from_env()
+    except LocaleError as error:
+        raise SystemExit(f"spm: {error}") from None
     from dagster_project.db import NotAWarehouseError, check_warehouse_file
 
     try:

@@ -40,6 +40,8 @@ from typing import Any, Literal
 import duckdb
 
 from dagster_project import db
+from dagster_project.i18n import texts
+from dagster_project.settings import reader_locale
 
 log = logging.getLogger("spm.notify")
 
@@ -88,22 +90,27 @@ def read_headline(con: duckdb.DuckDBPyConnection, month: date) -> Headline | Non
     return None if row is None else Headline(*row)
 
 
-def _money(value: Decimal | None, currency: str) -> str:
-    return "–" if value is None else f"{currency} {value:,.2f}"
+def message(headline: Headline, dashboard: str, locale: str | None = None) -> tuple[str, str]:
+    """(title, markdown text) of the month's post, in `locale` (default SPM_LOCALE, else English: docs/locale.md).
+    English writes amounts to the cent after the currency code (`CNY 1,234,567.89`), Chinese in CLDR's compact
+    form (`¥123.46万`)."""
+    tx = texts(locale or reader_locale(), currency=headline.currency)
 
+    def money(value: Decimal | None) -> str:
+        if value is None:
+            return "–"
+        return f"{headline.currency} {tx.money_exact(value)}" if tx.locale == "en" else tx.money(value)
 
-def message(headline: Headline, dashboard: str) -> tuple[str, str]:
-    """(title, markdown text) of the month's post."""
-    title = f"Sales performance {headline.month:%Y-%m}"
+    title = tx._("Sales performance {month}", month=f"{headline.month:%Y-%m}")
     lines = [
         f"### {title}",
-        f"- Bookings: **{_money(headline.bookings, headline.currency)}**",
-        f"- Won deals: {'–' if headline.won_deals is None else headline.won_deals}",
-        f"- Average deal size: {_money(headline.average_deal_size, headline.currency)}",
-        f"- Per-capita bookings: {_money(headline.per_capita_bookings, headline.currency)}"
-        f" ({'–' if headline.reps is None else headline.reps} reps)",
-        f"- Data as of: {'–' if headline.as_of_date is None else headline.as_of_date.isoformat()}",
-        f"- Dashboard: {dashboard}",
+        "- " + tx._("Bookings: {amount}", amount=f"**{money(headline.bookings)}**"),
+        "- " + tx._("Won deals: {count}", count="–" if headline.won_deals is None else headline.won_deals),
+        "- " + tx._("Average deal size: {amount}", amount=money(headline.average_deal_size)),
+        "- " + tx._("Per-capita bookings: {amount} ({reps} reps)", amount=money(headline.per_capita_bookings),
+                    reps="–" if headline.reps is None else headline.reps),
+        "- " + tx._("Data as of: {date}", date="–" if headline.as_of_date is None else headline.as_of_date.isoformat()),
+        "- " + tx._("Dashboard: {link}", link=dashboard),
     ]
     return title, "\n".join(lines)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dagster_project import run_state
+from dagster_project.i18n import DEFAULT_LOCALE
 from dagster_project.settings import REPO_ROOT, Settings
 
 
@@ -52,6 +53,8 @@ def fingerprint(settings: Settings) -> dict[str, str]:
     result = run_state.run_settings(settings.as_of, settings.timezone, _reporting_currency(), source_config)
     if os.environ.get("SPM_PRESET"):
         result["preset"] = os.environ["SPM_PRESET"]
+    if settings.locale != DEFAULT_LOCALE:  # the dashboard's language; absent in English, so old records still match
+        result["locale"] = settings.locale
     return result
 
 

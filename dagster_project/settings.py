@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from dagster_project.i18n import DEFAULT_LOCALE, check_locale
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
@@ -28,12 +30,20 @@ def company_timezone() -> str:
     return os.environ.get("SPM_TIMEZONE", DEFAULT_TIMEZONE)
 
 
+def reader_locale() -> str:
+    """The language of what people read (SPM_LOCALE, else i18n.DEFAULT_LOCALE), checked: a misspelt locale stops
+    the run rather than silently writing English."""
+    return check_locale(os.environ.get("SPM_LOCALE") or DEFAULT_LOCALE)
+
+
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
     warehouse: Path
     as_of: str | None
     timezone: str
+    locale: str = DEFAULT_LOCALE
+    """The readers' language (SPM_LOCALE: en or zh-CN; dagster_project/i18n.py, docs/locale.md)."""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -44,6 +54,7 @@ class Settings:
             warehouse=Path(os.environ.get("SPM_WAREHOUSE") or DEFAULT_WAREHOUSE).resolve(),
             as_of=as_of,
             timezone=company_timezone(),
+            locale=reader_locale(),
         )
 
     def export(self) -> None:
@@ -51,6 +62,7 @@ class Settings:
         os.environ["SPM_LANDING_DIR"] = str(self.landing_dir)
         os.environ["SPM_WAREHOUSE"] = str(self.warehouse)
         os.environ["SPM_TIMEZONE"] = self.timezone
+        os.environ["SPM_LOCALE"] = self.locale
         if self.as_of:
             os.environ["SPM_AS_OF"] = self.as_of
         else:

@@ -192,9 +192,12 @@ def test_team_and_rep_pages_equal_their_mart_rows(built_warehouse: BuiltWarehous
                              "and period = ? and team_id = ? order by scope, position", [month, team_id])
         shown = _payload(pages / "teams" / f"{team_id}.html")["tables"]["champions"]
         assert [(c["scope"], c["employee_id"]) for c in shown] == champions, team_id
+    quarter = _payload(pages / "index.html")["quarter"]  # no rep page outside a sales role (issue #25 item 6)
     reps = _sql(wh, "select employee_id, team_id, bookings, attainment, win_rate, growth_mom, growth_yoy, "
                     "lead_conversion_rate, visits from marts.mart_rep_monthly_kpis "
-                    "where month = ? and team_id is not null order by employee_id", [m])
+                    "where month = ? and team_id is not null and employee_id not in (select employee_id from "
+                    "marts.mart_quarterly_evaluation where quarter = ? and ineligible_reason = 'not_sales_role') "
+                    "order by employee_id", [m, quarter])
     assert sorted(p.stem for p in (pages / "reps").glob("*.html")) == [r[0] for r in reps]
     for employee_id, team_id, bookings, attainment, win_rate, mom, yoy, conversion, visits in reps:
         payload = _payload(pages / "reps" / f"{employee_id}.html")
@@ -248,7 +251,7 @@ def test_the_bonus_threshold_is_the_marts(built_warehouse: BuiltWarehouse, month
     assert data.bonus_threshold == 0.6 and data.company.figures["reps_below_bonus_threshold"] == 7
     assert [b["below_threshold"] for b in data.company.tables["attainment_buckets"]] == [True, True, True] + [False] * 4
     index = write_dashboard(copy.warehouse, month, tmp_path / "dash")
-    assert "below the 60 % bonus threshold" in index.read_text(encoding="utf-8")
+    assert "below the 60% bonus threshold" in index.read_text(encoding="utf-8")
     con = duckdb.connect(str(copy.warehouse))
     try:
         con.execute("update marts.mart_company_monthly_kpis set bonus_threshold = null where month = ?", [m])
@@ -380,6 +383,123 @@ def test_dashboard_in_headless_chromium(browser: str, pages: Path, tmp_path: Pat
         shot = tmp_path / f"dashboard-{name}.png"
         _chromium(url, tmp_path, "--hide-scrollbars", "--window-size=1400,2400", f"--screenshot={shot}")
         assert shot.stat().st_size > 20_000, f"{name} screenshot looks empty"
+
+
+#: Appended to a copy of a page by the browser test: after load, the panels whose content is wider than the panel
+#: (a label or table pushed out of its box: Chinese text is wider than the English it replaces) and the elements
+#: that stick out of their panel, written into the DOM for --dump-dom to show.
+OVERFLOW_PROBE = """<script>
+window.addEventListener("load", function () {
+  var out = [];
+  document.querySelectorAll("section.panel").forEach(function (panel) {
+    var box = panel.getBoundingClientRect();
+    if (panel.scrollWidth > panel.clientWidth + 1) { out.push(panel.dataset.panel + ":scroll"); }
+    panel.querySelectorAll("*").forEach(function (el) {
+      var r = el.getBoundingClientRect();
+      if (r.width > 0 && (r.right > box.right + 1 || r.left < box.left - 1)) {
+        out.push(panel.dataset.panel + ":" + el.tagName.toLowerCase());
+      }
+    });
+  });
+  document.body.dataset.overflow = JSON.stringify(out);
+});
+</script>"""
+
+
+def _open_checked(page: Path, tmp: Path) -> tuple[str, list[str], list[str]]:
+    """Open a copy of `page` (beside it, so its relative links hold) with OVERFLOW_PROBE at 1400 px: (DOM after
+    load, console lines, overflowing panel:element list)."""
+    probe = page.with_name(f"{page.stem}.probe.html")
+    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", OVERFLOW_PROBE + "</body>"),
+                     encoding="utf-8")
+    try:
+        dom, console, _ = _chromium(probe.as_uri(), tmp, "--window-size=1400,2400", "--dump-dom")
+    finally:
+        probe.unlink()
+    found = re.search(r'data-overflow="([^"]*)"', dom)
+    assert found, "the overflow probe did not run"
+    return dom, console, json.loads(found.group(1).replace("&quot;", '"'))
+
+
+def _filled_panels(dom: str) -> dict[str, bool]:
+    """Each panel of the page: does it show data (a figure with a value, a bar or point, a row, a link), or say in
+    one line why it is empty (`data-empty`)?"""
+    out = {}
+    for panel, text in re.findall(r'<section class="panel[^"]*" data-panel="([a-z_]+)">(.*?)</section>', dom, re.S):
+        out[panel] = bool(re.search(r'data-figure="[a-z_]+" data-format="[a-z]+">[^<–]+<', text)
+                          or re.search(r"<(rect|circle)[^>]*>", text) or "data-row=" in text
+                          or "data-drill=" in text or "data-empty=" in text)
+    return out
+
+
+def test_the_overflow_probe_catches_a_label_wider_than_its_panel(browser: str, tmp_path: Path) -> None:
+    """The harness itself: a panel with a line that cannot wrap, wider than the panel, is reported."""
+    page = tmp_path / "wide.html"
+    page.write_text('<html><body><section class="panel" data-panel="p" style="width:200px;overflow-x:auto">'
+                    '<div style="white-space:nowrap"><span>' + "签约额与目标" * 5 + '</span></div>'
+                    "</section></body></html>", encoding="utf-8")
+    _, _, overflow = _open_checked(page, tmp_path)
+    assert "p:scroll" in overflow and "p:span" in overflow
+
+
+@pytest.fixture(scope="module")
+def zh_pages(built_warehouse: BuiltWarehouse, month: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dashboard-zh")
+    write_dashboard(built_warehouse.warehouse, month, out, locale="zh-CN")
+    return out
+
+
+def test_zh_cn_dashboard_in_headless_chromium(browser: str, zh_pages: Path, tmp_path: Path) -> None:
+    """The zh-CN company, team and rep pages (issue #25): no console error, no element overflowing its panel, every
+    panel filled; Chinese text drawn (a CJK font: .ci/run installs fonts-noto-cjk)."""
+    index = zh_pages / "index.html"
+    dom, console, overflow = _open_checked(index, tmp_path)
+    team_page = (index.parent / re.search(r'data-drill="team" href="([^"]+)"', dom).group(1)).resolve()
+    team_dom, team_console, team_overflow = _open_checked(team_page, tmp_path)
+    rep_page = (team_page.parent / re.search(r'data-drill="rep" href="([^"]+)"', team_dom).group(1)).resolve()
+    rep_dom, rep_console, rep_overflow = _open_checked(rep_page, tmp_path)
+    for name, page_dom, lines, wide in (("company", dom, console, overflow), ("team", team_dom, team_console,
+                                        team_overflow), ("rep", rep_dom, rep_console, rep_overflow)):
+        assert '<html lang="zh-CN">' in page_dom, name
+        assert lines == [], (name, lines)
+        assert wide == [], (name, wide)
+        panels = _filled_panels(page_dom)
+        assert len(panels) >= 8 and all(panels.values()), (name, panels)
+    assert "签约额与目标" in dom and "月度业绩" in dom
+    shot = tmp_path / "dashboard-zh-CN.png"
+    _chromium(index.as_uri(), tmp_path, "--hide-scrollbars", "--window-size=1400,2400", f"--screenshot={shot}")
+    assert shot.stat().st_size > 20_000, "zh-CN screenshot looks empty"
+
+
+# --- each page fits its reader (issue #25 item 6) --------------------------------------------------------------------
+def test_only_people_in_sales_roles_get_a_rep_page(built_warehouse: BuiltWarehouse, pages: Path, month: str) -> None:
+    """A manager or supervisor (outside policy_grading's eligible job levels: the quarter's evaluation says
+    not_sales_role) gets no rep page and no link; every other person with a KPI row in the month does."""
+    quarter = _payload(pages / "index.html")["quarter"]
+    outside = {r[0] for r in _sql(built_warehouse.warehouse, "select employee_id from marts.mart_quarterly_evaluation "
+                                  "where quarter = ? and ineligible_reason = 'not_sales_role'", [quarter])}
+    month_reps = {r[0] for r in _sql(built_warehouse.warehouse, "select employee_id from marts.mart_rep_monthly_kpis "
+                                     "where month = ?", [f"{month}-01"])}
+    assert outside & month_reps, "the sample has no manager with a KPI row: the test would prove nothing"
+    assert {p.stem for p in (pages / "reps").glob("*.html")} == month_reps - outside
+    for team in (pages / "teams").glob("*.html"):
+        html = team.read_text(encoding="utf-8")
+        assert not any(f"reps/{e}.html" in html for e in outside), team.name
+
+
+def test_a_rep_page_leaves_out_the_panels_about_many_reps(pages: Path) -> None:
+    for page in (pages / "reps").glob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert 'data-panel="attainment"' not in html and 'data-panel="drilldown"' not in html, page.name
+        assert 'data-figure="output_reps"' not in html and 'data-figure="reps_with_target"' not in html
+
+
+def test_every_panel_shows_data_or_says_why_it_is_empty(pages: Path) -> None:
+    """Every panel of every page has a figure with a value, a bar, a row or a link, or one line saying why it is
+    empty (`data-empty`): no panel of only dashes."""
+    for page in sorted(pages.rglob("*.html")):
+        panels = _filled_panels(page.read_text(encoding="utf-8"))
+        assert panels and all(panels.values()), (page.relative_to(pages), panels)
 
 
 # --- each page gets its own scope's rows from the queries asked once per scope kind -------------------------------

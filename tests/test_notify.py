@@ -265,3 +265,64 @@ def test_the_query_runs_on_a_built_warehouse(built_warehouse: object) -> None:
         ).fetchone()
     assert headline is not None and headline.as_of_date == as_of
     assert (headline.bookings, headline.won_deals) == (bookings, won)
+
+
+# --- the run's `dashboard/notify` asset ------------------------------------------------------------------------------
+def _materialize_notify(warehouse: Path):  # type: ignore[no-untyped-def]
+    import dagster as dg
+
+    from dagster_project.assets.run import dashboard__notify
+    from dagster_project.resources import WarehouseResource
+
+    resource = WarehouseResource(warehouse_path=str(warehouse), landing_dir=str(warehouse.parent))
+    return dg.materialize([dashboard__notify], resources={"warehouse": resource}, raise_on_error=False)
+
+
+def test_the_build_job_posts_after_the_dashboard(
+    warehouse: Path, server: tuple[str, Recorder], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dashboard/notify` is in build_warehouse, downstream of the dashboard; it posts the as-of month's figures
+    and the dashboard's start page, and is a no-op (still a success) without SPM_NOTIFY_WEBHOOK or when the post
+    fails."""
+    from dagster_project.assets.run import DASHBOARD_KEY, NOTIFY_KEY
+    from dagster_project.dashboard import default_out
+    from dagster_project.definitions import defs
+
+    job = defs.resolve_job_def("build_warehouse")
+    assert NOTIFY_KEY in job.asset_layer.executable_asset_keys
+    assert DASHBOARD_KEY in defs.resolve_asset_graph().get(NOTIFY_KEY).parent_keys
+
+    base, recorder = server
+    index = default_out(warehouse, "2025-11") / "index.html"
+    index.parent.mkdir(parents=True)
+    index.write_text("<html></html>", encoding="utf-8")
+
+    monkeypatch.delenv("SPM_NOTIFY_WEBHOOK", raising=False)
+    result = _materialize_notify(warehouse)
+    assert result.success and recorder.requests == []
+
+    _set_webhook(monkeypatch, f"{base}/robot/send?access_token={TOKEN}", "dingtalk")
+    result = _materialize_notify(warehouse)
+    assert result.success
+    ((_path, payload),) = recorder.requests
+    assert payload["markdown"]["text"] == EXPECTED_TEXT.format(uri=index.resolve().as_uri())
+    [materialization] = result.asset_materializations_for_node("dashboard__notify")
+    assert materialization.metadata["posted"].value is True
+
+    recorder.status = 500
+    result = _materialize_notify(warehouse)
+    assert result.success  # a failed post never fails the run
+    [materialization] = result.asset_materializations_for_node("dashboard__notify")
+    assert materialization.metadata["posted"].value is False
+
+
+def test_the_message_follows_the_locale(warehouse: Path) -> None:
+    """docs/locale.md: in zh-CN the post is Chinese with CLDR's compact amounts; the figures are the same."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        headline = notify.read_headline(con, date(2025, 11, 1))
+    title, text = notify.message(headline, "file:///d/index.html", locale="zh-CN")
+    assert title == "销售业绩 2025-11"
+    assert text.splitlines()[1:] == ["- 签约额：**¥123.46万**", "- 赢单数：37", "- 客单价：¥3.34万",
+                                     "- 人均签约额：¥6.17万（20 名销售代表）", "- 数据截至：2025-11-30",
+                                     "- 仪表盘：file:///d/index.html"]
+    assert notify.message(headline, "x", locale="en")[1] == EXPECTED_TEXT.format(uri="x")

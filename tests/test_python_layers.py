@@ -19,8 +19,9 @@ pytestmark = pytest.mark.unit
 PACKAGE = Path(__file__).resolve().parent.parent / "dagster_project"
 
 #: Depend on nothing else of the package: the facts every other module reads (paths and time zone, the landing
-#: contract, the source configuration, the connection helper and quoter, the publication tables).
-FOUNDATION = {"settings", "extracts", "source_config", "db", "publish"}
+#: contract, the source configuration, the connection helper and quoter, the publication tables, the readers'
+#: language).
+FOUNDATION = {"settings", "extracts", "source_config", "db", "publish", "i18n"}
 #: The orchestration layer: the only modules that may import dagster or dagster_dbt at module level.
 DAGSTER_LAYER = {"assets", "jobs", "definitions", "resources", "partitions", "progress", "dbt_project", "checks.assets"}
 ORCHESTRATION_LIBRARIES = {"dagster", "dagster_dbt", "dagster_webserver"}

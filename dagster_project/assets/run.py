@@ -6,11 +6,15 @@ schedule execute the same `build_warehouse` job and get the same run.
   no output, so every ingest asset, the dbt build and everything after them are skipped. Otherwise it deletes the
   record (until this build succeeds the warehouse is not known to be current) and hands the state to the end.
 - `dashboard/monthly` writes the as-of month's dashboard after every mart and its blocking checks.
+- `dashboard/notify` follows the dashboard: with SPM_NOTIFY_WEBHOOK set and no blocking check of the run failed,
+  it posts the month's headline and the dashboard's location to the team's chat (notify.py); off by default, and a
+  failed post is logged, never a failed run.
 - `run/record` comes last, after every asset of the build and their blocking checks: it writes the record that lets
   the next run skip, only when no check of this run failed.
 """
 
 import dataclasses
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,12 +26,14 @@ from dagster import AssetExecutionContext
 from dagster_project import db, run_gate, run_state
 from dagster_project.assets.dbt import warehouse_dbt_assets
 from dagster_project.assets.ingest import GATE_KEY, ingest_assets
-from dagster_project.dashboard import DashboardError, write_dashboard
+from dagster_project.dashboard import DashboardError, default_out, write_dashboard
+from dagster_project.notify import notify_run
 from dagster_project.progress import report
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import Settings
 
 DASHBOARD_KEY = dg.AssetKey(["dashboard", "monthly"])
+NOTIFY_KEY = dg.AssetKey(["dashboard", "notify"])
 RECORD_KEY = dg.AssetKey(["run", "record"])
 MART_KEYS = sorted((k for k in warehouse_dbt_assets.keys if k.path[0] == "marts"), key=lambda k: k.path)
 
@@ -106,6 +112,44 @@ def _failed_checks(context: AssetExecutionContext) -> list[str]:
 
 
 @dg.asset(
+    key=NOTIFY_KEY,
+    deps=[DASHBOARD_KEY],
+    group_name="dashboard",
+    description="The month's headline and the dashboard's location posted to the team's DingTalk, WeCom or Lark "
+    "group (docs/notify.md): only with SPM_NOTIFY_WEBHOOK set; a failed post is logged and never fails the run.",
+)
+def dashboard__notify(context: AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    if not os.environ.get("SPM_NOTIFY_WEBHOOK", "").strip():
+        return dg.MaterializeResult(metadata={"posted": False, "why": "SPM_NOTIFY_WEBHOOK is not set"})
+    why_not = ""
+    failed = _failed_checks(context)
+    if failed:
+        why_not = f"{len(failed)} blocking check(s) failed: the figures are not posted"
+    else:
+        try:
+            with db.connect(warehouse.warehouse, read_only=True) as con:
+                as_of = con.execute("select as_of_date from marts.mart_data_freshness").fetchone()[0]
+        except (duckdb.Error, TypeError, OSError, db.NotAWarehouseError) as error:  # TypeError: no freshness row
+            why_not = f"no as-of date to post ({type(error).__name__})"
+        else:
+            month = f"{as_of:%Y-%m}"
+            index = default_out(warehouse.warehouse, month) / "index.html"
+            if not index.is_file():
+                why_not = f"no dashboard for {month}"
+    if why_not:
+        context.log.warning(f"chat notification not sent: {why_not}")
+        return dg.MaterializeResult(metadata={"posted": False, "why": why_not})
+    try:
+        posted = notify_run(warehouse.warehouse, month, index)
+    except Exception as error:  # never fail the run for a chat message (notify_run itself raises nothing)
+        context.log.warning(f"chat notification failed: {type(error).__name__}")
+        posted = False
+    if not posted:
+        context.log.warning("chat notification not posted (see the spm.notify log line for why)")
+    return dg.MaterializeResult(metadata={"posted": posted, "month": month})
+
+
+@dg.asset(
     key=RECORD_KEY,
     ins={"pending": dg.AssetIn(GATE_KEY)},
     deps=sorted({*warehouse_dbt_assets.keys, *(a.key for a in ingest_assets), DASHBOARD_KEY}, key=lambda k: k.path),
@@ -123,4 +167,4 @@ def run__record(
     return dg.MaterializeResult(metadata={"recorded": True, "record": str(path)})
 
 
-run_assets = [run__nothing_new, dashboard__monthly, run__record]
+run_assets = [run__nothing_new, dashboard__monthly, dashboard__notify, run__record]

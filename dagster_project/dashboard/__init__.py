@@ -10,6 +10,7 @@ from pathlib import Path
 
 from dagster_project.dashboard.data import DashboardError, load_dashboard
 from dagster_project.dashboard.render import write_dashboard_pages
+from dagster_project.settings import reader_locale
 
 __all__ = ["DashboardError", "default_out", "write_dashboard"]
 
@@ -19,7 +20,9 @@ def default_out(warehouse: Path, month: str) -> Path:
     return warehouse.parent / "dashboard" / month
 
 
-def write_dashboard(warehouse: Path, month: str, out: Path | None = None) -> Path:
-    """Read the month's figures (read-only) and write every page; returns the company page."""
+def write_dashboard(warehouse: Path, month: str, out: Path | None = None, locale: str | None = None) -> Path:
+    """Read the month's figures (read-only) and write every page in `locale` (default: SPM_LOCALE, else English);
+    returns the company page."""
     data = load_dashboard(warehouse, month)
-    return write_dashboard_pages(data, out or default_out(warehouse, f"{data.month:%Y-%m}"))
+    return write_dashboard_pages(data, out or default_out(warehouse, f"{data.month:%Y-%m}"),
+                                 locale or reader_locale())

@@ -69,9 +69,14 @@ def columns(labels: Sequence[str], values: Sequence[float], *, highlight: Sequen
     return Markup("".join(parts))
 
 
+def _extremes(high: str, low: str) -> str:
+    return f"max {high} · min {low}"
+
+
 def line(labels: Sequence[str], values: Sequence[float | None], fmt: Formatter, *, width: int = 420,
-         height: int = 150) -> Markup:
-    """A line over months; gaps (None) break the line."""
+         height: int = 150, extremes: Callable[[str, str], str] = _extremes) -> Markup:
+    """A line over months; gaps (None) break the line. `extremes` words the max/min caption (the reader's
+    language: dashboard/render.py passes the catalogue's)."""
     left, bottom, top_pad = 8, 22, 16
     plot_w, plot_h = width - 2 * left, height - bottom - top_pad
     known = [v for v in values if v is not None]
@@ -101,6 +106,6 @@ def line(labels: Sequence[str], values: Sequence[float | None], fmt: Formatter, 
                          f'fill="{INK}">{escape(labels[i])}</text>')
     if known:
         parts.append(f'<text x="{width - left}" y="{top_pad - 4}" text-anchor="end" font-size="11" fill="{INK}">'
-                     f'max {escape(fmt(high))} · min {escape(fmt(low))}</text>')
+                     f'{escape(extremes(fmt(high), fmt(low)))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -194,6 +194,15 @@ def _rep_kpis(con: duckdb.DuckDBPyConnection, month: dt.date) -> list[Row]:
     )
 
 
+def _outside_sales_roles(con: duckdb.DuckDBPyConnection, quarter: str) -> set[str]:
+    """Who gets no rep page (docs/dashboard.md, Each page fits its reader): the people the quarter's evaluation
+    finds outside a sales role (policy_grading.eligible_job_levels: a manager, a supervisor). Their figures stay on
+    their team's and the company's pages; a page of their own would be a page of ¥0 and dashes."""
+    return {row["employee_id"] for row in _rows(
+        con, "select employee_id from marts.mart_quarterly_evaluation where quarter = ? "
+             "and ineligible_reason = 'not_sales_role'", [quarter])}
+
+
 def _reps_by_scope(month_reps: list[Row], kind: str) -> ByScope[list[Row]]:
     """The rep rows of each scope, in the month's order: all of them, a team's (by the rep's team in the month's
     KPIs), or a rep's own."""
@@ -602,8 +611,11 @@ def _load_pages(con: duckdb.DuckDBPyConnection, warehouse: Path, month: dt.date)
     teams = [_page(team_figures, Scope("team", t["team_id"]), f"Team {t['team_name'] or t['team_id']}", champions)
              for t in team_rows]
     reps = []
+    outside_sales = _outside_sales_roles(con, period.quarter)
     for team in teams:
         for rep in team.tables["reps"]:
+            if rep["employee_id"] in outside_sales:
+                continue
             rep_page = _page(rep_figures, Scope("rep", rep["employee_id"], team.scope.key),
                              f"{rep['full_name'] or rep['employee_id']} ({rep['employee_id']})", champions)
             rep_page.tables["peers"] = _peer_comparison(rep, team.mart)

@@ -4,6 +4,9 @@ Every page is one self-contained file (CSS, SVG charts and a few lines of JavaSc
 opens from disk. Each figure shown carries `data-figure` (its key) and `data-format`, and the page embeds all its
 figures and tables as JSON (`<script type="application/json" id="figures">`), so a test can check that what a
 person reads is what the marts hold.
+
+Every word comes from the catalogue and every figure is written by Babel in the reader's locale (SPM_LOCALE,
+dagster_project/i18n.py, docs/locale.md); the embedded JSON is the same in every locale.
 """
 
 from __future__ import annotations
@@ -18,53 +21,42 @@ from markupsafe import Markup
 
 from dagster_project.dashboard import charts
 from dagster_project.dashboard.data import ATTAINMENT_BUCKETS, DashboardData, DashboardError, PageData
+from dagster_project.i18n import DEFAULT_LOCALE, N_, Texts, template_translator, texts
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 METRIC_LABELS = {
-    "bookings": ("Bookings", "money"),
-    "attainment": ("Attainment", "pct"),
-    "win_rate": ("Win rate", "pct"),
-    "lead_conversion_rate": ("Lead conversion", "pct"),
-    "visits": ("Visits", "int"),
-    "collection_rate": ("Collection rate", "pct"),
-    "new_customers_weighted": ("New customers (weighted)", "num"),
+    "bookings": (N_("Bookings"), "money"),
+    "attainment": (N_("Attainment"), "pct"),
+    "win_rate": (N_("Win rate"), "pct"),
+    "lead_conversion_rate": (N_("Lead conversion"), "pct"),
+    "visits": (N_("Visits"), "int"),
+    "collection_rate": (N_("Collection rate"), "pct"),
+    "new_customers_weighted": (N_("New customers (weighted)"), "num"),
 }
 
 
-def format_value(value: Any, kind: str) -> str:
-    """The one way a figure is written on a page (tests format with this too)."""
-    if value is None:
-        return "–"
-    if kind == "money":
-        return f"¥{float(value):,.0f}"
-    if kind == "pct":
-        return f"{float(value) * 100:.1f}%"
-    if kind == "int":
-        return f"{round(float(value)):,}"
-    if kind == "num":
-        return f"{float(value):,.1f}"
-    if kind == "days":
-        return f"{float(value):.1f} d"
-    return str(value)
+def format_value(value: Any, kind: str, locale: str = DEFAULT_LOCALE) -> str:
+    """The one way a figure is written on a page (tests format with this too): CLDR formatting of `locale`."""
+    return texts(locale).figure(value, kind)
 
 
-def _figure(page: PageData, key: str, kind: str) -> Markup:
+def _figure(page: PageData, key: str, kind: str, tx: Texts) -> Markup:
     value = page.figures.get(key)
-    return Markup('<span data-figure="{}" data-format="{}">{}</span>').format(key, kind, format_value(value, kind))
+    return Markup('<span data-figure="{}" data-format="{}">{}</span>').format(key, kind, tx.figure(value, kind))
 
 
-def _mart_figure(page: PageData, column: str, kind: str) -> Markup:
+def _mart_figure(page: PageData, column: str, kind: str, tx: Texts | None = None) -> Markup:
     """A column of the scope's monthly mart row shown as is (`m('column', 'pct')` in the template): how a KPI column
     added to a monthly mart reaches the page without a line of Python (docs/architecture.md, Adding a KPI column)."""
     if page.mart and column not in page.mart:
         raise DashboardError(f"the template shows {column!r}, which the {page.scope.kind} monthly mart does not have")
     value = page.mart.get(column)
-    return Markup('<span data-mart-column="{}" data-format="{}">{}</span>').format(column, kind,
-                                                                                    format_value(value, kind))
+    return Markup('<span data-mart-column="{}" data-format="{}">{}</span>').format(
+        column, kind, (tx or texts()).figure(value, kind))
 
 
-def _environment() -> jinja2.Environment:
+def _environment(tx: Texts | None = None) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
@@ -72,31 +64,41 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["fmt"] = format_value
+    tx = tx or texts()
+    env.filters["fmt"] = tx.figure
+    env.filters["label"] = tx.label
+    env.filters["pct0"] = lambda value: tx.pct(value, 0)
+    env.filters["day"] = tx.date
+    env.globals["_"] = template_translator(tx)
     return env
 
 
-def _charts(page: PageData, threshold: float) -> dict[str, Markup]:
+def _charts(page: PageData, threshold: float, tx: Texts) -> dict[str, Markup]:
     t = page.tables
     buckets = t["attainment_buckets"]
     threshold_index = next(i for i, low in enumerate(ATTAINMENT_BUCKETS) if low >= threshold)
+
+    def extremes(high: str, low: str) -> str:
+        return tx._("max {high} · min {low}", high=high, low=low)
+
     out = {
         "attainment": charts.columns([b["bucket"] for b in buckets], [b["reps"] for b in buckets],
                                      highlight=[b["below_threshold"] for b in buckets],
                                      threshold_index=threshold_index,
-                                     threshold_label=f"bonus threshold {threshold:.0%}"),
-        "funnel": charts.hbars([f["stage"] for f in t["funnel"]], [f["conversion_rate"] for f in t["funnel"]],
-                               lambda v: format_value(v, "pct")),
+                                     threshold_label=tx._("bonus threshold {threshold}",
+                                                          threshold=tx.pct(threshold, 0))),
+        "funnel": charts.hbars([tx.label(f["stage"]) for f in t["funnel"]],
+                               [f["conversion_rate"] for f in t["funnel"]], tx.pct),
         "cycle": charts.line([r["month"][:7] for r in t["cycle_trend"]],
-                             [r["sales_cycle_days"] for r in t["cycle_trend"]], lambda v: format_value(v, "days")),
+                             [r["sales_cycle_days"] for r in t["cycle_trend"]], tx.days, extremes=extremes),
         "bookings_trend": charts.line([r["month"][:7] for r in t["cycle_trend"]],
-                                      [r["bookings"] for r in t["cycle_trend"]], lambda v: format_value(v, "money"),
-                                      width=1200, height=150),
-        "aging": charts.hbars([a["aging_bucket"] for a in t["ar_aging"]],
-                              [a["open_balance"] for a in t["ar_aging"]], lambda v: format_value(v, "money"),
+                                      [r["bookings"] for r in t["cycle_trend"]], tx.money,
+                                      width=1200, height=150, extremes=extremes),
+        "aging": charts.hbars([tx.label(a["aging_bucket"]) for a in t["ar_aging"]],
+                              [a["open_balance"] for a in t["ar_aging"]], tx.money,
                               highlight=[a["aging_bucket"] in ("61-90", "over_90") for a in t["ar_aging"]]),
-        "tiers": charts.hbars([f"tier {r['tier']}" for r in t["new_customers_by_tier"]],
-                              [r["accounts"] for r in t["new_customers_by_tier"]], lambda v: format_value(v, "int")),
+        "tiers": charts.hbars([tx._("tier {tier}", tier=r["tier"]) for r in t["new_customers_by_tier"]],
+                              [r["accounts"] for r in t["new_customers_by_tier"]], tx.int),
     }
     if "segments" in t:
         for kind, rate in (("lead_source", "lead_conversion_rate"), ("customer_tier", "win_rate"),
@@ -104,8 +106,8 @@ def _charts(page: PageData, threshold: float) -> dict[str, Markup]:
             segment_type = kind.removesuffix("_win")
             rows = [s for s in t["segments"] if s["segment_type"] == segment_type and s[rate] is not None]
             flag = "is_weakest_lead_conversion" if rate == "lead_conversion_rate" else "is_weakest_win_rate"
-            out[f"segments_{kind}"] = charts.hbars([s["segment"] for s in rows], [s[rate] for s in rows],
-                                                   lambda v: format_value(v, "pct"), highlight=[s[flag] for s in rows])
+            out[f"segments_{kind}"] = charts.hbars([tx.label(s["segment"]) for s in rows], [s[rate] for s in rows],
+                                                   tx.pct, highlight=[s[flag] for s in rows])
     return out
 
 
@@ -153,14 +155,26 @@ def inside(folder: Path, name: str) -> Path:
     return path
 
 
-def write_dashboard_pages(data: DashboardData, out: Path) -> Path:
-    """Write index.html, teams/<team>.html and reps/<employee>.html under `out`; returns index.html."""
-    env = _environment()
+def page_title(page: PageData, tx: Texts) -> str:
+    """A page's title in the reader's language: data.py names the company page `Company` and a team's page
+    `Team <name>`; a rep's page is their name and id (data, not translated)."""
+    if page.scope.kind == "company":
+        return tx._("Company")
+    if page.scope.kind == "team":
+        return tx._("Team {name}", name=page.title.removeprefix("Team "))
+    return page.title
+
+
+def write_dashboard_pages(data: DashboardData, out: Path, locale: str | None = None) -> Path:
+    """Write index.html, teams/<team>.html and reps/<employee>.html under `out` in `locale` (default
+    DEFAULT_LOCALE); returns index.html. The figures JSON embedded in each page does not depend on the locale."""
+    tx = texts(locale, currency=data.freshness.get("reporting_currency") or "CNY")
+    env = _environment(tx)
     template = env.get_template("page.html.j2")
     (out / "teams").mkdir(parents=True, exist_ok=True)
     (out / "reps").mkdir(parents=True, exist_ok=True)
     links = _links(data)
-    team_names = {p.scope.key: p.title for p in data.teams}
+    team_names = {p.scope.key: page_title(p, tx) for p in data.teams}
     pages = [(data.company, out / "index.html", "")]
     pages += [(p, inside(out / "teams", f"{p.scope.key}.html"), "../") for p in data.teams]
     pages += [(p, inside(out / "reps", f"{p.scope.key}.html"), "../") for p in data.reps]
@@ -169,16 +183,18 @@ def write_dashboard_pages(data: DashboardData, out: Path) -> Path:
             data=data,
             page=page,
             t=page.tables,
-            f=lambda key, kind, page=page: _figure(page, key, kind),
-            m=lambda column, kind, page=page: _mart_figure(page, column, kind),
-            charts=_charts(page, data.bonus_threshold),
+            f=lambda key, kind, page=page: _figure(page, key, kind, tx),
+            m=lambda column, kind, page=page: _mart_figure(page, column, kind, tx),
+            charts=_charts(page, data.bonus_threshold, tx),
             root=root,
             links=links,
             team_names=team_names,
             metric_labels=METRIC_LABELS,
             bonus_threshold=data.bonus_threshold,
             figures_json=Markup(_page_json(data, page)),
-            generated_for=f"{data.month:%B %Y}",
+            generated_for=tx.month(data.month),
+            lang=tx.html_lang,
+            title=page_title(page, tx),
             month_end=_month_end(data.month),
         )
         path.write_text(html, encoding="utf-8")

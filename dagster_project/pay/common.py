@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 
 from dagster_project import db
+from dagster_project.i18n import N_, Texts
 from dagster_project.publish import PAY
 
 STATEMENT_TABLE = PAY.draft_table
@@ -30,6 +31,36 @@ LINES = (
 )
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-01)?$")
+
+
+#: The sentence of each reason code of a pay line (the mart's `reason`), in the catalogue (docs/locale.md).
+REASONS = {
+    "no_revenue_target": N_("no revenue target for the month: no payout factor, no bonus"),
+    "below_threshold": N_("attainment below the 80% threshold: payout factor 0"),
+    "no_payout_tier": N_("attainment falls in no payout tier of the policy"),
+    "no_quantitative_inputs": N_("no KPI of the monthly score has an actual and a target"),
+    "quantitative_score_zero": N_("monthly quantitative score is 0"),
+    "no_published_quarter": N_("no published quarter before the month yet: new-hire default"),
+    "no_qualitative_score": N_("the published quarter has no qualitative score: new-hire default"),
+    "no_csat_score": N_("the published quarter has no CSAT score"),
+    "csat_below_threshold": N_("CSAT of the published quarter below the threshold"),
+    "no_clawback_event": N_("no credit note or write-off touched an earlier paid deal this month"),
+    "bonus_unchanged_by_removed_bookings": N_(
+        "bookings were removed from an earlier month but its bonus does not change"
+    ),
+}
+
+
+def reason_text(code: str, tx: Texts) -> str:
+    """A reason code's sentence in the reader's language; an unknown code as it is."""
+    return tx._(REASONS[code]) if code in REASONS else code
+
+
+def source_label(label: str, tx: Texts) -> str:
+    """statement_sources' label ("draft, not published", "published version N") in the reader's language."""
+    if label.startswith("published version "):
+        return tx._("published version {version}", version=label.removeprefix("published version "))
+    return tx._("draft, not published")
 
 
 class StatementNotFoundError(LookupError):

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from dagster_project.i18n import N_, Texts, columns, pad, texts
 from dagster_project.pay.common import (
     LINES,
     STATEMENT_TABLE,
@@ -20,113 +21,114 @@ from dagster_project.pay.common import (
     fetch_dicts,
     parse_month,
     read_only,
+    reason_text,
+    source_label,
     statement_sources,
 )
+from dagster_project.settings import reader_locale
 
 # The pay mix policy (dbt seed policy_pay_mix, in the config schema): the source of the factor cap the text states.
 PAY_MIX_POLICY_TABLE = "config.policy_pay_mix"
 
-_REASONS = {
-    "no_revenue_target": "no revenue target for the month: no payout factor, no bonus",
-    "below_threshold": "attainment below the 80% threshold: payout factor 0",
-    "no_payout_tier": "attainment falls in no payout tier of the policy",
-    "no_quantitative_inputs": "no KPI of the monthly score has an actual and a target",
-    "quantitative_score_zero": "monthly quantitative score is 0",
-    "no_published_quarter": "no published quarter before the month yet: new-hire default",
-    "no_qualitative_score": "the published quarter has no qualitative score: new-hire default",
-    "no_csat_score": "the published quarter has no CSAT score",
-    "csat_below_threshold": "CSAT of the published quarter below the threshold",
-    "no_clawback_event": "no credit note or write-off touched an earlier paid deal this month",
-    "bonus_unchanged_by_removed_bookings": "bookings were removed from an earlier month but its bonus does not change",
-}
-
-
-def _money(value: Decimal | None) -> str:
-    return "-" if value is None else f"{value:,.2f}"
 
 
 def _num(value: Decimal | float | None, places: int = 4) -> str:
+    """A factor or score as the audit reads it: up to `places` decimals, trailing zeros dropped (the same digits in
+    every locale: both write a `.` decimal point; money and percentages go through Babel)."""
     if value is None:
         return "-"
     text = f"{Decimal(str(value)):.{places}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _pct(value: Decimal | None) -> str:
-    return "-" if value is None else f"{Decimal(value) * 100:.2f}%"
-
-
-def _line_formula(row: dict[str, Any], statement: dict[str, Any]) -> str:
+def _line_formula(row: dict[str, Any], statement: dict[str, Any], tx: Texts) -> str:
+    money = tx.money_exact
     line = row["line"]
     if line == "base_salary":
-        return (
-            f"{_money(statement['base_salary_full'])} x {statement['days_employed']} / "
-            f"{statement['days_in_month']} days = {_num(statement['base_salary_exact'], 6)}"
-        )
+        return tx._("{salary} x {days} / {days_in_month} days = {exact}", salary=money(statement["base_salary_full"]),
+                    days=statement["days_employed"], days_in_month=statement["days_in_month"],
+                    exact=_num(statement["base_salary_exact"], 6))
     if line == "total_pay":
-        return "sum of the six rounded lines above"
+        return tx._("sum of the six rounded lines above")
     if line == "clawback":
         detail = statement.get("clawback_detail")
-        return f"-(bonus paid - bonus recomputed): {detail}" if detail else "nothing to claw back"
+        return (tx._("-(bonus paid - bonus recomputed): {detail}", detail=detail) if detail
+                else tx._("nothing to claw back"))
     basis_name = row["line_basis"]
     basis = statement["target_variable_pay"] if basis_name == "target_variable_pay" else statement["base_salary_exact"]
-    label = "V" if basis_name == "target_variable_pay" else "base salary"
+    label = "V" if basis_name == "target_variable_pay" else tx._("base salary")
     factor_name = {
-        "base_performance_pay": "quantitative factor",
-        "performance_bonus": "payout factor",
-        "capability_bonus": "capability factor",
-        "csat_bonus": "csat eligible",
+        "base_performance_pay": N_("quantitative factor"),
+        "performance_bonus": N_("payout factor"),
+        "capability_bonus": N_("capability factor"),
+        "csat_bonus": N_("csat eligible"),
     }[line]
     factor = "null" if row["line_factor"] is None else _num(row["line_factor"], 10)
-    return f"{_num(row['line_share'])} x {label} {_num(basis, 4)} x {factor_name} {factor}"
+    return tx._("{share} x {basis_label} {basis} x {factor_name} {factor}", share=_num(row["line_share"]),
+                basis_label=label, basis=_num(basis, 4), factor_name=tx._(factor_name), factor=factor)
 
 
-def _inputs(statement: dict[str, Any]) -> list[str]:
-    s = statement
+def _inputs(statement: dict[str, Any], tx: Texts) -> list[str]:
+    s, money, _ = statement, tx.money_exact, tx._
+    employed = dict(first=s["first_day_employed"], last=s["last_day_employed"], days=s["days_employed"],
+                    days_in_month=s["days_in_month"], hired=s["hire_date"])
     out = [
-        "Inputs",
-        f"  salary version {s['salary_version_no']}: {_money(s['base_salary_full'])} CNY/month, job level "
-        f"{s['job_level']} (variable ratio {_num(s['variable_ratio'])})",
-        f"  employed {s['first_day_employed']}..{s['last_day_employed']}: {s['days_employed']} of "
-        f"{s['days_in_month']} days (hired {s['hire_date']}"
-        + (f", last day {s['termination_date']})" if s["termination_date"] else ")"),
-        f"  base salary (unrounded) {_num(s['base_salary_exact'], 6)}; V = target variable pay = base salary x "
-        f"{_num(s['variable_ratio'])} = {_num(s['target_variable_pay'], 6)}",
-        f"  bookings {_money(s['bookings'])} / revenue target {_money(s['revenue_target'])} = attainment "
-        f"{_pct(s['attainment'])} -> tier {s['payout_tier'] or '-'}, payout factor {_num(s['payout_factor'], 6)}",
-        f"  monthly quantitative score {_num(s['quantitative_score'], 4)} = rescaled weights over attainment score "
-        f"{_num(s['attainment_score'], 4)}, new customers score {_num(s['new_customers_score'], 4)} "
-        f"({_num(s['new_customers_weighted'])} / target {_num(s['new_customers_target'])}), collection score "
-        f"{_num(s['collection_score'], 4)} (rate {_num(s['collection_rate'], 4)} / target "
-        f"{_num(s['collection_target'], 4)})"
-        + (f"; left out: {s['left_out_components']}" if s["left_out_components"] else "")
-        + f" -> factor clamp(score / 100, 0, {_num(s['score_cap_ratio'])}) = {_num(s['quantitative_factor'], 6)}",
+        _("Inputs"),
+        "  " + _("salary version {version}: {salary} CNY/month, job level {level} (variable ratio {ratio})",
+                 version=s["salary_version_no"], salary=money(s["base_salary_full"]), level=tx.label(s["job_level"]),
+                 ratio=_num(s["variable_ratio"])),
+        "  " + (_("employed {first}..{last}: {days} of {days_in_month} days (hired {hired}, last day {left})",
+                  left=s["termination_date"], **employed) if s["termination_date"]
+                else _("employed {first}..{last}: {days} of {days_in_month} days (hired {hired})", **employed)),
+        "  " + _("base salary (unrounded) {exact}; V = target variable pay = base salary x {ratio} = {v}",
+                 exact=_num(s["base_salary_exact"], 6), ratio=_num(s["variable_ratio"]),
+                 v=_num(s["target_variable_pay"], 6)),
+        "  " + _("bookings {bookings} / revenue target {target} = attainment {attainment} -> tier {tier}, payout "
+                 "factor {factor}", bookings=money(s["bookings"]) if s["bookings"] is not None else "-",
+                 target=money(s["revenue_target"]) if s["revenue_target"] is not None else "-",
+                 attainment="-" if s["attainment"] is None else tx.pct(s["attainment"], 2),
+                 tier=s["payout_tier"] or "-", factor=_num(s["payout_factor"], 6)),
+        "  " + _("monthly quantitative score {score} = rescaled weights over attainment score {attainment}, new "
+                 "customers score {new} ({weighted} / target {new_target}), collection score {collection} (rate "
+                 "{rate} / target {collection_target})", score=_num(s["quantitative_score"], 4),
+                 attainment=_num(s["attainment_score"], 4), new=_num(s["new_customers_score"], 4),
+                 weighted=_num(s["new_customers_weighted"]), new_target=_num(s["new_customers_target"]),
+                 collection=_num(s["collection_score"], 4), rate=_num(s["collection_rate"], 4),
+                 collection_target=_num(s["collection_target"], 4))
+        + (_("; left out: {components}", components=s["left_out_components"]) if s["left_out_components"] else "")
+        + _(" -> factor clamp(score / 100, 0, {cap}) = {factor}", cap=_num(s["score_cap_ratio"]),
+            factor=_num(s["quantitative_factor"], 6)),
     ]
     if s["evaluation_quarter"]:
-        out.append(
-            f"  published quarter {s['evaluation_quarter']} (version {s['evaluation_version']}): qualitative score "
-            f"{_num(s['qualitative_score'], 4)} -> capability factor {_num(s['capability_factor'], 6)}; CSAT "
-            f"{_num(s['csat_score'], 2)} (bonus from {_num(s['csat_bonus_threshold'], 2)})"
-        )
+        out.append("  " + _(
+            "published quarter {quarter} (version {version}): qualitative score {qualitative} -> capability factor "
+            "{factor}; CSAT {csat} (bonus from {threshold})", quarter=s["evaluation_quarter"],
+            version=s["evaluation_version"], qualitative=_num(s["qualitative_score"], 4),
+            factor=_num(s["capability_factor"], 6), csat=_num(s["csat_score"], 2),
+            threshold=_num(s["csat_bonus_threshold"], 2)))
     else:
-        out.append(
-            f"  no published quarter before {s['month']:%Y-%m}: capability factor "
-            f"{_num(s['capability_factor'])} (new-hire default), no CSAT bonus"
-        )
+        out.append("  " + _("no published quarter before {month}: capability factor {factor} (new-hire default), no "
+                            "CSAT bonus", month=f"{s['month']:%Y-%m}", factor=_num(s["capability_factor"])))
     return out
 
 
-def _sources(line: str, rows: list[dict[str, Any]]) -> list[str]:
-    out = [f"  {line} ({len(rows)} row{'s' if len(rows) != 1 else ''})"]
+def _line_name(line: str, tx: Texts) -> str:
+    """A pay line as the text names it: its code in English (what the marts and the CSV hold), its label otherwise."""
+    return line if tx.locale == "en" else tx.label(line)
+
+
+def _sources(line: str, rows: list[dict[str, Any]], tx: Texts) -> list[str]:
+    out = ["  " + tx.n_("{line} ({count} row)", "{line} ({count} rows)", len(rows), line=_line_name(line, tx))]
     if line == "total_pay":
         counts = Counter(r["source_table"] for r in rows)
-        out.append("    the union of the rows above: " + ", ".join(f"{t} {n}" for t, n in sorted(counts.items())))
+        out.append("    " + tx._("the union of the rows above: {counts}",
+                                 counts=", ".join(f"{t} {n}" for t, n in sorted(counts.items()))))
         return out
     for r in rows:
         sha = (r["source_sha256"] or "")[:12]
         out.append(
             f"    {r['source_table']:<26} {r['source_id']:<40} {r['input_roles']:<28} "
-            f"{r['source_file']} (sha256 {sha}...) row {r['source_row']}"
+            + tx._("{file} (sha256 {sha}...) row {row}", file=r["source_file"], sha=sha, row=r["source_row"])
         )
     return out
 
@@ -147,8 +149,9 @@ def _score_cap_ratio(con: Any, first_day: date) -> Decimal:
     return found[0][0]
 
 
-def explain_pay(warehouse: Path, employee_id: str, month: str | date) -> str:
-    """A readable derivation of every line of `employee_id`'s statement for `month` (YYYY-MM).
+def explain_pay(warehouse: Path, employee_id: str, month: str | date, locale: str | None = None) -> str:
+    """A readable derivation of every line of `employee_id`'s statement for `month` (YYYY-MM), in `locale`
+    (default SPM_LOCALE, else English; the errors stay English: docs/locale.md).
 
     Raises StatementNotFoundError naming the employee and month when there is no such statement, and
     FileNotFoundError when the warehouse or its pay marts are missing.
@@ -188,24 +191,28 @@ def explain_pay(warehouse: Path, employee_id: str, month: str | date) -> str:
     clawback = by_line.get("clawback")
     if clawback is not None:
         statement = {**statement, "clawback_detail": clawback.get("clawback_detail")}
+    tx = texts(locale or reader_locale())
     out = [
-        f"Pay statement of {employee_id} for {first_day:%Y-%m} ({label}; policy {statement['policy_version']}, "
-        f"team {statement['team_id']})",
+        tx._("Pay statement of {employee} for {month} ({source}; policy {policy}, team {team})",
+             employee=employee_id, month=f"{first_day:%Y-%m}", source=source_label(label, tx),
+             policy=statement["policy_version"], team=statement["team_id"]),
         "",
-        *_inputs(statement),
+        *_inputs(statement, tx),
         "",
-        "Lines (CNY; each amount rounded to 0.01 half away from zero at the line level only)",
+        tx._("Lines (CNY; each amount rounded to 0.01 half away from zero at the line level only)"),
     ]
-    width = max(len(line) for line in LINES)
+    names = {line: _line_name(line, tx) for line in LINES}
+    width = max(columns(name) for name in names.values())
     for line in LINES:
         row = by_line.get(line)
         if row is None:
-            out.append(f"  {line:<{width}} {'missing':>14}")
+            out.append(f"  {pad(names[line], width)} {pad(tx._('missing'), 14, right=True)}")
             continue
-        reason = f"   [{row['reason']}: {_REASONS.get(row['reason'], row['reason'])}]" if row["reason"] else ""
-        out.append(f"  {line:<{width}} {_money(row['amount']):>14}  = {_line_formula(row, statement)}{reason}")
-    out += ["", "Source rows (audit_payout_lineage: extract, id, role, landing file, row)"]
+        reason = f"   [{row['reason']}: {reason_text(row['reason'], tx)}]" if row["reason"] else ""
+        out.append(f"  {pad(names[line], width)} {tx.money_exact(row['amount']):>14}  = "
+                   f"{_line_formula(row, statement, tx)}{reason}")
+    out += ["", tx._("Source rows (audit_payout_lineage: extract, id, role, landing file, row)")]
     for line in LINES:
         line_rows = [r for r in lineage if r["line"] == line]
-        out += _sources(line, line_rows)
+        out += _sources(line, line_rows, tx)
     return "\n".join(out) + "\n"

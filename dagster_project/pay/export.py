@@ -26,14 +26,18 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from dagster_project.i18n import N_, Texts, template_translator, texts
 from dagster_project.pay.common import (
     STATEMENT_TABLE,
     StatementNotFoundError,
     fetch_dicts,
     parse_month,
     read_only,
+    reason_text,
+    source_label,
     statement_sources,
 )
+from dagster_project.settings import reader_locale
 
 COLUMNS = (
     "employee_id",
@@ -132,13 +136,14 @@ def _records(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _write_csv(path: Path, records: list[dict[str, Any]]) -> None:
+def _write_csv(path: Path, records: list[dict[str, Any]], tx: Texts | None = None) -> None:
+    tx = tx or texts()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     # csv quotes a field holding "\n" but not one holding a lone "\r", which readers take as a line end
     quoted = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
-    writer.writerow(COLUMNS)
-    for rec in records:
+    writer.writerow(_headers(tx))
+    for rec in _localized(records, tx):
         cells = [_cell(rec[c]) for c in COLUMNS]
         (quoted if any("\r" in cell for cell in cells) else writer).writerow(cells)
     path.write_bytes(buffer.getvalue().encode(CSV_ENCODING))
@@ -161,15 +166,17 @@ def _pin_zip(data: bytes, stamp: datetime) -> bytes:
     return target_buffer.getvalue()
 
 
-def _write_xlsx(path: Path, records: list[dict[str, Any]], month: date) -> None:
+def _write_xlsx(path: Path, records: list[dict[str, Any]], month: date, tx: Texts | None = None) -> None:
+    tx = tx or texts()
     frame = pd.DataFrame(
-        [{c: (float(v) if isinstance(v, Decimal) else v) for c, v in rec.items()} for rec in records],
+        [{c: (float(v) if isinstance(v, Decimal) else v) for c, v in rec.items()} for rec in _localized(records, tx)],
         columns=list(COLUMNS),
     )
+    frame.columns = _headers(tx)
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, sheet_name="pay_statement", index=False)
-        sheet = writer.sheets["pay_statement"]
+        frame.to_excel(writer, sheet_name=_sheet_name(tx), index=False)
+        sheet = writer.sheets[_sheet_name(tx)]
         for row in sheet.iter_rows(min_row=2):
             for cell in row:  # openpyxl turns any text starting with `=` into a formula cell: make it text again
                 if isinstance(cell.value, str) and cell.value.startswith(FORMULA_TRIGGERS):
@@ -191,47 +198,47 @@ def _write_xlsx(path: Path, records: list[dict[str, Any]], month: date) -> None:
     path.write_bytes(_pin_zip(buffer.getvalue(), pinned))
 
 
-_STATEMENT_HTML = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(
-    """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Pay statement {{ month }} {{ employee_id }}</title>
-<style>
- body { font: 14px/1.45 system-ui, sans-serif; color: #2b2f36; max-width: 760px; margin: 24px auto; padding: 0 16px; }
- h1 { font-size: 20px; margin-bottom: 2px; } .meta { color: #6b7380; font-size: 12.5px; }
- table { border-collapse: collapse; width: 100%; margin-top: 14px; }
- th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid #e3e6ea; }
- td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
- tr.total td { font-weight: 700; border-top: 2px solid #2b2f36; }
- .reason { color: #6b7380; font-size: 12px; }
-</style></head>
-<body>
-<h1>Pay statement {{ month }} — {{ employee_id }}</h1>
-<div class="meta">{{ source }} · team {{ team_id or "–" }} · {{ job_level or "–" }} · policy {{ policy_version }} ·
- employed {{ days_employed }} of {{ days_in_month }} days{% if evaluation_quarter %} · capability from
- {{ evaluation_quarter }}{% endif %}</div>
-<table>
- <tr><th>Line</th><th>Amount (CNY)</th><th>Note</th></tr>
- {% for r in records %}
- <tr class="{{ 'total' if r.line == 'total_pay' else '' }}" data-line="{{ r.line }}">
-  <td>{{ r.line | replace('_', ' ') }}</td><td class="n">{{ amount(r.amount) }}</td>
-  <td class="reason">{{ r.reason or '' }}</td></tr>
- {% endfor %}
-</table>
-<p class="meta">Bookings {{ amount(bookings) }} against target {{ amount(revenue_target) }}. Each amount is rounded to
- 0.01 at the line level; `spm explain-pay --employee {{ employee_id }} --month {{ month }}` derives every line down to
- the landing rows.</p>
-</body></html>
-""")
+TEMPLATES = Path(__file__).parent / "templates"
+#: The readable statement's title of each column and line (zh-CN); English files keep the column codes as headers,
+#: as a payroll import maps them (docs/locale.md).
+COLUMN_TITLES = {
+    "employee_id": N_("Employee ID"), "month": N_("Month"), "team_id": N_("Team"), "job_level": N_("Job level"),
+    "line": N_("Pay line"), "amount": N_("Amount"), "currency": N_("Currency"), "reason": N_("Reason"),
+    "policy_version": N_("Policy version"), "days_employed": N_("Days employed"),
+    "days_in_month": N_("Days in month"), "base_salary_full": N_("Full monthly base salary"),
+    "bookings": N_("Bookings"), "revenue_target": N_("Revenue target"), "attainment": N_("Attainment"),
+    "payout_factor": N_("Payout factor"), "quantitative_score": N_("Quantitative score"),
+    "capability_factor": N_("Capability factor"), "evaluation_quarter": N_("Evaluation quarter"),
+}
 
 
-def _amount(value: Decimal | None) -> str:
-    return "–" if value is None else f"{value:,.2f}"
+def _headers(tx: Texts) -> list[str]:
+    return list(COLUMNS) if tx.locale == "en" else [tx._(COLUMN_TITLES[c]) for c in COLUMNS]
 
 
-def _write_html(path: Path, records: list[dict[str, Any]], source: str) -> None:
+def _sheet_name(tx: Texts) -> str:
+    return "pay_statement" if tx.locale == "en" else tx._("Pay statement")
+
+
+def _localized(records: list[dict[str, Any]], tx: Texts) -> list[dict[str, Any]]:
+    """The records a reader of `tx`'s language gets: in English the codes as the marts hold them; otherwise the
+    line's name and the reason's sentence in the reader's language (the numbers never change)."""
+    if tx.locale == "en":
+        return records
+    return [{**r, "line": tx.label(r["line"]),
+             "job_level": None if r["job_level"] is None else tx.label(r["job_level"]),
+             "reason": None if r["reason"] is None else reason_text(r["reason"], tx)} for r in records]
+
+
+def _write_html(path: Path, records: list[dict[str, Any]], source: str, tx: Texts) -> None:
     first = records[0]
-    html = _STATEMENT_HTML.render(
-        records=records, source=source, amount=_amount, month=first["month"], employee_id=first["employee_id"],
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             undefined=jinja2.StrictUndefined)
+    env.globals["_"] = template_translator(tx)
+    html = env.get_template("statement.html.j2").render(
+        records=records, source=source_label(source, tx), amount=tx.money_exact, label=tx.label, lang=tx.html_lang,
+        reason=lambda code: "" if code is None else reason_text(code, tx) if tx.locale != "en" else code,
+        month=first["month"], employee_id=first["employee_id"],
         team_id=first["team_id"], job_level=first["job_level"], policy_version=first["policy_version"],
         days_employed=first["days_employed"], days_in_month=first["days_in_month"],
         evaluation_quarter=first["evaluation_quarter"], bookings=first["bookings"],
@@ -240,8 +247,9 @@ def _write_html(path: Path, records: list[dict[str, Any]], source: str) -> None:
     path.write_bytes(html.encode("utf-8"))
 
 
-def export_statements(warehouse: Path, month: str | date, out_dir: Path) -> list[Path]:
-    """Write `pay_statement_<YYYY-MM>_<employee_id>.csv`, `.xlsx` and `.html` per rep with a statement in `month`.
+def export_statements(warehouse: Path, month: str | date, out_dir: Path, locale: str | None = None) -> list[Path]:
+    """Write `pay_statement_<YYYY-MM>_<employee_id>.csv`, `.xlsx` and `.html` per rep with a statement in `month`,
+    in `locale` (default SPM_LOCALE, else English; docs/locale.md).
 
     Returns the paths written, sorted. Raises StatementNotFoundError naming the month when no rep has a
     statement for it.
@@ -260,6 +268,7 @@ def export_statements(warehouse: Path, month: str | date, out_dir: Path) -> list
         span = f" (statements exist from {bounds[0]:%Y-%m} to {bounds[1]:%Y-%m})" if bounds and bounds[0] else ""
         raise StatementNotFoundError(f"no pay statements for {first_day:%Y-%m}{span}")
 
+    tx = texts(locale or reader_locale())
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     by_employee: dict[str, list[dict[str, Any]]] = {}
@@ -271,9 +280,9 @@ def export_statements(warehouse: Path, month: str | date, out_dir: Path) -> list
         stem = f"pay_statement_{first_day:%Y-%m}_{employee_id}"
         csv_path = out_dir / f"{stem}.csv"
         xlsx_path = out_dir / f"{stem}.xlsx"
-        _write_csv(csv_path, records)
-        _write_xlsx(xlsx_path, records, first_day)
+        _write_csv(csv_path, records, tx)
+        _write_xlsx(xlsx_path, records, first_day, tx)
         html_path = out_dir / f"{stem}.html"
-        _write_html(html_path, records, source)
+        _write_html(html_path, records, source, tx)
         written += [csv_path, xlsx_path, html_path]
     return sorted(written)
