@@ -29,6 +29,10 @@ by_region:
     North: -5
 policy:
   new_customer_share: 0.30
+monthly:
+  team:
+    revenue:
+      T01: {2026-01: 900, 2026-02: 800}
 decomposition:
   months: equal
 """
@@ -43,10 +47,10 @@ def _landing(tmp_path: Path, text: str) -> Path:
 
 def test_plan_yaml_rows_carry_their_line_and_a_negative_target_is_quarantined(tmp_path: Path, con) -> None:
     result = ingest_extract(con, PLAN, _landing(tmp_path, YAML), "L1", AT)
-    assert (result.rows_loaded, result.rows_quarantined) == (4, 1)
+    assert (result.rows_loaded, result.rows_quarantined) == (6, 1)
     rows = con.execute(
         "select scope, scope_value, metric, target_value, effective_from, updated_at, _source_row, _source_file"
-        " from raw.planning__plan order by _source_row"
+        " from raw.planning__plan where period = '2026' order by _source_row"
     ).fetchall()
     assert rows == [
         ("company", "all", "revenue", "120000000", "2025-12-15", "2025-12-15T02:00:00Z", 5,
@@ -58,6 +62,9 @@ def test_plan_yaml_rows_carry_their_line_and_a_negative_target_is_quarantined(tm
         ("policy", "all", "new_customer_share", "0.30", "2025-12-15", "2025-12-15T02:00:00Z", 12,
          "planning/plan/plan_20251215.yaml"),
     ]
+    assert con.execute(
+        "select scope, scope_value, period, target_value, _source_row from raw.planning__plan where period <> '2026'"
+    ).fetchall() == [("team", "T01", "2026-01", "900", 16), ("team", "T01", "2026-02", "800", 16)]
     (row, reason), = con.execute("select source_row, reason from raw._quarantine").fetchall()
     assert row == 10 and "target_value" in reason
 

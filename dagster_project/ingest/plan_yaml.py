@@ -16,8 +16,14 @@ import yaml
 
 from .workbook import Sheet
 
-HEADER = ["plan_year", "scope", "scope_value", "metric", "target_value", "effective_from", "is_deleted", "updated_at"]
+HEADER = [
+    "plan_year", "scope", "scope_value", "metric", "period", "target_value", "effective_from", "is_deleted",
+    "updated_at",
+]
 SPLITS = {"by_region": "region", "by_product_line": "product_line", "by_customer_tier": "customer_tier"}
+PERIODIC = ("monthly", "weekly")
+"""`spm plan import` writes the decomposition here: scope -> metric -> member -> {YYYY-MM or YYYY-Www: value}."""
+PERIODIC_SCOPES = ("company", "region", "team", "rep", "product_line", "customer_tier")
 HEAD_KEYS = ("plan_year", "effective_from", "updated_at", "currency")
 IGNORED = ("decomposition",)
 """Read by `spm plan propose` (how to split the year), not targets: not loaded."""
@@ -57,24 +63,38 @@ def read_plan(path: Path) -> Sheet:
         key = str(key_node.value)
         if key in HEAD_KEYS:
             head[key] = _scalar(value, key)
-        elif key == "targets" or key == "policy" or key in SPLITS:
+        elif key in ("targets", "policy", *SPLITS, *PERIODIC):
             body.append((key, key_node, value))
         elif key not in IGNORED:
-            known = ", ".join((*HEAD_KEYS, "targets", *SPLITS, "policy", *IGNORED))
+            known = ", ".join((*HEAD_KEYS, "targets", *SPLITS, "policy", *PERIODIC, *IGNORED))
             raise PlanProblem(f"line {_line(key_node)}: unknown key {key!r}; the plan knows {known}")
     rows: list[tuple[int, list[str | None]]] = []
 
-    def row(node: yaml.Node, scope: str, scope_value: str, metric: str, what: str) -> None:
-        rows.append((_line(node), [head.get("plan_year"), scope, scope_value, metric, _scalar(node, what),
+    def row(node: yaml.Node, scope: str, scope_value: str, metric: str, period: str | None, what: str) -> None:
+        rows.append((_line(node), [head.get("plan_year"), scope, scope_value, metric, period, _scalar(node, what),
                                    head.get("effective_from"), "false", head.get("updated_at")]))
 
     for key, _, value in body:
+        if key in PERIODIC:
+            for scope_node, metrics in _mapping(value, key):
+                scope = str(scope_node.value)
+                if scope not in PERIODIC_SCOPES:
+                    raise PlanProblem(f"line {_line(scope_node)}: unknown scope {scope!r} under {key}; "
+                                      f"use {', '.join(PERIODIC_SCOPES)}")
+                for metric_node, members in _mapping(metrics, f"{key}.{scope}"):
+                    for member_node, periods in _mapping(members, f"{key}.{scope}.{metric_node.value}"):
+                        what = f"{key}.{scope}.{metric_node.value}.{member_node.value}"
+                        for period_node, target in _mapping(periods, what):
+                            row(target, scope, str(member_node.value), str(metric_node.value),
+                                str(period_node.value), f"{what}.{period_node.value}")
+            continue
         for metric_node, target in _mapping(value, key):
             metric = str(metric_node.value)
-            if key == "targets" or key == "policy":
+            if key in ("targets", "policy"):
                 scope = "company" if key == "targets" else "policy"
-                row(target, scope, "all", metric, f"{key}.{metric}")
+                row(target, scope, "all", metric, head.get("plan_year"), f"{key}.{metric}")
                 continue
             for member_node, member_target in _mapping(target, f"{key}.{metric}"):
-                row(member_target, SPLITS[key], str(member_node.value), metric, f"{key}.{metric}.{member_node.value}")
+                row(member_target, SPLITS[key], str(member_node.value), metric, head.get("plan_year"),
+                    f"{key}.{metric}.{member_node.value}")
     return Sheet(Path(path).name, list(HEADER), rows)
