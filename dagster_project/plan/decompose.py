@@ -315,7 +315,7 @@ def decompose(
                 out.parents[(kind, n, mk)] = ("company", "all")
 
     _years(out, year)
-    _weeks(out, months, holidays)
+    weeks_of(out, months, holidays)
     return out
 
 
@@ -335,7 +335,7 @@ def _years(out: Decomposition, year: int) -> None:
         out.targets[(scope, value, str(year))] = v
 
 
-def _weeks(out: Decomposition, months: list[date], holidays: frozenset[date]) -> None:
+def weeks_of(out: Decomposition, months: list[date], holidays: frozenset[date]) -> None:
     """Month -> ISO-week parts by working days, the company first, then each child against its parent's parts."""
     for month in months:
         mk = _month_key(month)
