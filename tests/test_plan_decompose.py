@@ -120,6 +120,17 @@ def test_a_rep_override_is_kept_and_the_team_re_balanced() -> None:
     assert (t["rep", "A", "2026-04"], t["rep", "B", "2026-04"], t["rep", "C", "2026-04"]) == (334, 333, 333)
 
 
+def test_the_worked_example_of_docs_planning() -> None:
+    # E1 senior all March (1.25), E2 in ramp (0.5), E3 leaves on 16 March (16/31); the team's March is 100,000
+    reps = [_rm("E1", 3, level="Senior Sales Rep"), _rm("E2", 3, tenure=2), _rm("E3", 3, days=16)]
+    weights = [0, 0, 1] + [0] * 9
+    policy = CapacityPolicy("level", {"Sales Rep": 1, "Senior Sales Rep": Decimal("1.25")}, 3, Decimal("0.5"))
+    out = decompose("revenue", 2026, 100_000, weights, reps, policy)
+    assert [out.targets["rep", e, "2026-03"] for e in ("E1", "E2", "E3")] == [55_160, 22_064, 22_776]
+    kept = decompose("revenue", 2026, 100_000, weights, reps, policy, overrides={("rep", "E1", "2026-03"): 60_000})
+    assert [kept.targets["rep", e, "2026-03"] for e in ("E1", "E2", "E3")] == [60_000, 19_683, 20_317]
+
+
 def test_fixed_regions_and_product_lines_sum_both_ways() -> None:
     reps = [_rm("A", m, region="East", team="T1") for m in range(1, 13)]
     reps += [_rm("B", m, region="North", team="T2") for m in range(1, 13)]
