@@ -185,9 +185,11 @@ def check(path: Path) -> list[Problem]:
     roster = {(str(r.values["employee_id"]), str(r.values["month"])): r.number for r in _rows(path, "roster")}
     value: dict[tuple[str, str, str, str], int] = {}
     where: dict[tuple[str, str, str, str], int] = {}
+    present: set[tuple[str, str, str, str]] = set()  # a row with a wrong value still is the rep's row
     for row in rows:
         r = row.values
         key = (r["metric"], r["scope"], str(r["scope_value"]), str(r["period"]))
+        present.add(key)
         t = r["target"]
         cell = f"{_col('target')}{row.number}"
         if not isinstance(t, int | float | Decimal) or isinstance(t, bool) or t < 0 or t != int(t):
@@ -226,10 +228,10 @@ def check(path: Path) -> list[Problem]:
             problems.append(Problem("targets", f"{_col('target')}{where[key]}", "children_sum_to_parent",
                                     f"{key[1]} {key[2]} {key[3]} {key[0]} is {value[key]} but its {child_scope} "
                                     f"rows sum to {total} (rows {rows_of[0]}-{rows_of[-1]})"))
-    metrics = {k[0] for k in value}
+    metrics = {k[0] for k in present}
     for (emp, month), number in roster.items():
         for metric in sorted(metrics):
-            if (metric, "rep", emp, month) not in value:
+            if (metric, "rep", emp, month) not in present:
                 problems.append(Problem("roster", f"A{number}", "every_employed_rep_has_a_target",
                                         f"rep {emp} is employed in {month} but has no {metric} target"))
     return problems
