@@ -198,7 +198,10 @@ class CapacityPolicy:
 
 
 def capacity(rm: RepMonth, policy: CapacityPolicy) -> Fraction:
-    """weight x ramp x share of the month employed (calendar days)."""
+    """weight x ramp x share of the month employed (calendar days). A job level weighing 0 in level_weights (a
+    manager, by default) carries nothing whichever the method."""
+    if rm.job_level in policy.level_weights and _frac(policy.level_weights[rm.job_level]) == 0:
+        return Fraction(0)
     if policy.method == "level":
         weight = _frac(policy.level_weights.get(rm.job_level, 1))
     elif policy.method == "last_year":
