@@ -112,6 +112,15 @@ def test_ramp_and_a_rep_who_leaves_mid_year() -> None:
     assert t["team", "T1", "2026"] == t["region", "East", "2026"] == t["company", "all", "2026"] == 12_000
 
 
+def test_last_years_output_weighs_reps_and_a_new_rep_gets_the_median() -> None:
+    # last year per month employed: A 3000, B 1000, C 2000; N has no history -> the median 2000; M is a manager
+    # (level weight 0): nothing, whatever the method
+    policy = CapacityPolicy("last_year", {"Sales Manager": 0}, last_year_monthly={"A": 3000, "B": 1000, "C": 2000})
+    reps = [_rm(e, 1) for e in ("A", "B", "C", "N")] + [_rm("M", 1, level="Sales Manager")]
+    out = decompose("revenue", 2026, 8_000, [1] + [0] * 11, reps, policy)
+    assert [out.targets["rep", e, "2026-01"] for e in ("A", "B", "C", "N", "M")] == [3000, 1000, 2000, 2000, 0]
+
+
 def test_a_rep_override_is_kept_and_the_team_re_balanced() -> None:
     reps = [_rm(e, m) for e in ("A", "B", "C") for m in range(1, 13)]
     out = decompose("revenue", 2026, 12_000, [1] * 12, reps, LEVELS, overrides={("rep", "A", "2026-03"): 700})
