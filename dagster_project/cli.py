@@ -569,6 +569,33 @@ def cmd_serve_bi(args: argparse.Namespace) -> int:
     return _build_unless_unchanged(args)
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    """`spm plan propose | check | import` (docs/planning.md): the logic is in dagster_project/plan/."""
+    from dagster_project.db import connect
+    from dagster_project.plan.decompose import PlanError
+    from dagster_project.plan.workbook import check, import_workbook, propose
+
+    settings = _apply_settings_options(args)
+    try:
+        if args.plan_command == "propose":
+            with connect(settings.warehouse) as con:
+                print(propose(con, settings.landing_dir, args.year, Path(args.out), args.method, args.reps,
+                              Path(args.keep) if args.keep else None))
+        elif args.plan_command == "check":
+            problems = check(Path(args.file))
+            for problem in problems:
+                print(problem)
+            print(f"{args.file}: {len(problems)} problem(s)" if problems else f"{args.file}: every check passed")
+            return 1 if problems else 0
+        else:
+            for path in import_workbook(Path(args.file), settings.landing_dir):
+                print(f"wrote {path}")
+    except (PlanError, FileNotFoundError) as error:
+        log.error("%s", error)
+        return 1
+    return 0
+
+
 def cmd_check_sources(args: argparse.Namespace) -> int:
     from dagster_project.ingest.check import check_sources, format_report
     from dagster_project.source_config import SourceConfigError, load_source_config
@@ -712,6 +739,24 @@ def build_parser() -> argparse.ArgumentParser:
                           "PUBLISHER without CREATEROLE, default spm_publisher) and exit")
     _add_settings_options(serve_bi)
     serve_bi.set_defaults(func=cmd_serve_bi)
+    plan = sub.add_parser("plan", help="propose, check and import the annual target plan (docs/planning.md)",
+                          description="Decompose the year's plan (landing planning/plan) into months, ISO weeks, "
+                          "regions, teams, reps, product lines and customer tiers in a workbook; check an edited "
+                          "workbook; import it as the planning deliveries the next run loads.")
+    plan_sub = plan.add_subparsers(dest="plan_command", required=True, metavar="ACTION")
+    propose = plan_sub.add_parser("propose", help="write the proposed plan workbook")
+    propose.add_argument("--year", type=int, required=True, help="plan year, like 2026")
+    propose.add_argument("--method", choices=("seasonality", "last_year", "equal", "explicit"),
+                         help="year -> months (default: the plan's decomposition.months, else seasonality)")
+    propose.add_argument("--reps", choices=("level", "last_year"), help="rep weights (default: the plan's, else level)")
+    propose.add_argument("--keep", help="an edited workbook whose changed targets are kept as overrides")
+    propose.add_argument("--out", required=True, help="the workbook to write, like plan_2026.xlsx")
+    for action in ("check", "import"):
+        one = plan_sub.add_parser(action, help=f"{action} a plan workbook")
+        one.add_argument("file", help="the workbook, like plan_2026.xlsx")
+    for one in plan_sub.choices.values():
+        _add_settings_options(one)
+    plan.set_defaults(func=cmd_plan)
     from dagster_project import contract  # light: duckdb and json only
 
     check = sub.add_parser("check-contract", help="check a warehouse against the published-table contract",

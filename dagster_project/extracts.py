@@ -54,6 +54,8 @@ class Extract:
     deleted_flag: str
     optional: bool = False
     description: str = ""
+    generated: bool = True
+    """False for an extract `spm generate` does not write (the annual plan YAML: docs/planning.md)."""
     column_names: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -335,6 +337,23 @@ EXTRACTS: tuple[Extract, ...] = (
         ),
         ("employee_id", "period_month", "metric"),
         description="Monthly targets per rep.",
+    ),
+    _erp(
+        "planning",
+        "plan",
+        (
+            _c("plan_year", "int", True, minimum=2000, maximum=2999),
+            _c("scope", "enum", True, "company", "region", "team", "rep", "product_line", "customer_tier", "policy"),
+            _c("scope_value", required=True),
+            _c("metric", required=True),
+            _c("period", required=True),
+            _c("target_value", "decimal", True, minimum=0),
+            _c("effective_from", "date", True),
+        ),
+        ("plan_year", "scope", "scope_value", "metric", "period", "effective_from"),
+        optional=True,
+        generated=False,
+        description="The annual plan: company targets, their optional splits and the policy targets (one YAML a year).",
     ),
     _erp(
         "surveys",

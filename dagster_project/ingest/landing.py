@@ -22,8 +22,11 @@ from pathlib import Path
 
 from dagster_project.extracts import BY_NAME, Extract
 
-FILE_PATTERN = re.compile(r"^(?P<entity>.+)_(?P<day>\d{8})(?:_(?P<seq>\d+))?\.(?P<fmt>csv|parquet|xlsx|xls)$")
-"""`opportunity_20250131_2.csv`: entity, delivery date, optional sequence within the day, format."""
+FILE_PATTERN = re.compile(
+    r"^(?P<entity>.+)_(?P<day>\d{8})(?:_(?P<seq>\d+))?\.(?P<fmt>csv|parquet|xlsx|xls|yaml)$"
+)
+"""`opportunity_20250131_2.csv`: entity, delivery date, optional sequence within the day, format. `.yaml` is the
+annual plan's format (planning/plan, docs/planning.md); the load refuses it for any other extract."""
 
 _CHUNK = 8 << 20
 

@@ -16,7 +16,7 @@ import duckdb
 
 from dagster_project.db import ident
 from dagster_project.extracts import EXTRACTS, METRICS_FED_BY, Extract
-from dagster_project.ingest import encoding, hash_cache, workbook
+from dagster_project.ingest import encoding, hash_cache, plan_yaml, workbook
 from dagster_project.ingest.header import (
     STAGE_CONFLICT,
     HeaderMap,
@@ -299,12 +299,33 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, f: DeliveryFile, fmt: FileFormat
 
     `_src` is the sheet row number; a row with values right of the header is quarantined as a wrong column count,
     its cells kept as a CSV line."""
-    import pandas as pd
-
     try:
         sheet = workbook.read_sheet(f.path, fmt.sheet, fmt.header_row, extract.name)
     except workbook.WorkbookProblem as exc:
         raise _FileProblem(str(exc)) from None
+    _stage_sheet(con, sheet)
+    return sheet.header, f"read from sheet {sheet.name!r}, header in row {fmt.header_row}"
+
+
+def _stage_yaml(con: duckdb.DuckDBPyConnection, f: DeliveryFile, extract: Extract) -> tuple[list[str], str]:
+    """The annual plan (ingest/plan_yaml.py): its values as rows, `_src` the line of each value."""
+    if extract.name != "planning__plan":
+        raise _FileProblem(f"a YAML delivery is read only for planning/plan, not {extract.system}/{extract.entity}")
+    try:
+        sheet = plan_yaml.read_plan(f.path)
+    except plan_yaml.PlanProblem as exc:
+        raise _FileProblem(str(exc)) from None
+    _stage_sheet(con, sheet)
+    return sheet.header, "read as a plan (YAML)"
+
+
+def _stage_sheet(con: duckdb.DuckDBPyConnection, sheet: workbook.Sheet) -> None:
+    """Rows of text cells into `_ingest_stage` as text, like a CSV would deliver them.
+
+    `_src` is the row's number in its file; a row with values right of the header is quarantined as a wrong column
+    count, its cells kept as a CSV line."""
+    import pandas as pd
+
     width = len(sheet.header)
     names = [f"c{i}" for i in range(width)]
     frame = pd.DataFrame(
@@ -327,7 +348,6 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, f: DeliveryFile, fmt: FileFormat
             ],
         )
     con.execute("CREATE TEMP VIEW _ingest_rows AS SELECT rowid + 1 AS _k, * FROM _ingest_stage")
-    return sheet.header, f"read from sheet {sheet.name!r}, header in row {fmt.header_row}"
 
 
 def delivered_header(con: duckdb.DuckDBPyConnection, f: DeliveryFile, fmt: FileFormat, extract: Extract) -> list[str]:
@@ -337,6 +357,8 @@ def delivered_header(con: duckdb.DuckDBPyConnection, f: DeliveryFile, fmt: FileF
         return encoding.read_csv_header(f.path, encoding.sniff(f.path, fmt.encoding, extract.name))
     if f.format in ("xlsx", "xls"):
         return workbook.read_sheet(f.path, fmt.sheet, fmt.header_row, extract.name).header
+    if f.format == "yaml":
+        return list(plan_yaml.HEADER)
     rows = con.execute("SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet(?))", [str(f.path)]).fetchall()
     return [r[0] for r in rows]
 
@@ -423,6 +445,9 @@ def _load_file(
             header, hm, read_as = _stage_text_csv(con, extract, f, scan, fmt, config, timezone)
         elif f.format in ("xlsx", "xls"):
             header, read_as = _stage_xlsx(con, f, fmt, extract)
+            hm = _resolve(extract, header, config, f, timezone)
+        elif f.format == "yaml":
+            header, read_as = _stage_yaml(con, f, extract)
             hm = _resolve(extract, header, config, f, timezone)
         else:
             header = _stage_parquet(con, f)

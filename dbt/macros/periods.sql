@@ -22,3 +22,19 @@
         >= (select max(p.lead_conversion_maturity_days) from {{ ref('policy_reporting') }} p
             where {{ policy_in_force('p', '(select as_of_date from ' ~ ref('int_run_as_of') ~ ')') }}))
 {%- endmacro %}
+
+{#- `2026-W05` from a date: the ISO 8601 week (Monday to Sunday; week 1 holds the year's first Thursday), the week
+    grain of the plan (docs/planning.md). Dispatched: Spark names the ISO year YEAROFWEEK. -#}
+{% macro iso_week_label(date_expr) -%}
+    {{ return(adapter.dispatch('iso_week_label')(date_expr)) }}
+{%- endmacro %}
+
+{% macro default__iso_week_label(date_expr) -%}
+    cast(cast(extract(isoyear from {{ date_expr }}) as integer) as {{ type_text() }}) || '-W'
+        || lpad(cast(cast(extract(week from {{ date_expr }}) as integer) as {{ type_text() }}), 2, '0')
+{%- endmacro %}
+
+{% macro spark__iso_week_label(date_expr) -%}
+    cast(extract(YEAROFWEEK from {{ date_expr }}) as string) || '-W'
+        || lpad(cast(extract(WEEK from {{ date_expr }}) as string), 2, '0')
+{%- endmacro %}
