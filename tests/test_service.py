@@ -116,3 +116,29 @@ def test_generated_service_extracts_carry_their_mess(tmp_path: Path) -> None:
     assert any(r["IsDeleted"] == "true" for r in cases)
     assert any(r["Status"] == "Activated" and not r["ActivatedDate"] for r in orders)
     assert [r["nps_score"] for r in survey if not 0 <= int(r["nps_score"]) <= 10] == ["11"]
+
+
+def test_a_generated_company_fills_every_service_panel(built_warehouse) -> None:  # type: ignore[no-untyped-def]
+    """The session warehouse (generated at scale 0.02, seed 7): every figure of mart_service_quality has a value for
+    the company in 2025Q3, every rep quarter has an award decision, and mart_customer_health scores accounts."""
+    con = duckdb.connect(str(built_warehouse.warehouse), read_only=True)
+    try:
+        company = con.execute(
+            "SELECT followup_in_time_rate, followup_coverage, first_response_rate, median_response_hours, "
+            "complaint_resolution_rate, resolution_satisfaction, nps, csat_solution_fit, csat_response_speed, "
+            "csat_problem_resolution FROM marts.mart_service_quality "
+            "WHERE period_type = 'quarter' AND period = '2025Q3' AND scope = 'company'").fetchall()
+        assert len(company) == 1 and None not in company[0]
+        awards = con.execute(
+            "SELECT count(*), count(best_service_award), sum(CASE WHEN best_service_award THEN 1 ELSE 0 END) "
+            "FROM marts.mart_service_quality WHERE period_type = 'quarter' AND scope = 'rep' AND period = '2025Q3'"
+        ).fetchone()
+        assert awards is not None and awards[0] == awards[1] and awards[2] >= 1
+        health = con.execute(
+            "SELECT count(*), count(health_score), count(usage_score), count(nps), "
+            "sum(CASE WHEN at_risk THEN 1 ELSE 0 END) FROM marts.mart_customer_health WHERE quarter = '2025Q4'"
+        ).fetchone()
+        assert health is not None and health[0] == health[1] > 0 and health[2] > 0 and health[3] > 0
+        assert 0 < health[4] < health[0]
+    finally:
+        con.close()
