@@ -124,6 +124,7 @@ select
     h.closed_at,
     h.clock_response_hours,
     h.business_response_hours,
+    h.response_hours_basis,
     case when h.response_hours_basis = 'business' then h.business_response_hours else h.clock_response_hours end
         as response_hours,
     case
