@@ -459,6 +459,9 @@ def _own_queries(con: duckdb.DuckDBPyConnection, kind: str, key: str | None, mon
                                       f"where developed_month = ? and {tier_where} group by 1 order by 1",
                                       [m, *tier_params]),
         "competency_gaps": gaps,
+        "health": rows("select account_id, health_score, at_risk from marts.mart_customer_health "
+                       "where quarter = ? and employee_id = ? order by health_score nulls last, account_id",
+                       [quarter, key]) if kind == "rep" else [],
     }
     return _plain(own)
 
