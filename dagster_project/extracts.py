@@ -457,10 +457,10 @@ METRICS_FED_BY: dict[str, tuple[str, ...]] = {
     "hr__training": ("learning_hours", "certifications"),
     "surveys__csat_response": ("csat_score", "csat_responses", "at_risk", "referral_candidate"),
     "surveys__review_360": ("review_360_score", "collaboration_score"),
-    "crm__case": ("first_response_within_sla", "median_response_hours", "complaints_resolved_within_sla"),
-    "crm__order": ("deliveries", "followed_up_within_3_working_days"),
+    "crm__case": ("first_response_rate", "median_response_hours", "complaint_resolution_rate"),
+    "crm__order": ("deliveries", "followup_in_time_rate"),
     "surveys__service_survey": ("nps", "resolution_satisfaction"),
-    "product__usage": ("active_users", "usage_trend"),
+    "product__usage": ("active_users", "usage_score"),
 }
 """Optional extracts -> the metrics (docs/metrics.md) that cannot be computed without them. A run without one of
 them goes on; its summary lists these metrics as unavailable (they are null, never zero)."""
