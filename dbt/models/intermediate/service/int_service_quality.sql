@@ -50,16 +50,16 @@ as_of as (
 coverage as (
     select
         p.period_type, p.period, a.owner_employee_id as employee_id, e.team_id, a.account_id,
-        case when exists (
-            select 1 from followup_activities f
-            where f.account_id = a.account_id and f.activity_date between p.period_start and p.period_end
-                and f.activity_date <= as_of.as_of_date
-        ) then 1 else 0 end as followed_up
+        max(case when f.account_id is not null then 1 else 0 end) as followed_up
     from periods p
     cross join accounts a
     cross join as_of
+    left join followup_activities f
+        on f.account_id = a.account_id and f.activity_date between p.period_start and p.period_end
+        and f.activity_date <= as_of.as_of_date
     left join employees e on e.employee_id = a.owner_employee_id and p.period_end between e.valid_from and e.valid_to
     where p.period_start <= as_of.as_of_date
+    group by p.period_type, p.period, a.owner_employee_id, e.team_id, a.account_id
 ),
 
 facts as (
