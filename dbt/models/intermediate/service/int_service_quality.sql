@@ -3,7 +3,8 @@
     (month | quarter), period ('2025-03' | '2025Q1'), scope (rep | team | company) and scope_id (employee_id,
     team_id, 'company'). A rep's or team's row exists when it has any service fact in the period. Team is the team
     of the credited rep on the fact's date (a rep row shows the rep's team on the period's last day); the company row counts every fact, credited or not. Rates are null when
-    nothing was decided (pending or no facts), never 0. -#}
+    nothing was decided (pending or no facts), never 0. Means are taken over decimals (an exact sum), so a rebuild
+    gives the same bits whatever order the engine adds the rows in. -#}
 with months as (
     select month, month_end, quarter from {{ ref('int_calendar_months') }}
 ),
@@ -70,10 +71,10 @@ facts as (
         cast(null as integer) as service_case, cast(null as boolean) as first_response_within_sla,
         cast(null as {{ type_double() }}) as response_hours,
         cast(null as integer) as complaint, cast(null as boolean) as resolved_within_sla,
-        cast(null as {{ type_double() }}) as resolution_satisfaction,
+        cast(null as decimal(18, 6)) as resolution_satisfaction,
         cast(null as integer) as nps_score, cast(null as boolean) as is_promoter, cast(null as boolean) as is_detractor,
-        cast(null as {{ type_double() }}) as csat_overall, cast(null as {{ type_double() }}) as solution_fit,
-        cast(null as {{ type_double() }}) as response_speed, cast(null as {{ type_double() }}) as problem_resolution
+        cast(null as decimal(9, 2)) as csat_overall, cast(null as decimal(9, 2)) as solution_fit,
+        cast(null as decimal(9, 2)) as response_speed, cast(null as decimal(9, 2)) as problem_resolution
     from {{ ref('int_service_deliveries') }} d
     inner join periods p on d.delivery_date between p.period_start and p.period_end
 
@@ -90,7 +91,7 @@ facts as (
         p.period_type, p.period, c.employee_id, c.team_id, null, null, null, null,
         1, c.first_response_within_sla, c.response_hours,
         case when c.is_complaint then 1 end, c.resolved_within_sla,
-        case when c.is_complaint then c.resolution_satisfaction end,
+        case when c.is_complaint then cast(c.resolution_satisfaction as decimal(18, 6)) end,
         null, null, null, null, null, null, null
     from {{ ref('int_service_cases') }} c
     inner join periods p on c.created_date between p.period_start and p.period_end
@@ -108,8 +109,8 @@ facts as (
     select
         p.period_type, p.period, r.employee_id, e.team_id, null, null, null, null, null, null, null, null, null, null,
         null, null, null,
-        cast(r.overall_score as {{ type_double() }}), cast(r.solution_fit as {{ type_double() }}),
-        cast(r.response_speed as {{ type_double() }}), cast(r.problem_resolution as {{ type_double() }})
+        cast(r.overall_score as decimal(9, 2)), cast(r.solution_fit as decimal(9, 2)),
+        cast(r.response_speed as decimal(9, 2)), cast(r.problem_resolution as decimal(9, 2))
     from {{ ref('stg_surveys__csat_response') }} r
     cross join as_of
     inner join periods p on r.survey_date between p.period_start and p.period_end
@@ -137,15 +138,15 @@ aggregated as (
         cast(count(complaint) as integer) as complaints,
         cast(count(resolved_within_sla) as integer) as complaints_decided,
         cast(sum(case when resolved_within_sla then 1 else 0 end) as integer) as complaints_resolved_within_sla,
-        avg(resolution_satisfaction) as resolution_satisfaction,
+        cast(avg(resolution_satisfaction) as {{ type_double() }}) as resolution_satisfaction,
         cast(count(nps_score) as integer) as nps_responses,
         cast(sum(case when is_promoter then 1 else 0 end) as integer) as promoters,
         cast(sum(case when is_detractor then 1 else 0 end) as integer) as detractors,
         cast(count(csat_overall) as integer) as csat_responses,
-        avg(csat_overall) as csat_score,
-        avg(solution_fit) as csat_solution_fit,
-        avg(response_speed) as csat_response_speed,
-        avg(problem_resolution) as csat_problem_resolution
+        cast(avg(csat_overall) as {{ type_double() }}) as csat_score,
+        cast(avg(solution_fit) as {{ type_double() }}) as csat_solution_fit,
+        cast(avg(response_speed) as {{ type_double() }}) as csat_response_speed,
+        cast(avg(problem_resolution) as {{ type_double() }}) as csat_problem_resolution
     from facts
     group by grouping sets ((period_type, period, employee_id), (period_type, period, team_id), (period_type, period))
 ),

@@ -2,7 +2,8 @@
     and quarter (from the quarter the account was created in to the as-of quarter). Each component is scored 0-100
     and null without data; health_score is the policy-weighted mean of the scored components (policy_health_weights,
     weights of the missing ones left out and the rest rescaled). at_risk: health below policy_service's
-    health_at_risk_below, or CSAT falling two consecutive quarters. -#}
+    health_at_risk_below, or CSAT falling two consecutive quarters. Means are taken over integers and decimals (exact
+    sums), so a rebuild gives the same bits. -#}
 with as_of as (
     select as_of_date from {{ ref('int_run_as_of') }}
 ),
@@ -29,7 +30,7 @@ spine as (
 usage as (
     select
         s.account_id, s.quarter,
-        avg(cast(u.active_users as {{ type_double() }})) as active_users,
+        cast(avg(u.active_users) as {{ type_double() }}) as active_users,
         cast(sum(u.sessions) as integer) as sessions,
         cast(count(u.usage_month) as integer) as usage_months
     from spine s
@@ -45,7 +46,7 @@ cases as (
         cast(sum(case when c.is_complaint then 1 else 0 end) as integer) as complaints,
         cast(count(c.resolved_within_sla) as integer) as complaints_decided,
         cast(sum(case when c.resolved_within_sla then 1 else 0 end) as integer) as complaints_resolved_within_sla,
-        avg(c.resolution_hours) as avg_resolution_hours
+        cast(avg(cast(c.resolution_hours as decimal(18, 6))) as {{ type_double() }}) as avg_resolution_hours
     from spine s
     inner join {{ ref('int_service_cases') }} c
         on c.account_id = s.account_id and c.created_date between s.quarter_start and s.quarter_end
@@ -59,7 +60,7 @@ case_data as (
 csat as (
     select
         s.account_id, s.quarter,
-        avg(cast(r.overall_score as {{ type_double() }})) as csat_score
+        cast(avg(r.overall_score) as {{ type_double() }}) as csat_score
     from spine s
     cross join as_of
     inner join {{ ref('stg_surveys__csat_response') }} r
