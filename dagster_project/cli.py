@@ -11,6 +11,7 @@
     spm check-contract data/warehouse.duckdb                 published tables, columns and types present
 
     spm check-sources --landing data/landing                 dry-run a company's export against the configuration
+    spm calendar --years 2023-2026                           regenerate the working-day calendar seed
 
 Settings come from the environment (SPM_LANDING_DIR, SPM_WAREHOUSE, SPM_AS_OF, SPM_SOURCE_CONFIG) and matching
 options.
@@ -763,6 +764,13 @@ def build_parser() -> argparse.ArgumentParser:
                            description=contract.DESCRIPTION)
     contract.add_arguments(check)
     check.set_defaults(func=contract.run)
+
+    from dagster_project import working_days  # light: csv only; `holidays` is imported when the command runs
+
+    cal = sub.add_parser("calendar", help="write the working-day calendar seed (China's holidays)",
+                         description=working_days.DESCRIPTION)
+    working_days.add_arguments(cal)
+    cal.set_defaults(func=working_days.run)
     return parser
 
 

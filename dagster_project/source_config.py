@@ -33,6 +33,13 @@ _MERGED_PER_KEY = (
 ACCOUNT_TYPES = ("Prospect", "Customer", "Former Customer")
 """The contract's account types (extracts.py): what every value of `account_types:` maps to."""
 INVOICE_STATUSES = ("OPEN", "PARTIAL", "PAID", "VOID")
+CASE_CATEGORIES = ("complaint", "problem", "question", "request", "other")
+"""What `case_types:` and `case_reasons:` map to; a case is a complaint when its Type or its Reason maps to complaint
+(docs/service.md)."""
+CASE_PRIORITIES = ("High", "Medium", "Low")
+"""The priorities the complaint SLA (seed policy_service_sla) is set by."""
+ORDER_STATUSES = ("draft", "activated")
+"""An order is a delivery once its status maps to activated."""
 
 
 class SourceConfigError(ValueError):
@@ -310,6 +317,12 @@ def load_source_config(path: str | Path | None = None, preset: str | None = None
         Picklist("hr__employee", "job_level", "job_levels", _targets(data, "job_levels", JOB_LEVELS, used), True),
         Picklist("finance__invoice", "status", "invoice_statuses",
                  _targets(data, "invoice_statuses", INVOICE_STATUSES, used), True),
+        Picklist("crm__case", "Type", "case_types", _targets(data, "case_types", CASE_CATEGORIES, used), False),
+        Picklist("crm__case", "Reason", "case_reasons", _targets(data, "case_reasons", CASE_CATEGORIES, used), False),
+        Picklist("crm__case", "Priority", "case_priorities",
+                 _targets(data, "case_priorities", CASE_PRIORITIES, used), True),
+        Picklist("crm__order", "Status", "order_statuses",
+                 _targets(data, "order_statuses", ORDER_STATUSES, used), True),
     )
     aliases = {
         str(ext): {

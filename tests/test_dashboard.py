@@ -593,6 +593,9 @@ def _own_queries(con: duckdb.DuckDBPyConnection, kind: str, key: str | None, mon
         "attainment_buckets": rows(f"select low, reps, below_threshold from marts.mart_dashboard_attainment "
                                    f"where month = ? and {scoped} order by bucket_order", [m, *p]),
         "competency_gaps": gaps,
+        "health": rows("select account_id, health_score, at_risk from marts.mart_customer_health "
+                       "where quarter = ? and employee_id = ? order by health_score nulls last, account_id",
+                       [quarter, key]) if kind == "rep" else [],
     }
     return _plain(own)
 

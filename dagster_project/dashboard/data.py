@@ -381,6 +381,24 @@ def _at_risk(con: duckdb.DuckDBPyConnection, kind: str, quarter: str) -> ByScope
     )
 
 
+def _health(con: duckdb.DuckDBPyConnection, kind: str, quarter: str) -> ByScope[list[Row]]:
+    """A rep page's accounts by health (docs/service.md, mart_customer_health), least healthy first; none elsewhere."""
+    if kind != "rep":
+        return ByScope({}, [])
+    return _tables_by_scope(
+        con,
+        """
+        select h.employee_id as scope_key, h.account_id, c.account_name, h.health_score, h.at_risk, h.csat_score,
+            h.nps, h.complaints, h.followups, h.open_opportunities
+        from marts.mart_customer_health h
+        left join marts.dim_customer c on c.account_id = h.account_id
+        where h.quarter = ? and h.employee_id is not null
+        order by scope_key, h.health_score nulls last, h.account_id
+        """,
+        [quarter],
+    )
+
+
 def _new_customers_by_tier(con: duckdb.DuckDBPyConnection, kind: str, month: dt.date) -> ByScope[list[Row]]:
     """Customers developed in the month by tier (mart_dashboard_new_customers: a team's by the reps in its KPIs of
     that month)."""
@@ -521,6 +539,7 @@ class KindFigures:
     ar_aging: ByScope[list[Row]]
     new_customers_by_tier: ByScope[list[Row]]
     attainment: ByScope[list[Row]]
+    health: ByScope[list[Row]]
 
 
 def _read_kind(con: duckdb.DuckDBPyConnection, kind: str, period: Period, month_reps: list[Row]) -> KindFigures:
@@ -539,6 +558,7 @@ def _read_kind(con: duckdb.DuckDBPyConnection, kind: str, period: Period, month_
         ar_aging=_ar_aging(con, kind),
         new_customers_by_tier=_new_customers_by_tier(con, kind, month),
         attainment=_attainment_distribution(con, kind, month),
+        health=_health(con, kind, quarter),
     )
 
 
@@ -566,6 +586,7 @@ def _page(kind: KindFigures, scope: Scope, title: str, month_champions: list[Row
         "new_customers_by_tier": kind.new_customers_by_tier[key],
         "competency_gaps": kind.competency_gaps[key],
         "champions": _champions(month_champions, scope),
+        "health": kind.health[key],
     })
     return page
 

@@ -17,7 +17,8 @@ the clock, and no ordering depends on sets, dict hashing or `hash()`.
 
 Module map: `people` (organisation, HR history, training), `accounts`, `pipeline` (deals, stage history, splits,
 contracts), `activity` (leads, tasks), `finance` (invoices, payments) with `fx`, `planning` (targets), `surveys`
-(CSAT, 360 reviews), `mess` (deletes, orphans, malformed rows, re-delivery), `deliveries` (file cutting and CSV),
+(CSAT, 360 reviews), `service` (orders, cases, service surveys, usage), `mess` (deletes, orphans, malformed rows,
+re-delivery), `deliveries` (file cutting and CSV),
 `table` (typed columns and text formats), `timeline` (dates and the delivery calendar), `ids`.
 """
 
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import accounts, activity, finance, fx, mess, people, pipeline, planning, surveys
+from . import accounts, activity, finance, fx, mess, people, pipeline, planning, service, surveys
 from .deliveries import Mode, write_extract
 from .names import LOCALES, Namer
 from .table import Table
@@ -40,12 +41,14 @@ _STREAMS = {
     "staff": 1, "fx": 2, "accounts": 3, "deals": 4, "stages": 5, "splits": 6, "contracts": 7, "account_versions": 8,
     "leads": 9, "tasks": 10, "invoices": 11, "payments": 12, "invoice_versions": 13, "targets": 14, "csat": 15,
     "reviews": 16, "training": 17, "mess": 18, "events": 19, "names": 20,
+    "orders": 21, "cases": 22, "service_surveys": 23, "usage": 24,
 }
 #: the order of the returned counts (and of the progress lines before the generator streamed)
 _EXTRACT_ORDER = (
     "crm__account", "crm__opportunity", "crm__opportunity_history", "crm__contract", "crm__lead", "crm__task",
     "crm__event", "crm__opportunity_split", "finance__invoice", "finance__payment", "finance__fx_rate",
     "hr__employee", "hr__training", "planning__target", "surveys__csat_response", "surveys__review_360",
+    "crm__case", "crm__order", "surveys__service_survey", "product__usage",
 )
 
 
@@ -114,6 +117,9 @@ def generate(
     write(deletes.tasks(activity.task_table(accts, deals, staff, n_tasks, rng("tasks"))))
     write(deletes.account(accounts.account_table(accts, staff, segments, rng("account_versions")), deals, accts))
     write(deletes.contract(pipeline.contract_table(contracts, accts, staff, rng("contracts"))))
+    # after-sales service (issue 28): new extracts on streams of their own, written after the contracts' ids exist
+    write(service.order_table(contracts, deals, accts, staff, rng("orders")))
+    write(service.usage_table(contracts, accts, rng("usage")))
     del contracts
     write(deletes.invoice(finance.invoice_table(inv, pay, accts, deals, rng("invoice_versions"))))
     pay_table, pay_ids = finance.payment_table(pay, rng("payments"))
@@ -130,6 +136,10 @@ def generate(
     write(planning.target_table(staff, deals, accts, rng("targets")))
     write(surveys.csat_table(accts, staff, segments, rng("csat")))
     write(surveys.review_table(accts, staff, rng("reviews")))
+    cases = service.case_table(accts, staff, segments, rng("cases"))
+    write(cases)
+    write(service.service_survey_table(cases, accts, staff, segments, rng("service_surveys")))
+    del cases
 
     bad = mess.inject_malformed(out_dir)
     copy = mess.redeliver(out_dir)

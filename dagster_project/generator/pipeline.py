@@ -104,6 +104,7 @@ class Contracts:
     won_sec: np.ndarray  # when the deal behind it was won (drafted right after)
     owner: np.ndarray
     opp: np.ndarray  # deal position or -1 (contracts older than the data)
+    seq: np.ndarray | None = None  # Id sequence number of each contract, set by `contract_table` (orders link to it)
 
     @property
     def final_end(self) -> np.ndarray:
@@ -509,6 +510,7 @@ def contract_table(contracts: Contracts, accts: Accounts, staff: Staff, rng: np.
     has_exp = has_act & (c.term_day == NA) & (exp_sec <= END_SEC)
     rank = np.empty(n, np.int64)
     rank[np.lexsort((np.arange(n), draft_sec))] = np.arange(n)
+    c.seq = rank
     parts = [
         (np.arange(n), draft_sec, 0, c.end),
         (np.flatnonzero(has_act), act_sec[has_act], 1, c.end[has_act]),

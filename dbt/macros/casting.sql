@@ -40,3 +40,16 @@
     cast(from_utc_timestamp({{ utc_timestamp }}, '{{ var("timezone") }}') as date)
 {%- endmacro %}
 
+{#- A UTC timestamp as the wall-clock time in the company's time zone (the business-hours rule of docs/service.md). -#}
+{% macro local_timestamp(utc_timestamp) -%}
+    {{ return(adapter.dispatch('local_timestamp')(utc_timestamp)) }}
+{%- endmacro %}
+
+{% macro default__local_timestamp(utc_timestamp) -%}
+    cast(({{ utc_timestamp }} at time zone 'UTC') at time zone '{{ var("timezone") }}' as timestamp)
+{%- endmacro %}
+
+{% macro spark__local_timestamp(utc_timestamp) -%}
+    from_utc_timestamp({{ utc_timestamp }}, '{{ var("timezone") }}')
+{%- endmacro %}
+

@@ -1,12 +1,23 @@
 {#- One row per rep, quarter and scorecard component: actual, target, score and the weight used after
-    rescaling (0 when left out). Policy rows are those in force on the quarter's last day. -#}
+    rescaling (0 when left out). Policy rows are those in force on the quarter's last day. The service components
+    (docs/service.md, from int_service_quality) join only where their policy weight is above 0: at the shipped weight
+    0 they add no row, so grades and the published columns stay as they were until a company opts in. -#}
 {%- set components = scorecard_components() -%}
+{%- set service_components = [
+    ('first_response', 'first_response_rate'), ('followup_in_time', 'followup_in_time_rate'),
+    ('followup_coverage', 'followup_coverage'), ('complaint_resolution', 'complaint_resolution_rate'),
+    ('nps', 'nps'),
+] -%}
 with kpis as (
     select * from {{ ref('int_rep_quarterly_kpis') }}
 ),
 
 policy as (
     select * from {{ ref('policy_evaluation_components') }}
+),
+
+service as (
+    select * from {{ ref('int_service_quality') }}
 ),
 
 actuals as (
@@ -19,6 +30,19 @@ actuals as (
         cast({{ actual }} as {{ type_double() }}) as actual,
         cast({{ target }} as {{ type_double() }}) as kpi_target
     from kpis
+    union all
+    {% endfor %}
+    {% for name, column in service_components %}
+    select
+        k.employee_id,
+        k.quarter,
+        k.quarter_end,
+        '{{ name }}' as component,
+        cast(s.{{ column }} as {{ type_double() }}) as actual,
+        cast(null as {{ type_double() }}) as kpi_target
+    from kpis k
+    left join service s
+        on s.scope = 'rep' and s.period_type = 'quarter' and s.employee_id = k.employee_id and s.period = k.quarter
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
@@ -38,6 +62,8 @@ targeted as (
         p.policy_version
     from actuals a
     inner join policy p on p.component = a.component and {{ policy_in_force('p', 'a.quarter_end') }}
+        and (p.weight > 0 or a.component not in (
+            {%- for name, column in service_components %}'{{ name }}'{% if not loop.last %}, {% endif %}{% endfor -%}))
 ),
 
 scored as (

@@ -13,6 +13,7 @@ renamed as (
         cast(problem_resolution as decimal(9, 2)) as problem_resolution,
         cast(overall_score as decimal(9, 2)) as overall_score,
         channel,
+        cast(nps_score as integer) as nps_score,
         coalesce({{ to_bool('is_deleted') }}, false) as is_deleted,
         {{ to_utc_timestamp('updated_at') }} as updated_at,
         {{ lineage_columns() }},
@@ -22,6 +23,6 @@ renamed as (
 
 select
     response_id, account_id, employee_id, survey_date, solution_fit, response_speed, problem_resolution,
-    overall_score, channel, updated_at, source_file, source_sha256, source_row
+    overall_score, channel, nps_score, updated_at, source_file, source_sha256, source_row
 from renamed
 where version_rank = 1 and not is_deleted
