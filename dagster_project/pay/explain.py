@@ -22,6 +22,7 @@ from dagster_project.pay.common import (
     read_only,
     statement_sources,
 )
+from dagster_project.pay.incentives import INCENTIVE_LINES, incentive_details, incentive_formula
 
 # The pay mix policy (dbt seed policy_pay_mix, in the config schema): the source of the factor cap the text states.
 PAY_MIX_POLICY_TABLE = "config.policy_pay_mix"
@@ -63,7 +64,11 @@ def _line_formula(row: dict[str, Any], statement: dict[str, Any]) -> str:
             f"{_money(statement['base_salary_full'])} x {statement['days_employed']} / "
             f"{statement['days_in_month']} days = {_num(statement['base_salary_exact'], 6)}"
         )
+    if line in INCENTIVE_LINES:
+        return incentive_formula(line, statement["incentive_details"])
     if line == "total_pay":
+        if statement["incentive_details"]:
+            return "sum of the six rounded lines and the incentive lines above"
         return "sum of the six rounded lines above"
     if line == "clawback":
         detail = statement.get("clawback_detail")
@@ -182,8 +187,9 @@ def explain_pay(warehouse: Path, employee_id: str, month: str | date) -> str:
             [employee_id, first_day],
         )
         score_cap_ratio = _score_cap_ratio(con, first_day)
+        details = incentive_details(con, employee_id, first_day)
 
-    statement = {**rows[0], "score_cap_ratio": score_cap_ratio}
+    statement = {**rows[0], "score_cap_ratio": score_cap_ratio, "incentive_details": details}
     by_line = {r["line"]: r for r in rows}
     clawback = by_line.get("clawback")
     if clawback is not None:
@@ -196,8 +202,10 @@ def explain_pay(warehouse: Path, employee_id: str, month: str | date) -> str:
         "",
         "Lines (CNY; each amount rounded to 0.01 half away from zero at the line level only)",
     ]
-    width = max(len(line) for line in LINES)
-    for line in LINES:
+    # The plan's lines, then the incentive programmes paid this month (docs/incentives.md), total_pay last.
+    lines = (*LINES[:-1], *(line for line in INCENTIVE_LINES if line in by_line), LINES[-1])
+    width = max(len(line) for line in lines)
+    for line in lines:
         row = by_line.get(line)
         if row is None:
             out.append(f"  {line:<{width}} {'missing':>14}")
@@ -205,7 +213,7 @@ def explain_pay(warehouse: Path, employee_id: str, month: str | date) -> str:
         reason = f"   [{row['reason']}: {_REASONS.get(row['reason'], row['reason'])}]" if row["reason"] else ""
         out.append(f"  {line:<{width}} {_money(row['amount']):>14}  = {_line_formula(row, statement)}{reason}")
     out += ["", "Source rows (audit_payout_lineage: extract, id, role, landing file, row)"]
-    for line in LINES:
+    for line in lines:
         line_rows = [r for r in lineage if r["line"] == line]
         out += _sources(line, line_rows)
     return "\n".join(out) + "\n"
