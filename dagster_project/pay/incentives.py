@@ -13,7 +13,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-#: The programmes in statement order (line_order 7..13; dbt keeps the same list in macros/incentives.sql).
+#: The programmes in statement order (line_order 8..14, total_pay then 15; dbt keeps the same list in
+#: macros/incentives.sql).
 INCENTIVE_LINES = (
     "quarterly_ranking_bonus",
     "annual_bonus",

@@ -167,7 +167,7 @@ final as (
         u.paid_month,
         u.programme,
         cast(case u.programme
-            {% for p in programmes %}when '{{ p }}' then {{ 6 + loop.index }}
+            {% for p in programmes %}when '{{ p }}' then {{ 7 + loop.index }}
             {% endfor %}end as integer) as line_order,
         u.rule_id,
         u.period_key,

@@ -42,7 +42,7 @@ lines as (
         p.employee_id,
         p.month,
         p.line,
-        case when p.line = 'total_pay' and t.employee_id is not null then {{ 7 + programmes | length }}
+        case when p.line = 'total_pay' and t.employee_id is not null then {{ 8 + programmes | length }}
             else p.line_order end as line_order,
         case when p.line = 'total_pay' and t.employee_id is not null then p.amount + t.amount
             else p.amount end as amount,
