@@ -369,6 +369,20 @@ EXTRACTS: tuple[Extract, ...] = (
         ("review_id",),
         description="360-degree review scores.",
     ),
+    _erp(
+        "finance",
+        "expense",
+        (
+            _c("expense_id", required=True),
+            _c("employee_id", required=True),
+            _c("expense_date", "date", True),
+            _c("category", "enum", True, "travel", "marketing", "entertainment", "other"),
+            _c("amount", "decimal", True),
+            _c("currency", required=True),
+        ),
+        ("expense_id",),
+        description="Sales expense lines (Concur / ERP expense reports): the cost of sales.",
+    ),
 )
 
 BY_NAME: dict[str, Extract] = {e.name: e for e in EXTRACTS}
@@ -391,6 +405,7 @@ METRICS_FED_BY: dict[str, tuple[str, ...]] = {
     "hr__training": ("learning_hours", "certifications"),
     "surveys__csat_response": ("csat_score", "csat_responses", "at_risk", "referral_candidate"),
     "surveys__review_360": ("review_360_score", "collaboration_score"),
+    "finance__expense": ("expenses", "expense_ratio"),
 }
 """Optional extracts -> the metrics (docs/metrics.md) that cannot be computed without them. A run without one of
 them goes on; its summary lists these metrics as unavailable (they are null, never zero)."""
