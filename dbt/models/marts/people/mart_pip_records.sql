@@ -94,7 +94,7 @@ coverage as (
         p.employee_id,
         p.trigger_rule,
         p.trigger_period,
-        count(w.week_no) filter (where w.one_to_ones >= p.one_to_ones_per_week) as weeks_covered
+        sum(case when w.one_to_ones >= p.one_to_ones_per_week then 1 else 0 end) as weeks_covered
     from plans p
     left join weekly w
         on w.employee_id = p.employee_id and w.trigger_rule = p.trigger_rule and w.trigger_period = p.trigger_period

@@ -10,8 +10,7 @@ with quarters as (
         quarter_end,
         team_id,
         grade,
-        status = 'published' as is_published,
-        row_number() over (partition by employee_id order by quarter) as quarter_no
+        status = 'published' as is_published
     from {{ ref('mart_quarterly_evaluation_latest') }}
 ),
 
@@ -31,13 +30,16 @@ windowed as (
         p.window_quarters,
         p.annual_a_qualifies,
         p.policy_version,
-        (select count(*) from quarters w
-         where w.employee_id = q.employee_id and w.grade = 'A'
-             and w.quarter_end <= q.quarter_end
-             and w.quarter_end > cast({{ dbt.dateadd('month', '-3 * p.window_quarters', 'q.quarter_end') }} as date))
-            as a_quarters_in_window
+        {#- A join, not a correlated subquery: Spark refuses correlated non-equality predicates. -#}
+        sum(case when w.grade = 'A' then 1 else 0 end) as a_quarters_in_window
     from quarters q
     inner join policy p on {{ policy_in_force('p', 'q.quarter_end') }}
+    inner join quarters w
+        on w.employee_id = q.employee_id
+        and w.quarter_end <= q.quarter_end
+        and w.quarter_end > cast({{ dbt.dateadd('month', '-3 * p.window_quarters', 'q.quarter_end') }} as date)
+    group by q.employee_id, q.quarter, q.quarter_end, q.team_id, q.grade, q.is_published, p.a_quarters_required,
+        p.window_quarters, p.annual_a_qualifies, p.policy_version
 ),
 
 annual as (
