@@ -95,7 +95,7 @@ def test_statement_lines_are_the_sums_of_the_programme_rows(incentives_on: Path)
     assert _rows(incentives_on, """
         with detail as (
             select employee_id, paid_month, programme, sum(amount) as amount
-            from marts.mart_pay_incentive_lines where has_statement group by all
+            from marts.mart_pay_incentive_lines where has_statement and amount > 0 group by all
         )
         select count(*) from detail d
         full join (select * from marts.mart_pay_statement where line_order between 8 and 14) s
@@ -144,3 +144,20 @@ def test_explain_pay_names_the_rule_and_the_rows(incentives_on: Path) -> None:
 def test_the_pay_gates_pass_with_every_programme_on(incentives_on: Path, suite: str) -> None:
     outcome = validate_table(incentives_on, "marts.mart_pay_statement", suite)
     assert outcome.success, outcome.describe()
+
+
+def test_a_credit_note_claws_back_a_deal_based_payment_on_the_clawback_line(incentives_on: Path) -> None:
+    """docs/incentives.md, Clawbacks: the generated credit notes hit some partner-referred (project) deals."""
+    rows = _rows(incentives_on, """
+        select l.employee_id, l.paid_month, l.amount, s.amount,
+            (select count(*) from marts.audit_payout_lineage g
+             where g.employee_id = l.employee_id and g.month = l.paid_month and g.line = 'clawback'
+                 and g.input_roles like '%incentive_clawback%') as clawback_sources
+        from marts.mart_pay_incentive_lines l
+        inner join marts.mart_pay_statement s
+            on s.employee_id = l.employee_id and s.month = l.paid_month and s.line = 'clawback'
+        where l.amount < 0 and l.has_statement""")
+    assert rows, "no incentive clawback in the test company"
+    for _, _, taken_back, clawback_line, sources in rows:
+        assert clawback_line <= taken_back < 0
+        assert sources >= 2  # the credit note or written-off invoice, and the deal

@@ -22,7 +22,12 @@ from dagster_project.pay.common import (
     read_only,
     statement_sources,
 )
-from dagster_project.pay.incentives import INCENTIVE_LINES, incentive_details, incentive_formula
+from dagster_project.pay.incentives import (
+    INCENTIVE_LINES,
+    incentive_details,
+    incentive_formula,
+    with_incentive_clawbacks,
+)
 
 # The pay mix policy (dbt seed policy_pay_mix, in the config schema): the source of the factor cap the text states.
 PAY_MIX_POLICY_TABLE = "config.policy_pay_mix"
@@ -72,7 +77,8 @@ def _line_formula(row: dict[str, Any], statement: dict[str, Any]) -> str:
         return "sum of the six rounded lines above"
     if line == "clawback":
         detail = statement.get("clawback_detail")
-        return f"-(bonus paid - bonus recomputed): {detail}" if detail else "nothing to claw back"
+        text = f"-(bonus paid - bonus recomputed): {detail}" if detail else "nothing to claw back"
+        return with_incentive_clawbacks(text, statement["incentive_details"])
     basis_name = row["line_basis"]
     basis = statement["target_variable_pay"] if basis_name == "target_variable_pay" else statement["base_salary_exact"]
     label = "V" if basis_name == "target_variable_pay" else "base salary"

@@ -39,7 +39,8 @@ def incentive_details(con: Any, employee_id: str, month: date) -> dict[str, list
     )
     out: dict[str, list[dict[str, Any]]] = {}
     for programme, rule_id, period_key, amount, calculation in cursor.fetchall():
-        out.setdefault(programme, []).append(
+        # a negative row claws back a deal-based payment: it is part of the statement's clawback line
+        out.setdefault(programme if amount > 0 else "clawback", []).append(
             {"rule_id": rule_id, "period_key": period_key, "amount": amount, "calculation": calculation}
         )
     return out
@@ -53,3 +54,11 @@ def incentive_formula(line: str, details: dict[str, list[dict[str, Any]]]) -> st
     return "; ".join(
         f"rule {r['rule_id']} {r['period_key']} {Decimal(r['amount']):,.2f}: {r['calculation']}" for r in rows
     )
+
+
+def with_incentive_clawbacks(text: str, details: dict[str, list[dict[str, Any]]]) -> str:
+    """The clawback line's formula with the incentive clawbacks of the month added (unchanged without any)."""
+    if not details.get("clawback"):
+        return text
+    incentive = incentive_formula("clawback", details)
+    return incentive if text == "nothing to claw back" else f"{text}; {incentive}"

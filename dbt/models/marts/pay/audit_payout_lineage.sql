@@ -186,7 +186,9 @@ clawback_rows as (
     splits and FX rate (special project, high-value order); the training row of the certification held; the month's
     credited deals or payments (commission). Each line also points at the statement's employee version row. -#}
 incentive_lines as (
-    select l.*, cal.quarter as paid_quarter
+    select l.*, cal.quarter as paid_quarter,
+        {#- a negative row is a clawback of a deal-based payment: on the statement's clawback line -#}
+        case when l.amount < 0 then 'clawback' else l.programme end as line
     from {{ ref('mart_pay_incentive_lines') }} l
     left join {{ ref('int_calendar_months') }} cal on cal.month = l.paid_month
     where l.has_statement
@@ -202,14 +204,14 @@ team_quarter_members as (
 ),
 
 incentive_rows as (
-    select l.employee_id, l.paid_month as month, l.programme as line, 'quarter_' || b.input_role as input_role,
+    select l.employee_id, l.paid_month as month, l.line, 'quarter_' || b.input_role as input_role,
         b.source_table, b.source_id, b.source_file, b.source_sha256, b.source_row
     from incentive_lines l
     inner join calendar c on c.quarter = l.period_key
     inner join booking_rows b on b.employee_id = l.employee_id and b.month = c.month
     where l.programme = 'quarterly_ranking_bonus'
     union all
-    select l.employee_id, l.paid_month, l.programme, 'quarter_' || c.input_role, c.source_table, c.source_id,
+    select l.employee_id, l.paid_month, l.line, 'quarter_' || c.input_role, c.source_table, c.source_id,
         c.source_file, c.source_sha256, c.source_row
     from incentive_lines l
     inner join (
@@ -223,14 +225,14 @@ incentive_rows as (
     ) c on c.employee_id = l.employee_id and c.quarter = l.period_key
     where l.programme = 'quarterly_ranking_bonus'
     union all
-    select l.employee_id, l.paid_month, l.programme, 'year_' || b.input_role, b.source_table, b.source_id,
+    select l.employee_id, l.paid_month, l.line, 'year_' || b.input_role, b.source_table, b.source_id,
         b.source_file, b.source_sha256, b.source_row
     from incentive_lines l
     inner join calendar c on c.year_key = l.period_key
     inner join booking_rows b on b.employee_id = l.employee_id and b.month = c.month
     where l.programme = 'annual_bonus'
     union all
-    select l.employee_id, l.paid_month, l.programme, 'team_' || x.input_role, x.source_table, x.source_id,
+    select l.employee_id, l.paid_month, l.line, 'team_' || x.input_role, x.source_table, x.source_id,
         x.source_file, x.source_sha256, x.source_row
     from incentive_lines l
     inner join team_quarter_members tm
@@ -246,7 +248,7 @@ incentive_rows as (
     ) x on x.employee_id = tm.employee_id and x.month = c.month
     where l.programme = 'team_bonus'
     union all
-    select l.employee_id, l.paid_month, l.programme, 'deal_' || b.input_role, b.source_table, b.source_id,
+    select l.employee_id, l.paid_month, l.line, 'deal_' || b.input_role, b.source_table, b.source_id,
         b.source_file, b.source_sha256, b.source_row
     from incentive_lines l
     inner join booking_credits bc on bc.employee_id = l.employee_id and bc.opportunity_id = l.period_key
@@ -257,7 +259,7 @@ incentive_rows as (
                 and b.source_id = cast(bc.close_month as {{ type_text() }}) || '|' || bc.currency))
     where l.programme in ('special_project_award', 'high_value_order_reward')
     union all
-    select l.employee_id, l.paid_month, l.programme, 'certification', 'hr__training', t.training_id,
+    select l.employee_id, l.paid_month, l.line, 'certification', 'hr__training', t.training_id,
         t.source_file, t.source_sha256, t.source_row
     from incentive_lines l
     inner join {{ ref('int_incentive_certification_allowance') }} a
@@ -265,7 +267,7 @@ incentive_rows as (
     inner join {{ ref('stg_hr__training') }} t on t.training_id = a.training_id
     where l.programme = 'certification_allowance'
     union all
-    select l.employee_id, l.paid_month, l.programme, 'commission_' || b.input_role, b.source_table, b.source_id,
+    select l.employee_id, l.paid_month, l.line, 'commission_' || b.input_role, b.source_table, b.source_id,
         b.source_file, b.source_sha256, b.source_row
     from incentive_lines l
     inner join {{ ref('int_incentive_commission') }} cm
@@ -273,7 +275,7 @@ incentive_rows as (
     inner join booking_rows b on b.employee_id = l.employee_id and b.month = l.paid_month
     where l.programme = 'commission' and cm.basis = 'booked'
     union all
-    select l.employee_id, l.paid_month, l.programme, 'commission_payment', 'finance__payment', p.payment_id,
+    select l.employee_id, l.paid_month, l.line, 'commission_payment', 'finance__payment', p.payment_id,
         p.source_file, p.source_sha256, p.source_row
     from incentive_lines l
     inner join {{ ref('int_incentive_commission') }} cm
@@ -282,10 +284,29 @@ incentive_rows as (
     cross join as_of a
     where l.programme = 'commission' and cm.basis = 'collected' and p.payment_date <= a.as_of_date
     union all
-    select l.employee_id, l.paid_month, l.programme, s.input_role, s.source_table, s.source_id, s.source_file,
+    select l.employee_id, l.paid_month, l.line, s.input_role, s.source_table, s.source_id, s.source_file,
         s.source_sha256, s.source_row
     from incentive_lines l
     inner join salary_rows s on s.employee_id = l.employee_id and s.month = l.paid_month
+    union all
+    select l.employee_id, l.paid_month, l.line,
+        case when e.event_type = 'credit_note' then 'incentive_clawback_credit_note'
+            else 'incentive_clawback_write_off_invoice' end,
+        'finance__invoice', coalesce(e.credit_note_id, e.invoice_id), e.source_file, e.source_sha256, e.source_row
+    from incentive_lines l
+    inner join {{ ref('int_incentive_clawbacks') }} k
+        on k.employee_id = l.employee_id and k.period_key = l.period_key and k.rule_id = l.rule_id
+    inner join {{ ref('int_pay_clawback_events') }} e on e.event_id = k.event_id and e.employee_id = k.employee_id
+    where l.amount < 0
+    union all
+    select l.employee_id, l.paid_month, l.line, 'incentive_clawback_deal', 'crm__opportunity', o.opportunity_id,
+        o.source_file, o.source_sha256, o.source_row
+    from incentive_lines l
+    inner join {{ ref('int_incentive_clawbacks') }} k
+        on k.employee_id = l.employee_id and k.period_key = l.period_key and k.rule_id = l.rule_id
+    inner join {{ ref('int_pay_clawback_events') }} e on e.event_id = k.event_id and e.employee_id = k.employee_id
+    inner join opportunities o on o.opportunity_id = e.opportunity_id
+    where l.amount < 0
 ),
 
 {#- Which inputs each line is derived from. -#}

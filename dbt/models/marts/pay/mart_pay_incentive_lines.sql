@@ -5,7 +5,9 @@
     after leaving, is kept here and not paid). mart_pay_statement sums them per programme into one line each;
     audit_payout_lineage lists the source rows behind each. Every programme is off by default
     (policy_incentive_programmes), so this table is then empty and the statements are those of the 40/50/10 plan.
-    The quarterly ranking, special-project, high-value, certification and commission rules are the intermediate
+    A negative row is a clawback of a deal-based payment (int_incentive_clawbacks): on the statement it adds to
+    the clawback line. The quarterly ranking, special-project, high-value, certification and commission rules are
+    the intermediate
     models int_incentive_*; the annual bonus and the team bonus pool are computed here because they read the annual
     evaluation and the team scorecard, which are marts. -#}
 {%- set programmes = incentive_programmes() -%}
@@ -157,8 +159,11 @@ unioned as (
         calculation, policy_version
     from {{ ref('int_incentive_' ~ p) }}
     {% endif %}
-    {% if not loop.last %}union all{% endif %}
+    union all
     {% endfor %}
+    select employee_id, programme, rule_id, period_key, period_end, paid_month, base_amount, factor, amount,
+        calculation, policy_version
+    from {{ ref('int_incentive_clawbacks') }}
 ),
 
 final as (
@@ -180,7 +185,7 @@ final as (
         cast(m.employee_id is not null as boolean) as has_statement
     from unioned u
     left join rep_months m on m.employee_id = u.employee_id and m.month = u.paid_month
-    where u.amount > 0
+    where u.amount <> 0
 )
 
 select * from final

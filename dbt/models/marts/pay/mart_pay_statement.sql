@@ -27,14 +27,33 @@ incentives as (
         sum(amount) as amount,
         {{ dbt.listagg('distinct rule_id', "','", 'order by rule_id') }} as rule_ids
     from {{ ref('mart_pay_incentive_lines') }}
-    where has_statement
+    where has_statement and amount > 0
     group by employee_id, paid_month, programme
 ),
 
-incentive_totals as (
+{#- Clawbacks of deal-based incentive payments (negative rows): added to the clawback line. -#}
+incentive_clawbacks as (
+    select employee_id, paid_month as month, sum(amount) as amount
+    from {{ ref('mart_pay_incentive_lines') }}
+    where has_statement and amount < 0
+    group by employee_id, paid_month
+),
+
+incentive_line_totals as (
     select employee_id, month, sum(amount) as amount
     from incentives
     group by employee_id, month
+),
+
+incentive_totals as (
+    select
+        coalesce(l.employee_id, c.employee_id) as employee_id,
+        coalesce(l.month, c.month) as month,
+        coalesce(l.amount, 0) + coalesce(c.amount, 0) as amount,
+        l.employee_id is not null as has_lines,
+        c.amount as clawback_amount
+    from incentive_line_totals l
+    full outer join incentive_clawbacks c on c.employee_id = l.employee_id and c.month = l.month
 ),
 
 lines as (
@@ -42,11 +61,13 @@ lines as (
         p.employee_id,
         p.month,
         p.line,
-        case when p.line = 'total_pay' and t.employee_id is not null then {{ 8 + programmes | length }}
+        case when p.line = 'total_pay' and t.has_lines then {{ 8 + programmes | length }}
             else p.line_order end as line_order,
         case when p.line = 'total_pay' and t.employee_id is not null then p.amount + t.amount
+            when p.line = 'clawback' and t.clawback_amount is not null then p.amount + t.clawback_amount
             else p.amount end as amount,
-        p.reason,
+        case when p.line = 'clawback' and t.clawback_amount is not null and p.reason = 'no_clawback_event'
+            then null else p.reason end as reason,
         p.line_share,
         p.line_basis,
         p.line_factor,
