@@ -454,6 +454,20 @@ EXTRACTS: tuple[Extract, ...] = (
         optional=True,
         description="Product usage per account and month (optional): the usage of the customer health report.",
     ),
+    _erp(
+        "finance",
+        "expense",
+        (
+            _c("expense_id", required=True),
+            _c("employee_id", required=True),
+            _c("expense_date", "date", True),
+            _c("category", required=True),
+            _c("amount", "decimal", True),
+            _c("currency", required=True),
+        ),
+        ("expense_id",),
+        description="Sales expense lines (Concur / ERP expense reports): the cost of sales.",
+    ),
 )
 
 BY_NAME: dict[str, Extract] = {e.name: e for e in EXTRACTS}
@@ -480,6 +494,7 @@ METRICS_FED_BY: dict[str, tuple[str, ...]] = {
     "crm__order": ("deliveries", "followup_in_time_rate"),
     "surveys__service_survey": ("nps", "resolution_satisfaction"),
     "product__usage": ("active_users", "usage_score"),
+    "finance__expense": ("expenses", "expense_ratio"),
 }
 """Optional extracts -> the metrics (docs/metrics.md) that cannot be computed without them. A run without one of
 them goes on; its summary lists these metrics as unavailable (they are null, never zero)."""

@@ -55,6 +55,10 @@ CODE_LABELS = {
     "base_salary": N_("base salary"), "base_performance_pay": N_("base performance pay"),
     "performance_bonus": N_("performance bonus"), "capability_bonus": N_("capability bonus"),
     "csat_bonus": N_("CSAT bonus"), "clawback": N_("clawback"), "total_pay": N_("total pay"),
+    "quarterly_ranking_bonus": N_("quarterly ranking bonus"), "annual_bonus": N_("annual bonus"),
+    "team_bonus": N_("team bonus"), "special_project_award": N_("special-project award"),
+    "high_value_order_reward": N_("high-value order reward"), "certification_allowance": N_("certification allowance"),
+    "commission": N_("commission"),
     "Sales Rep": N_("Sales Rep"), "Senior Sales Rep": N_("Senior Sales Rep"), "Sales Manager": N_("Sales Manager"),
 }
 

@@ -50,6 +50,7 @@ CHINESE: dict[str, str] = {
     "score": "评分", "solution_fit": "方案匹配", "status": "状态", "submitted_at": "提交时间",
     "survey_date": "调查日期", "target_value": "目标值", "tax_amount": "税额", "team_id": "团队编号",
     "team_name": "团队名称", "termination_date": "离职日期", "training_id": "培训编号", "updated_at": "更新时间",
+    "expense_id": "报销单编号", "expense_date": "费用日期", "category": "费用类型",
 }
 WORKBOOKS = {"finance/invoice", "finance/payment", "hr/employee", "hr/training"}
 UTF16 = {"surveys"}

@@ -154,7 +154,22 @@ def test_a_missing_line_fails() -> None:
     df = good()
     df = df[~((df["employee_id"] == "E3") & (df["line"] == "csat_bonus"))]
     outcome = validate_dataframe(df, "mart_pay_statement__total_pay")
-    assert failed(outcome) == [("expect_column_values_to_be_between", ("distinct_lines",))]
+    assert failed(outcome) == [("expect_column_values_to_be_between", ("plan_lines",))]
+
+
+@pytest.mark.unit
+def test_an_incentive_line_passes_and_a_line_twice_fails() -> None:
+    """docs/incentives.md: a programme paid in the month is one more line, counted in total_pay; never twice."""
+    df = good()
+    bonus = df[(df["employee_id"] == "E2") & (df["line"] == "total_pay")].copy()
+    bonus["line"], bonus["amount"] = "team_bonus", 100.0
+    df.loc[(df["employee_id"] == "E2") & (df["line"] == "total_pay"), "amount"] += 100.0
+    with_bonus = pd.concat([df, bonus], ignore_index=True)
+    assert validate_dataframe(with_bonus, "mart_pay_statement__total_pay").success
+    twice = pd.concat([with_bonus, bonus], ignore_index=True)
+    twice.loc[(twice["employee_id"] == "E2") & (twice["line"] == "total_pay"), "amount"] += 100.0
+    outcome = validate_dataframe(twice, "mart_pay_statement__total_pay")
+    assert failed(outcome) == [("expect_column_pair_values_to_be_equal", ("line_rows", "distinct_lines"))]
 
 
 @pytest.mark.unit

@@ -323,7 +323,8 @@ def test_absent_optional_extracts_are_listed_as_unavailable_metrics(tmp_path: Pa
                        timezone=DEFAULT_TIMEZONE)
     got = unavailable_metrics(warehouse)
     assert [folder for folder, _ in got] == ["crm/opportunity_history", "finance/invoice", "finance/payment",
-                                              "planning/target", "surveys/csat_response", "surveys/review_360"]
+                                              "planning/target", "surveys/csat_response", "surveys/review_360",
+                                              "finance/expense"]
     text = render_unavailable(got)
     assert "  unavailable  entered, advanced, conversion_rate (no crm/opportunity_history rows delivered; null, " \
         "not zero)" in text

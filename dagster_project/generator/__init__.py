@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import accounts, activity, finance, fx, mess, people, pipeline, planning, service, surveys
+from . import accounts, activity, expenses, finance, fx, mess, people, pipeline, planning, service, surveys
 from .deliveries import Mode, write_extract
 from .names import LOCALES, Namer
 from .table import Table
@@ -41,14 +41,14 @@ _STREAMS = {
     "staff": 1, "fx": 2, "accounts": 3, "deals": 4, "stages": 5, "splits": 6, "contracts": 7, "account_versions": 8,
     "leads": 9, "tasks": 10, "invoices": 11, "payments": 12, "invoice_versions": 13, "targets": 14, "csat": 15,
     "reviews": 16, "training": 17, "mess": 18, "events": 19, "names": 20,
-    "orders": 21, "cases": 22, "service_surveys": 23, "usage": 24,
+    "orders": 21, "cases": 22, "service_surveys": 23, "usage": 24, "expenses": 25,
 }
 #: the order of the returned counts (and of the progress lines before the generator streamed)
 _EXTRACT_ORDER = (
     "crm__account", "crm__opportunity", "crm__opportunity_history", "crm__contract", "crm__lead", "crm__task",
     "crm__event", "crm__opportunity_split", "finance__invoice", "finance__payment", "finance__fx_rate",
     "hr__employee", "hr__training", "planning__target", "surveys__csat_response", "surveys__review_360",
-    "crm__case", "crm__order", "surveys__service_survey", "product__usage",
+    "crm__case", "crm__order", "surveys__service_survey", "product__usage", "finance__expense",
 )
 
 
@@ -140,6 +140,8 @@ def generate(
     write(cases)
     write(service.service_survey_table(cases, accts, staff, segments, rng("service_surveys")))
     del cases
+    # last, from a stream of its own: adding the expense extract changed no other file
+    write(expenses.expense_table(staff, rng("expenses")))
 
     bad = mess.inject_malformed(out_dir)
     copy = mess.redeliver(out_dir)

@@ -25,6 +25,12 @@ from dagster_project.pay.common import (
     source_label,
     statement_sources,
 )
+from dagster_project.pay.incentives import (
+    INCENTIVE_LINES,
+    incentive_details,
+    incentive_formula,
+    with_incentive_clawbacks,
+)
 from dagster_project.settings import reader_locale
 
 # The pay mix policy (dbt seed policy_pay_mix, in the config schema): the source of the factor cap the text states.
@@ -48,12 +54,17 @@ def _line_formula(row: dict[str, Any], statement: dict[str, Any], tx: Texts) -> 
         return tx._("{salary} x {days} / {days_in_month} days = {exact}", salary=money(statement["base_salary_full"]),
                     days=statement["days_employed"], days_in_month=statement["days_in_month"],
                     exact=_num(statement["base_salary_exact"], 6))
+    if line in INCENTIVE_LINES:
+        return incentive_formula(line, statement["incentive_details"])
     if line == "total_pay":
+        if statement["incentive_details"]:
+            return tx._("sum of the six rounded lines and the incentive lines above")
         return tx._("sum of the six rounded lines above")
     if line == "clawback":
         detail = statement.get("clawback_detail")
-        return (tx._("-(bonus paid - bonus recomputed): {detail}", detail=detail) if detail
+        text = (tx._("-(bonus paid - bonus recomputed): {detail}", detail=detail) if detail
                 else tx._("nothing to claw back"))
+        return with_incentive_clawbacks(text, statement["incentive_details"], bonus_clawed_back=bool(detail))
     basis_name = row["line_basis"]
     basis = statement["target_variable_pay"] if basis_name == "target_variable_pay" else statement["base_salary_exact"]
     label = "V" if basis_name == "target_variable_pay" else tx._("base salary")
@@ -185,8 +196,9 @@ def explain_pay(warehouse: Path, employee_id: str, month: str | date, locale: st
             [employee_id, first_day],
         )
         score_cap_ratio = _score_cap_ratio(con, first_day)
+        details = incentive_details(con, employee_id, first_day)
 
-    statement = {**rows[0], "score_cap_ratio": score_cap_ratio}
+    statement = {**rows[0], "score_cap_ratio": score_cap_ratio, "incentive_details": details}
     by_line = {r["line"]: r for r in rows}
     clawback = by_line.get("clawback")
     if clawback is not None:
@@ -201,9 +213,11 @@ def explain_pay(warehouse: Path, employee_id: str, month: str | date, locale: st
         "",
         tx._("Lines (CNY; each amount rounded to 0.01 half away from zero at the line level only)"),
     ]
-    names = {line: _line_name(line, tx) for line in LINES}
+    # The plan's lines, then the incentive programmes paid this month (docs/incentives.md), total_pay last.
+    lines = (*LINES[:-1], *(line for line in INCENTIVE_LINES if line in by_line), LINES[-1])
+    names = {line: _line_name(line, tx) for line in lines}
     width = max(columns(name) for name in names.values())
-    for line in LINES:
+    for line in lines:
         row = by_line.get(line)
         if row is None:
             out.append(f"  {pad(names[line], width)} {pad(tx._('missing'), 14, right=True)}")
@@ -212,7 +226,7 @@ def explain_pay(warehouse: Path, employee_id: str, month: str | date, locale: st
         out.append(f"  {pad(names[line], width)} {tx.money_exact(row['amount']):>14}  = "
                    f"{_line_formula(row, statement, tx)}{reason}")
     out += ["", tx._("Source rows (audit_payout_lineage: extract, id, role, landing file, row)")]
-    for line in LINES:
+    for line in lines:
         line_rows = [r for r in lineage if r["line"] == line]
         out += _sources(line, line_rows, tx)
     return "\n".join(out) + "\n"

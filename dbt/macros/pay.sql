@@ -152,12 +152,16 @@ having sum(case when line = 'total_pay' then amount else 0 end)
     or sum(case when line = 'total_pay' then 1 else 0 end) <> 1
 {% endtest %}
 
-{#- Data test: every statement has each of the seven lines exactly once. -#}
+{#- Data test: every statement has each of the seven lines exactly once, and at most one line per incentive
+    programme (docs/incentives.md), nothing else. -#}
 {% test pay_statement_has_every_line(model) %}
 select employee_id, month, count(*) as lines, count(distinct line) as distinct_lines
 from {{ model }}
 group by employee_id, month
-having count(*) <> {{ pay_lines() | length }} or count(distinct line) <> {{ pay_lines() | length }}
+having count(*) <> count(distinct line)
+    or sum(case when line in ('{{ pay_lines() | join("', '") }}') then 1 else 0 end) <> {{ pay_lines() | length }}
+    or sum(case when line in ('{{ pay_lines() | join("', '") }}', '{{ incentive_programmes() | join("', '") }}')
+        then 0 else 1 end) <> 0
 {% endtest %}
 
 {#- Data test: every rep-month of the KPI spine whose salary version has a job level with a variable ratio

@@ -180,6 +180,135 @@ clawback_rows as (
     inner join opportunities o on o.opportunity_id = e.opportunity_id
 ),
 
+{#- Sources of the incentive lines (docs/incentives.md), per programme row paid on a statement: the rep's credited
+    deals of the quarter with that quarter's CSAT and 360 rows (quarterly ranking bonus) or of the year (annual
+    bonus); every team member's credited deals and revenue targets of the quarter (team bonus pool); the deal, its
+    splits and FX rate (special project, high-value order); the training row of the certification held; the month's
+    credited deals or payments (commission). Each line also points at the statement's employee version row. -#}
+incentive_lines as (
+    select l.*, cal.quarter as paid_quarter,
+        {#- a negative row is a clawback of a deal-based payment: on the statement's clawback line -#}
+        case when l.amount < 0 then 'clawback' else l.programme end as line
+    from {{ ref('mart_pay_incentive_lines') }} l
+    left join {{ ref('int_calendar_months') }} cal on cal.month = l.paid_month
+    where l.has_statement
+),
+
+calendar as (
+    select month, quarter, cast(substr(quarter, 1, 4) as {{ type_text() }}) as year_key
+    from {{ ref('int_calendar_months') }}
+),
+
+team_quarter_members as (
+    select team_id, quarter, employee_id from {{ ref('int_rep_quarterly_kpis') }} where team_id is not null
+),
+
+incentive_rows as (
+    select l.employee_id, l.paid_month as month, l.line, 'quarter_' || b.input_role as input_role,
+        b.source_table, b.source_id, b.source_file, b.source_sha256, b.source_row
+    from incentive_lines l
+    inner join calendar c on c.quarter = l.period_key
+    inner join booking_rows b on b.employee_id = l.employee_id and b.month = c.month
+    where l.programme = 'quarterly_ranking_bonus'
+    union all
+    select l.employee_id, l.paid_month, l.line, 'quarter_' || c.input_role, c.source_table, c.source_id,
+        c.source_file, c.source_sha256, c.source_row
+    from incentive_lines l
+    inner join (
+        select employee_id, quarter, 'csat_response' as input_role, 'surveys__csat_response' as source_table,
+            response_id as source_id, source_file, source_sha256, source_row
+        from csat
+        union all
+        select employee_id, quarter, 'review_360', 'surveys__review_360', review_id, source_file, source_sha256,
+            source_row
+        from reviews
+    ) c on c.employee_id = l.employee_id and c.quarter = l.period_key
+    where l.programme = 'quarterly_ranking_bonus'
+    union all
+    select l.employee_id, l.paid_month, l.line, 'year_' || b.input_role, b.source_table, b.source_id,
+        b.source_file, b.source_sha256, b.source_row
+    from incentive_lines l
+    inner join calendar c on c.year_key = l.period_key
+    inner join booking_rows b on b.employee_id = l.employee_id and b.month = c.month
+    where l.programme = 'annual_bonus'
+    union all
+    select l.employee_id, l.paid_month, l.line, 'team_' || x.input_role, x.source_table, x.source_id,
+        x.source_file, x.source_sha256, x.source_row
+    from incentive_lines l
+    inner join team_quarter_members tm
+        on tm.quarter || '|' || tm.team_id = l.period_key
+    inner join calendar c on c.quarter = tm.quarter
+    inner join (
+        select employee_id, month, input_role, source_table, source_id, source_file, source_sha256, source_row
+        from booking_rows
+        union all
+        select employee_id, month, input_role, source_table, source_id, source_file, source_sha256, source_row
+        from target_rows
+        where input_role = 'revenue_target'
+    ) x on x.employee_id = tm.employee_id and x.month = c.month
+    where l.programme = 'team_bonus'
+    union all
+    select l.employee_id, l.paid_month, l.line, 'deal_' || b.input_role, b.source_table, b.source_id,
+        b.source_file, b.source_sha256, b.source_row
+    from incentive_lines l
+    inner join booking_credits bc on bc.employee_id = l.employee_id and bc.opportunity_id = l.period_key
+    inner join booking_rows b
+        on b.employee_id = bc.employee_id and b.month = bc.close_month
+        and (b.source_id = bc.opportunity_id or b.source_id = bc.split_id
+            or (b.input_role = 'bookings_fx_rate'
+                and b.source_id = cast(bc.close_month as {{ type_text() }}) || '|' || bc.currency))
+    where l.programme in ('special_project_award', 'high_value_order_reward')
+    union all
+    select l.employee_id, l.paid_month, l.line, 'certification', 'hr__training', t.training_id,
+        t.source_file, t.source_sha256, t.source_row
+    from incentive_lines l
+    inner join {{ ref('int_incentive_certification_allowance') }} a
+        on a.employee_id = l.employee_id and a.period_key = l.period_key and a.rule_id = l.rule_id
+    inner join {{ ref('stg_hr__training') }} t on t.training_id = a.training_id
+    where l.programme = 'certification_allowance'
+    union all
+    select l.employee_id, l.paid_month, l.line, 'commission_' || b.input_role, b.source_table, b.source_id,
+        b.source_file, b.source_sha256, b.source_row
+    from incentive_lines l
+    inner join {{ ref('int_incentive_commission') }} cm
+        on cm.employee_id = l.employee_id and cm.period_key = l.period_key and cm.rule_id = l.rule_id
+    inner join booking_rows b on b.employee_id = l.employee_id and b.month = l.paid_month
+    where l.programme = 'commission' and cm.basis = 'booked'
+    union all
+    select l.employee_id, l.paid_month, l.line, 'commission_payment', 'finance__payment', p.payment_id,
+        p.source_file, p.source_sha256, p.source_row
+    from incentive_lines l
+    inner join {{ ref('int_incentive_commission') }} cm
+        on cm.employee_id = l.employee_id and cm.period_key = l.period_key and cm.rule_id = l.rule_id
+    inner join payments p on p.employee_id = l.employee_id and p.payment_month = l.paid_month
+    cross join as_of a
+    where l.programme = 'commission' and cm.basis = 'collected' and p.payment_date <= a.as_of_date
+    union all
+    select l.employee_id, l.paid_month, l.line, s.input_role, s.source_table, s.source_id, s.source_file,
+        s.source_sha256, s.source_row
+    from incentive_lines l
+    inner join salary_rows s on s.employee_id = l.employee_id and s.month = l.paid_month
+    union all
+    select l.employee_id, l.paid_month, l.line,
+        case when e.event_type = 'credit_note' then 'incentive_clawback_credit_note'
+            else 'incentive_clawback_write_off_invoice' end,
+        'finance__invoice', coalesce(e.credit_note_id, e.invoice_id), e.source_file, e.source_sha256, e.source_row
+    from incentive_lines l
+    inner join {{ ref('int_incentive_clawbacks') }} k
+        on k.employee_id = l.employee_id and k.period_key = l.period_key and k.rule_id = l.rule_id
+    inner join {{ ref('int_pay_clawback_events') }} e on e.event_id = k.event_id and e.employee_id = k.employee_id
+    where l.amount < 0
+    union all
+    select l.employee_id, l.paid_month, l.line, 'incentive_clawback_deal', 'crm__opportunity', o.opportunity_id,
+        o.source_file, o.source_sha256, o.source_row
+    from incentive_lines l
+    inner join {{ ref('int_incentive_clawbacks') }} k
+        on k.employee_id = l.employee_id and k.period_key = l.period_key and k.rule_id = l.rule_id
+    inner join {{ ref('int_pay_clawback_events') }} e on e.event_id = k.event_id and e.employee_id = k.employee_id
+    inner join opportunities o on o.opportunity_id = e.opportunity_id
+    where l.amount < 0
+),
+
 {#- Which inputs each line is derived from. -#}
 line_sources as (
     {%- set line_roles = [
@@ -207,14 +336,22 @@ line_sources as (
     {% if condition %}where x.{{ condition }}{% endif %}
     union all
     {% endfor %}
+    select x.employee_id, x.month, x.line, x.input_role, x.source_table, x.source_id,
+        x.source_file, x.source_sha256, x.source_row
+    from incentive_rows x
+    inner join statements s on s.employee_id = x.employee_id and s.month = x.month
+    union all
     select x.employee_id, x.month, 'total_pay', x.input_role, x.source_table, x.source_id,
         x.source_file, x.source_sha256, x.source_row
     from (
         {% for rel in ['salary_rows', 'booking_rows', 'target_rows', 'developed_rows', 'collection_rows',
                        'quarter_rows', 'clawback_rows'] %}
-        select * from {{ rel }}
-        {% if not loop.last %}union all{% endif %}
+        select employee_id, month, input_role, source_table, source_id, source_file, source_sha256, source_row
+        from {{ rel }}
+        union all
         {% endfor %}
+        select employee_id, month, input_role, source_table, source_id, source_file, source_sha256, source_row
+        from incentive_rows
     ) x
     inner join statements s on s.employee_id = x.employee_id and s.month = x.month
 ),
