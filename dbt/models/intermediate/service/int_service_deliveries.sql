@@ -63,13 +63,7 @@ due as (
 ),
 
 followups as (
-    select account_id, activity_date
-    from {{ ref('stg_crm__task') }}
-    where status = 'Completed' and task_type in ('Call', 'Visit', 'Meeting') and account_id is not null
-    union all
-    select account_id, activity_date
-    from {{ ref('stg_crm__event') }}
-    where event_type in ('Call', 'Visit', 'Meeting') and account_id is not null
+    select account_id, activity_date from {{ ref('int_account_followups') }}
 ),
 
 first_followup as (

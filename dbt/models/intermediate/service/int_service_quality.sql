@@ -33,13 +33,7 @@ employees as (
 ),
 
 followup_activities as (
-    select account_id, activity_date
-    from {{ ref('stg_crm__task') }}
-    where status = 'Completed' and task_type in ('Call', 'Visit', 'Meeting') and account_id is not null
-    union all
-    select account_id, activity_date
-    from {{ ref('stg_crm__event') }}
-    where event_type in ('Call', 'Visit', 'Meeting') and account_id is not null
+    select account_id, activity_date from {{ ref('int_account_followups') }}
 ),
 
 as_of as (

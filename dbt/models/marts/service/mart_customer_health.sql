@@ -85,13 +85,7 @@ followups as (
         s.account_id, s.quarter, cast(count(*) as integer) as followups
     from spine s
     cross join as_of
-    inner join (
-        select account_id, activity_date from {{ ref('stg_crm__task') }}
-        where status = 'Completed' and task_type in ('Call', 'Visit', 'Meeting')
-        union all
-        select account_id, activity_date from {{ ref('stg_crm__event') }}
-        where event_type in ('Call', 'Visit', 'Meeting')
-    ) f on f.account_id = s.account_id and f.activity_date between s.quarter_start and s.quarter_end
+    inner join {{ ref('int_account_followups') }} f on f.account_id = s.account_id and f.activity_date between s.quarter_start and s.quarter_end
     where f.activity_date <= as_of.as_of_date
     group by s.account_id, s.quarter
 ),
