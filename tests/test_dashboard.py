@@ -284,6 +284,7 @@ def test_no_page_shows_salary_or_pay(built_warehouse: BuiltWarehouse, month: str
     try:
         con.execute("update marts.dim_sales_rep set base_monthly_salary = 987654.32")
         con.execute("update marts.mart_pay_statement set amount = 876543.21, base_salary_full = 987654.32")
+        con.execute("update marts.mart_cost_of_sales set incentive_cost = 876543.21")  # the panel shows a ratio only
         assert con.execute("select count(*) from marts.mart_pay_statement").fetchone()[0] > 0
     finally:
         con.close()
@@ -494,6 +495,53 @@ def test_a_rep_page_leaves_out_the_panels_about_many_reps(pages: Path) -> None:
         assert 'data-figure="output_reps"' not in html and 'data-figure="reps_with_target"' not in html
 
 
+def test_the_cost_of_sales_panel_is_for_managers_without_a_teams_pay(
+    built_warehouse: BuiltWarehouse, pages: Path, month: str
+) -> None:
+    """Issue 27 item 4 (docs/dashboard.md, Cost of sales): the company and team pages show mart_cost_of_sales's month
+    and quarter rows, a rep page none; the incentive cost ratio (pay-derived, BI class `pay`) only on the company
+    page, neither its column nor its value on a team page; a row over the policy ceiling is flagged. The figures
+    themselves are checked against the mart by test_every_page_equals_its_own_scopes_queries."""
+    company = _payload(pages / "index.html")["tables"]["cost_of_sales"]
+    assert [row["grain"] for row in company] == ["month", "quarter"], "the sample has no expense extract"
+    assert company[0]["period"] == f"{month}-01" and all("incentive_cost_ratio" in row for row in company)
+    assert all("incentive_cost" not in row for row in company)
+    html = (pages / "index.html").read_text(encoding="utf-8")
+    assert html.count('data-row="cost_of_sales"') == 2 and "Incentive cost / bookings" in html
+    teams = sorted((pages / "teams").glob("*.html"))
+    assert teams
+    over = 0
+    for team in teams:
+        html = team.read_text(encoding="utf-8")
+        rows = _payload(team)["tables"]["cost_of_sales"]
+        assert 'data-panel="cost_of_sales"' in html and "Incentive cost" not in html, team.name
+        assert all(set(row) == set(company[0]) - {"incentive_cost_ratio"} for row in rows), team.name
+        over += sum(row["is_over_policy"] is True for row in rows)
+        assert html.count('class="n weak">') >= sum(row["is_over_policy"] is True for row in rows), team.name
+    for rep in (pages / "reps").glob("*.html"):
+        assert 'data-panel="cost_of_sales"' not in rep.read_text(encoding="utf-8"), rep.name
+    (marts_over,) = _sql(built_warehouse.warehouse, "select count(*) from marts.mart_cost_of_sales where scope = "
+                         "'team' and is_over_policy and period in (?, ?)",
+                         [f"{month}-01", _payload(pages / "index.html")["quarter"]])[0]
+    assert over == marts_over
+
+
+def test_the_cost_of_sales_panel_says_why_it_is_empty(built_warehouse: BuiltWarehouse, month: str,
+                                                     tmp_path: Path) -> None:
+    """Without an expense extract mart_cost_of_sales is empty (the cost is unknown, not 0): the panel says so."""
+    copy = built_warehouse.copy_to(tmp_path / "no-expenses")
+    con = duckdb.connect(str(copy.warehouse))
+    try:
+        con.execute("delete from marts.mart_cost_of_sales")
+    finally:
+        con.close()
+    out = write_dashboard(copy.warehouse, month, tmp_path / "dash").parent
+    for page in [out / "index.html", *sorted((out / "teams").glob("*.html"))]:
+        panel = _filled_panels(page.read_text(encoding="utf-8"))
+        assert panel["cost_of_sales"], page.name
+        assert "No cost of sales: no expense extract delivered" in page.read_text(encoding="utf-8"), page.name
+
+
 def test_every_panel_shows_data_or_says_why_it_is_empty(pages: Path) -> None:
     """Every panel of every page has a figure with a value, a bar, a row or a link, or one line saying why it is
     empty (`data-empty`): no panel of only dashes."""
@@ -596,6 +644,12 @@ def _own_queries(con: duckdb.DuckDBPyConnection, kind: str, key: str | None, mon
         "health": rows("select account_id, health_score, at_risk from marts.mart_customer_health "
                        "where quarter = ? and employee_id = ? order by health_score nulls last, account_id",
                        [quarter, key]) if kind == "rep" else [],
+        "cost_of_sales": [] if kind == "rep" else rows(
+            f"select grain, period, travel_expenses, marketing_expenses, entertainment_expenses, other_expenses, "
+            f"expenses, bookings, expense_ratio, max_expense_ratio, is_over_policy"
+            f"{', incentive_cost_ratio' if kind == 'company' else ''} from marts.mart_cost_of_sales "
+            f"where scope = ? and scope_id = ? and period in (?, ?) order by grain",
+            [kind, key or "company", m.isoformat(), quarter]),
     }
     return _plain(own)
 

@@ -8,11 +8,12 @@ team or rep). The monthly figures of every scope are its row of its monthly mart
 mart_team_monthly_kpis, mart_rep_monthly_kpis), read with `select *`, so a column added to the mart reaches the
 template as `m('column', format)`. Each query is asked once per scope kind, not once per page: one for the company,
 one for all teams (keyed by team_id) and one for all reps (keyed by employee_id), and each page takes its rows from
-the answer (`ByScope`). That is 45 queries per dashboard at any scale (71 before the monthly figures moved into the
+the answer (`ByScope`). That is 47 queries per dashboard at any scale (71 before the monthly figures moved into the
 marts; ≈18 per page before that).
 
 The connection is read-only and opened after dbt has finished (DuckDB admits one writer; docs/pitfalls.md 7). No query
-selects a salary or pay column: pay stays in `spm export-statements`.
+selects a salary or pay column: pay stays in `spm export-statements` (the one pay-derived figure is the company's
+incentive cost ratio of the cost-of-sales panel, every rep's pay lines over the company's bookings: `_cost_of_sales`).
 """
 
 from __future__ import annotations
@@ -522,6 +523,34 @@ def _peer_comparison(rep: Row, team_mart: Row) -> list[Row]:
              "team_best": team_mart.get(f"{metric}_rep_best")} for metric in PEER_METRICS]
 
 
+# The cost-of-sales panel's columns of mart_cost_of_sales (docs/incentives.md, Cost of sales): expenses by category,
+# bookings and the expense ratio against the policy ceiling. incentive_cost_ratio is pay (BI class `pay`): read for the
+# company only, the sum over every rep; a team's is a handful of people's pay over their bookings, so no team page
+# shows it (docs/dashboard.md, Cost of sales). The absolute incentive_cost is read for no page.
+COST_OF_SALES_TEAM = ("grain", "period", "travel_expenses", "marketing_expenses", "entertainment_expenses",
+                      "other_expenses", "expenses", "bookings", "expense_ratio", "max_expense_ratio", "is_over_policy")
+COST_OF_SALES = {"company": (*COST_OF_SALES_TEAM, "incentive_cost_ratio"), "team": COST_OF_SALES_TEAM}
+COST_OF_SALES_KEY = {"company": "null", "team": "scope_id"}
+
+
+def _cost_of_sales(con: duckdb.DuckDBPyConnection, kind: str, period: Period) -> ByScope[list[Row]]:
+    """Each company or team scope's month row then quarter row of mart_cost_of_sales (the quarter row is the quarter
+    as far as the data goes); none for a rep page, which shows no cost of sales (managers' panel)."""
+    if kind not in COST_OF_SALES:
+        return ByScope({}, [])
+    columns = ", ".join(COST_OF_SALES[kind])
+    return _tables_by_scope(
+        con,
+        f"""
+        select {COST_OF_SALES_KEY[kind]} as scope_key, {columns}
+        from marts.mart_cost_of_sales
+        where scope = ? and ((grain = 'month' and period_start = ?) or (grain = 'quarter' and period = ?))
+        order by scope_key, grain
+        """,
+        [kind, period.month, period.quarter],
+    )
+
+
 @dataclass(frozen=True)
 class KindFigures:
     """Every figure and table of one scope kind's pages, each read by one query for all scopes of the kind."""
@@ -540,6 +569,7 @@ class KindFigures:
     new_customers_by_tier: ByScope[list[Row]]
     attainment: ByScope[list[Row]]
     health: ByScope[list[Row]]
+    cost_of_sales: ByScope[list[Row]]
 
 
 def _read_kind(con: duckdb.DuckDBPyConnection, kind: str, period: Period, month_reps: list[Row]) -> KindFigures:
@@ -559,6 +589,7 @@ def _read_kind(con: duckdb.DuckDBPyConnection, kind: str, period: Period, month_
         new_customers_by_tier=_new_customers_by_tier(con, kind, month),
         attainment=_attainment_distribution(con, kind, month),
         health=_health(con, kind, quarter),
+        cost_of_sales=_cost_of_sales(con, kind, period),
     )
 
 
@@ -587,6 +618,7 @@ def _page(kind: KindFigures, scope: Scope, title: str, month_champions: list[Row
         "competency_gaps": kind.competency_gaps[key],
         "champions": _champions(month_champions, scope),
         "health": kind.health[key],
+        "cost_of_sales": kind.cost_of_sales[key],
     })
     return page
 
