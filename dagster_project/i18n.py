@@ -56,6 +56,7 @@ CODE_LABELS = {
     "performance_bonus": N_("performance bonus"), "capability_bonus": N_("capability bonus"),
     "csat_bonus": N_("CSAT bonus"), "clawback": N_("clawback"), "total_pay": N_("total pay"),
     "Sales Rep": N_("Sales Rep"), "Senior Sales Rep": N_("Senior Sales Rep"), "Sales Manager": N_("Sales Manager"),
+    "company": N_("company"), "team": N_("team"), "region": N_("region"), "product_line": N_("product line"),
 }
 
 

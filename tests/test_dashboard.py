@@ -32,6 +32,7 @@ from dagster_project.dashboard.data import (
     _quarter_of,
     _read_kind,
     _rep_kpis,
+    _shift,
     load_dashboard,
 )
 from dagster_project.dashboard.render import _mart_figure, format_value
@@ -680,7 +681,7 @@ def test_a_scope_without_rows_reads_as_its_own_empty_queries(
     month_date = dt.date.fromisoformat(f"{month}-01")
     con = duckdb.connect(str(built_warehouse.warehouse), read_only=True)
     try:
-        period = Period(month_date, *_quarter_of(month_date))
+        period = Period(month_date, *_quarter_of(month_date), _shift(month_date, 1))
         figures = _read_kind(con, kind, period, _rep_kpis(con, month_date))
         page = _page(figures, Scope(kind, "NOBODY"), "nobody", [])
         own = _own_queries(con, kind, "NOBODY", month)
