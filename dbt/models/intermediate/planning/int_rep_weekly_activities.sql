@@ -1,30 +1,9 @@
-{#- Visits and calls per rep and ISO week (docs/planning.md, The week's activity), the weekly grain of the plan's
-    visits_per_rep_week and calls_per_rep_week policies. An activity counts as in int_rep_monthly_activities (the
-    monthly KPIs): a completed CRM task (Status = Completed) or a calendar event, of the CRM owner's employee,
-    dated on or before the as-of date, by Type (Visit, Call). Kept a separate model rather than a re-grouping of
-    the monthly one because an ISO week straddles two months. -#}
-with as_of as (
-    select as_of_date from {{ ref('int_run_as_of') }}
-),
-
-users as (
-    select * from {{ ref('int_crm_users_mapped') }}
-),
-
-counted as (
-    select u.employee_id, t.activity_date, t.task_type
-    from {{ ref('stg_crm__task') }} t
-    inner join users u on u.crm_user_id = t.owner_user_id
-    cross join as_of
-    where t.status = 'Completed' and t.activity_date <= as_of.as_of_date
-
-    union all
-
-    select u.employee_id, e.activity_date, e.event_type
-    from {{ ref('stg_crm__event') }} e
-    inner join users u on u.crm_user_id = e.owner_user_id
-    cross join as_of
-    where e.activity_date <= as_of.as_of_date
+{#- Visits and calls per rep and ISO week (docs/planning.md, Target versus actual), the weekly grain of the plan's
+    visits_per_rep_week and calls_per_rep_week policies: the counted activities (int_rep_activities, as the monthly
+    KPIs count them) of Type Visit and Call, grouped by the ISO week of their date (a week may straddle two
+    months, so it is not a re-grouping of the monthly counts). -#}
+with counted as (
+    select employee_id, activity_date, task_type from {{ ref('int_rep_activities') }}
 )
 
 select
