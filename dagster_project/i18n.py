@@ -60,6 +60,7 @@ CODE_LABELS = {
     "high_value_order_reward": N_("high-value order reward"), "certification_allowance": N_("certification allowance"),
     "commission": N_("commission"),
     "Sales Rep": N_("Sales Rep"), "Senior Sales Rep": N_("Senior Sales Rep"), "Sales Manager": N_("Sales Manager"),
+    "company": N_("company"), "team": N_("team"), "region": N_("region"), "product_line": N_("product line"),
 }
 
 

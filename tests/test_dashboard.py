@@ -32,6 +32,7 @@ from dagster_project.dashboard.data import (
     _quarter_of,
     _read_kind,
     _rep_kpis,
+    _shift,
     load_dashboard,
 )
 from dagster_project.dashboard.render import _mart_figure, format_value
@@ -560,6 +561,34 @@ EMPTY_QUARTERLY = {"dso_dso": None, "dso_reps_with_dso": 0, "csat_score": None, 
                    "accounts": 0, "at_risk_accounts": None}
 
 
+#: The order of the plan attainment panel's scopes (the company, then its breakdowns).
+PLAN_SCOPE_ORDER = ("company", "team", "region", "product_line", "customer_tier")
+
+
+def _own_plan_attainment(rows: Any, kind: str, key: str | None, m: dt.date, quarter: str) -> list[dict[str, Any]]:
+    """The plan attainment rows a company or team page names: mart_target_attainment's revenue and new_customers
+    rows of the month and the quarter, for the company and its regions, product lines and customer tiers, or for the
+    team and the region of its monthly KPI row; asked scope by scope and put in the panel's order here."""
+    if kind == "rep":
+        return []
+    if kind == "company":
+        wanted = [(scope, None) for scope in PLAN_SCOPE_ORDER if scope != "team"]
+    else:
+        region = rows("select region from marts.mart_team_monthly_kpis where month = ? and team_id = ?", [m, key])
+        if not region:
+            return []
+        wanted = [("team", key), ("region", region[0]["region"])]
+    found = []
+    for metric in ("revenue", "new_customers"):
+        for grain, period in (("month", f"{m:%Y-%m}"), ("quarter", quarter)):
+            for scope, value in wanted:
+                found += rows("select scope, scope_value, metric, grain, period, target, actual, attainment "
+                              "from marts.mart_target_attainment where metric = ? and grain = ? and period = ? "
+                              "and scope = ? and (? is null or scope_value = ?) order by scope_value",
+                              [metric, grain, period, scope, value, value])
+    return found
+
+
 def _own_queries(con: duckdb.DuckDBPyConnection, kind: str, key: str | None, month: str) -> dict[str, Any]:
     """A scope's figures and tables, each selected for that scope alone from the mart row(s) the page names (no
     formula here): a page built from the queries asked once per scope kind must hold exactly these (same floats,
@@ -650,6 +679,12 @@ def _own_queries(con: duckdb.DuckDBPyConnection, kind: str, key: str | None, mon
             f"{', incentive_cost_ratio' if kind == 'company' else ''} from marts.mart_cost_of_sales "
             f"where scope = ? and scope_id = ? and period in (?, ?) order by grain",
             [kind, key or "company", m.isoformat(), quarter]),
+        "plan_attainment": _own_plan_attainment(rows, kind, key, m, quarter),
+        "week_activity": rows("select period as week, metric, target, actual, attainment, is_partial "
+                              "from marts.mart_target_attainment where scope = 'rep' and scope_value = ? "
+                              "and grain = 'week' and metric in ('visits', 'calls') and period_start between ? and ? "
+                              "order by period_start, metric desc",
+                              [key, m, months_ago(-1) - dt.timedelta(days=1)]) if kind == "rep" else [],
     }
     return _plain(own)
 
@@ -725,6 +760,42 @@ def test_the_at_risk_list_is_cut_per_scope_by_the_current_team(
         con.close()
 
 
+def test_the_plan_panels_show_the_target_attainment_rows_and_say_why_without_a_target(
+    built_warehouse: BuiltWarehouse, pages: Path, month: str, tmp_path: Path
+) -> None:
+    """docs/dashboard.md, Plan attainment: the generated company delivers rep targets but no plan, so the company
+    page shows the regions' rolled-up targets and the product lines and tiers without one (and says why in one
+    line), and a rep's weeks have visits and calls but no policy target (and say why). With a target planted in
+    the mart row (a copy), the page shows that row's figures and the line is gone."""
+    company = _payload(pages / "index.html")["tables"]["plan_attainment"]
+    by_scope = {(r["scope"], r["grain"], r["metric"]): r for r in company}
+    assert {r["scope"] for r in company} == {"company", "region", "product_line", "customer_tier"}
+    assert any(r["target"] is not None for r in company if r["scope"] == "region")
+    assert all(r["target"] is None for r in company if r["scope"] in ("product_line", "customer_tier"))
+    assert by_scope["company", "quarter", "revenue"]["period"] == f"{month[:4]}Q{(int(month[5:]) - 1) // 3 + 1}"
+    rep_page = next(p for p in sorted((pages / "reps").glob("*.html")) if _payload(p)["tables"]["week_activity"])
+    weeks = _payload(rep_page)["tables"]["week_activity"]
+    assert {r["metric"] for r in weeks} == {"visits", "calls"} and all(r["target"] is None for r in weeks)
+    html = rep_page.read_text(encoding="utf-8")
+    assert "the plan sets no visits or calls per rep and week" in html
+
+    copy = built_warehouse.copy_to(tmp_path / "planted")
+    rep, week = rep_page.stem, weeks[0]["week"]
+    con = duckdb.connect(str(copy.warehouse))
+    try:
+        con.execute("update marts.mart_target_attainment set target = 7, attainment = 0.625 where scope = 'rep' "
+                    "and scope_value = ? and grain = 'week' and period = ? and metric = 'visits'", [rep, week])
+    finally:
+        con.close()
+    out = tmp_path / "pages"
+    write_dashboard(copy.warehouse, month, out)
+    planted = [r for r in _payload(out / "reps" / f"{rep}.html")["tables"]["week_activity"]
+               if r["week"] == week and r["metric"] == "visits"]
+    assert [(r["target"], r["attainment"]) for r in planted] == [(7.0, 0.625)]
+    html = (out / "reps" / f"{rep}.html").read_text(encoding="utf-8")
+    assert "the plan sets no visits or calls per rep and week" not in html and "62.5%" in html
+
+
 @pytest.mark.parametrize("kind", ["team", "rep"])
 def test_a_scope_without_rows_reads_as_its_own_empty_queries(
     built_warehouse: BuiltWarehouse, month: str, kind: str
@@ -734,7 +805,7 @@ def test_a_scope_without_rows_reads_as_its_own_empty_queries(
     month_date = dt.date.fromisoformat(f"{month}-01")
     con = duckdb.connect(str(built_warehouse.warehouse), read_only=True)
     try:
-        period = Period(month_date, *_quarter_of(month_date))
+        period = Period(month_date, *_quarter_of(month_date), _shift(month_date, 1))
         figures = _read_kind(con, kind, period, _rep_kpis(con, month_date))
         page = _page(figures, Scope(kind, "NOBODY"), "nobody", [])
         own = _own_queries(con, kind, "NOBODY", month)

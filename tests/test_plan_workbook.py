@@ -29,6 +29,8 @@ by_customer_tier:
 policy:
   new_customer_share: 0.30
   lead_conversion: 0.15
+  visits_per_rep_week: 5
+  calls_per_rep_week: 25
 decomposition:
   months: seasonality
   reps: level
@@ -108,5 +110,15 @@ def test_propose_edit_check_keep_import_and_run(
             "select scope_value, target from marts.mart_target_attainment where scope = 'customer_tier' "
             "and grain = 'year' and period = '2026' order by 1").fetchall()
         assert tiers == [("A", 16_000_000), ("B", 10_000_000), ("C", 6_000_000)]
+        # The policy's visits and calls per rep and week: every 2026 ISO week of an employed rep carries them; only
+        # 2026-W01 (from 29 December) has begun by the session's as-of date, so only it has an actual (so far).
+        weeks = con.execute(
+            "select metric, count(*), min(target), max(target), min(target_source), "
+            "count(*) filter (where actual is not null and period <> '2026-W01'), "
+            "count(*) filter (where actual is not null and not is_partial) "
+            "from marts.mart_target_attainment where metric in ('visits', 'calls') and period like '2026-W%' "
+            "group by metric order by metric").fetchall()
+        assert [row[2:] for row in weeks] == [(25, 25, "policy", 0, 0), (5, 5, "policy", 0, 0)]
+        assert weeks[0][1] == weeks[1][1] > 53
     finally:
         con.close()

@@ -64,6 +64,7 @@ class Period:
     month: dt.date
     quarter: str  # like 2025Q4
     quarter_start: dt.date
+    next_month: dt.date  # the first day after the month (weeks starting in the month)
 
 
 @dataclass(frozen=True)
@@ -415,6 +416,60 @@ def _new_customers_by_tier(con: duckdb.DuckDBPyConnection, kind: str, month: dt.
     )
 
 
+# The plan attainment panel (docs/dashboard.md): rows of mart_target_attainment of the month and the quarter. The
+# company page breaks the company down by region, product line and customer tier; a team page shows the team and
+# its region (the region of the team's monthly KPI row), the mart having no team-by-product-line rows.
+PLAN_SCOPES = {
+    "company": "a.scope in ('company', 'region', 'product_line', 'customer_tier')",
+    "team": "((a.scope = 'team' and a.scope_value = k.team_id) or (a.scope = 'region' and a.scope_value = k.region))",
+}
+PLAN_FROM = {
+    "company": "marts.mart_target_attainment a",
+    "team": "marts.mart_target_attainment a join marts.mart_team_monthly_kpis k on k.month = ?",
+}
+
+
+def _plan_attainment(con: duckdb.DuckDBPyConnection, kind: str, period: Period) -> ByScope[list[Row]]:
+    """Target, actual and attainment of revenue and new customers for the month and the quarter (grain month and
+    quarter of mart_target_attainment), company and team pages only; a rep's month is its bookings panel."""
+    if kind == "rep":
+        return ByScope({}, [])
+    key = "null" if kind == "company" else "k.team_id"
+    params: list[Any] = [period.month] if kind == "team" else []
+    return _tables_by_scope(
+        con,
+        f"""
+        select {key} as scope_key, a.scope, a.scope_value, a.metric, a.grain, a.period, a.target, a.target_source,
+            a.actual, a.attainment, a.is_target_missing, a.months_without_target, a.is_partial
+        from {PLAN_FROM[kind]}
+        where {PLAN_SCOPES[kind]} and a.metric in ('revenue', 'new_customers')
+            and ((a.grain = 'month' and a.period = ?) or (a.grain = 'quarter' and a.period = ?))
+        order by scope_key, a.metric desc, a.grain, case a.scope when 'company' then 1 when 'team' then 2
+            when 'region' then 3 when 'product_line' then 4 else 5 end, a.scope_value
+        """,
+        [*params, f"{period.month:%Y-%m}", period.quarter],
+    )
+
+
+def _week_activity(con: duckdb.DuckDBPyConnection, kind: str, period: Period) -> ByScope[list[Row]]:
+    """A rep's visits and calls of each ISO week starting in the month against the plan's policy target per rep and
+    week (mart_target_attainment, scope rep, grain week); the last is the week in progress. Rep pages only."""
+    if kind != "rep":
+        return ByScope({}, [])
+    return _tables_by_scope(
+        con,
+        """
+        select scope_value as scope_key, period as week, period_start, metric, target, actual, attainment,
+            is_target_missing, is_partial
+        from marts.mart_target_attainment
+        where scope = 'rep' and grain = 'week' and metric in ('visits', 'calls')
+            and period_start >= ? and period_start < ?
+        order by scope_key, period_start, metric desc
+        """,
+        [period.month, period.next_month],
+    )
+
+
 def _deal_output(con: duckdb.DuckDBPyConnection, kind: str, month: dt.date) -> ByScope[Row]:
     if kind == "rep":
         return _lookup_by_scope(con, "select employee_id as scope_key, bookings, won_count as won_deals, "
@@ -570,6 +625,8 @@ class KindFigures:
     attainment: ByScope[list[Row]]
     health: ByScope[list[Row]]
     cost_of_sales: ByScope[list[Row]]
+    plan_attainment: ByScope[list[Row]]
+    week_activity: ByScope[list[Row]]
 
 
 def _read_kind(con: duckdb.DuckDBPyConnection, kind: str, period: Period, month_reps: list[Row]) -> KindFigures:
@@ -590,6 +647,8 @@ def _read_kind(con: duckdb.DuckDBPyConnection, kind: str, period: Period, month_
         attainment=_attainment_distribution(con, kind, month),
         health=_health(con, kind, quarter),
         cost_of_sales=_cost_of_sales(con, kind, period),
+        plan_attainment=_plan_attainment(con, kind, period),
+        week_activity=_week_activity(con, kind, period),
     )
 
 
@@ -619,6 +678,8 @@ def _page(kind: KindFigures, scope: Scope, title: str, month_champions: list[Row
         "champions": _champions(month_champions, scope),
         "health": kind.health[key],
         "cost_of_sales": kind.cost_of_sales[key],
+        "plan_attainment": kind.plan_attainment[key],
+        "week_activity": kind.week_activity[key],
     })
     return page
 
@@ -637,7 +698,7 @@ def _load_pages(con: duckdb.DuckDBPyConnection, warehouse: Path, month: dt.date)
     """The company, team and rep pages of a month, read over one open read-only connection.
 
     The figures are read once per scope kind (`_read_kind`), then each page takes its rows by key."""
-    period = Period(month, *_quarter_of(month))
+    period = Period(month, *_quarter_of(month), _shift(month, 1))
     try:
         freshness = _one(con, "select * from marts.mart_data_freshness")
         # The months of the data: a rep's KPIs, a deal or a lead, the months mart_company_monthly_kpis has a row

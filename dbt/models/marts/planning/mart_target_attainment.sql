@@ -1,4 +1,5 @@
-{#- Target versus actual at every scope and grain (docs/planning.md, Target versus actual). One row per metric,
+{#- Target versus actual at every scope and grain (docs/planning.md, Target versus actual). One row per metric
+    (revenue, new_customers; visits and calls at rep and week only, below),
     scope (company, region, team, rep, product_line, customer_tier), scope value, grain (year, quarter, month, week)
     and period that has a target or an actual.
 
@@ -144,11 +145,73 @@ week_rows as (
         on a.metric = t.metric and a.scope = t.scope and a.scope_value = t.scope_value and a.period = t.period
 ),
 
+{#- The week's activity against target: visits and calls per rep and ISO week (int_rep_weekly_activities) against
+    the plan's policy visits_per_rep_week / calls_per_rep_week of the week's ISO year, the version in force on the
+    week's Monday (the earliest when none is yet). A row for every week a rep is employed on at least one day
+    (the current HR version's hire to termination) in a plan year with the policy, and for every week with an
+    activity; target_source policy. -#}
+activity_policies as (
+    select plan_year, case metric when 'visits_per_rep_week' then 'visits' else 'calls' end as metric,
+        target_value, effective_from
+    from {{ ref('stg_planning__plan') }}
+    where scope = 'policy' and metric in ('visits_per_rep_week', 'calls_per_rep_week')
+),
+
+activity_actuals as (
+    select 'visits' as metric, employee_id, week, week_start, week_end, visits as actual
+    from {{ ref('int_rep_weekly_activities') }}
+    union all
+    select 'calls', employee_id, week, week_start, week_end, calls from {{ ref('int_rep_weekly_activities') }}
+),
+
+employed_weeks as (
+    select e.employee_id, w.week, w.week_start, w.week_end, p.metric, p.target_value, p.effective_from
+    from {{ ref('int_employee_versions') }} e
+    inner join {{ ref('int_plan_weeks') }} w
+        on e.hire_date <= w.week_end and (e.termination_date is null or e.termination_date >= w.week_start)
+    inner join activity_policies p on p.plan_year = cast(substr(w.week, 1, 4) as integer)
+    where e.is_current
+),
+
+activity_targets as (
+    select metric, employee_id, week, week_start, week_end, target_value
+    from (
+        select
+            w.*,
+            row_number() over (
+                partition by w.metric, w.employee_id, w.week
+                order by case when w.effective_from <= w.week_start then 0 else 1 end,
+                    case when w.effective_from <= w.week_start then w.effective_from end desc, w.effective_from
+            ) as version_rank
+        from employed_weeks w
+    ) ranked
+    where version_rank = 1
+),
+
+activity_rows as (
+    select
+        coalesce(t.metric, a.metric) as metric,
+        'rep' as scope,
+        coalesce(t.employee_id, a.employee_id) as scope_value,
+        'week' as grain,
+        coalesce(t.week, a.week) as period,
+        coalesce(t.week_start, a.week_start) as period_start,
+        coalesce(t.week_end, a.week_end) as period_end,
+        t.target_value as target,
+        case when t.target_value is not null then 'policy' end as target_source,
+        a.actual,
+        cast(0 as integer) as missing_months
+    from activity_targets t
+    full outer join activity_actuals a
+        on a.metric = t.metric and a.employee_id = t.employee_id and a.week = t.week
+),
+
 all_rows as (
     select * from month_rows
     union all select * from quarter_rows
     union all select * from year_rows
     union all select * from week_rows
+    union all select * from activity_rows
 )
 
 select
