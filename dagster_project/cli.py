@@ -11,7 +11,7 @@
     spm check-contract data/warehouse.duckdb                 published tables, columns and types present
 
     spm check-sources --landing data/landing                 dry-run a company's export against the configuration
-    spm calendar --years 2023-2026                           regenerate the working-day calendar seed
+    spm calendar --years 2015-2026                           regenerate the working-day calendar seed
 
 Settings come from the environment (SPM_LANDING_DIR, SPM_WAREHOUSE, SPM_AS_OF, SPM_SOURCE_CONFIG) and matching
 options.

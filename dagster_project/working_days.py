@@ -73,11 +73,11 @@ def _years(text: str) -> tuple[int, int]:
     try:
         return int(first), int(last or first)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"years look like 2023-2026, not {text!r}") from exc
+        raise argparse.ArgumentTypeError(f"years look like 2015-2026, not {text!r}") from exc
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--years", type=_years, default=(2023, 2026), help="first-last year (default 2023-2026)")
+    parser.add_argument("--years", type=_years, default=(2015, 2026), help="first-last year (default 2015-2026)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"seed file to write (default {DEFAULT_OUT})")
 
 

@@ -51,6 +51,12 @@ CHINESE: dict[str, str] = {
     "survey_date": "调查日期", "target_value": "目标值", "tax_amount": "税额", "team_id": "团队编号",
     "team_name": "团队名称", "termination_date": "离职日期", "training_id": "培训编号", "updated_at": "更新时间",
     "expense_id": "报销单编号", "expense_date": "费用日期", "category": "费用类型",
+    "plan_year": "计划年度", "scope": "范围", "scope_value": "范围值", "period": "期间", "effective_from": "生效日期",
+    "CaseNumber": "工单号", "Reason": "原因", "Priority": "优先级", "Origin": "来源渠道",
+    "First_Response__c": "首次响应时间", "ClosedDate": "关闭时间", "OrderNumber": "订单号", "ContractId": "合同编号",
+    "EffectiveDate": "生效日期", "ActivatedDate": "激活时间", "case_id": "工单编号", "nps_score": "推荐意愿评分",
+    "resolution_satisfaction": "解决满意度", "usage_month": "使用月份", "active_users": "活跃用户数",
+    "sessions": "使用次数",
 }
 WORKBOOKS = {"finance/invoice", "finance/payment", "hr/employee", "hr/training"}
 UTF16 = {"surveys"}

@@ -324,6 +324,7 @@ def test_absent_optional_extracts_are_listed_as_unavailable_metrics(tmp_path: Pa
     got = unavailable_metrics(warehouse)
     assert [folder for folder, _ in got] == ["crm/opportunity_history", "finance/invoice", "finance/payment",
                                               "planning/target", "surveys/csat_response", "surveys/review_360",
+                                              "crm/case", "crm/order", "surveys/service_survey", "product/usage",
                                               "finance/expense"]
     text = render_unavailable(got)
     assert "  unavailable  entered, advanced, conversion_rate (no crm/opportunity_history rows delivered; null, " \
