@@ -62,10 +62,13 @@ def _format_check(col: Column, v: str, full: bool = True) -> tuple[str, str] | N
 CONTROL_PATTERN = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
 """NUL and the other control bytes (tab, line feed and carriage return excepted): no export means them, and a NUL
 passes DuckDB but stops PostgreSQL's COPY, so one byte would block every BI publication (docs/security.md)."""
-ID_PATTERN = r"^[\p{L}\p{N}][\p{L}\p{N}_.-]{0,63}$"
+ID_PATTERN = r"^[\p{L}\p{N}][\p{L}\p{N}_.-]*$"
 """Team and employee ids name files (dashboard pages, pay statements): a letter or digit (any script: `华东01` is
-fine), then letters, digits, `_`, `.` or `-`, at most 64 - never a `/`, a `..` segment, a leading formula
-character, a space or markup."""
+fine), then letters, digits, `_`, `.` or `-`, at most 64 (ID_MAX_LENGTH) - never a `/`, a `..` segment, a leading
+formula character, a space or markup. The length is checked with `length()`, not `{0,63}` in the pattern: RE2
+expands a counted repeat of these Unicode classes 63 times, which cost 90 ms to compile per column and file (0.6 s
+of every HR file's load), against 6 ms for `*`; DuckDB's `length` counts code points as RE2 does."""
+ID_MAX_LENGTH = 64
 
 
 def file_name_id(name: str) -> bool:
@@ -102,9 +105,10 @@ def column_checks(extract: Extract, col: Column, v: str, full: bool = True) -> l
     checks.append(f"CASE WHEN regexp_matches({v}, {lit(CONTROL_PATTERN)}) THEN "
                   f"{lit(f'control character in {name} (NUL or a byte below 0x20): remove it from the export')} END")
     if file_name_id(name):
+        safe = f"(regexp_matches({v}, {lit(ID_PATTERN)}) AND length({v}) <= {ID_MAX_LENGTH})"
         checks.append(f"CASE WHEN {v} IS NOT NULL AND NOT regexp_matches({v}, {lit(CONTROL_PATTERN)}) AND NOT "
-                      f"regexp_matches({v}, {lit(ID_PATTERN)}) THEN {lit(f'unsafe id in {name}: ')} || {v} || "
-                      f"{lit(' (ids name files: letters, digits, _ . - only, at most 64)')} END")
+                      f"{safe} THEN {lit(f'unsafe id in {name}: ')} || {v} || "
+                      f"{lit(f' (ids name files: letters, digits, _ . - only, at most {ID_MAX_LENGTH})')} END")
     fmt = _format_check(col, v, full)
     if fmt is not None:
         ok, prefix = fmt

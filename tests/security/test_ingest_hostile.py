@@ -57,6 +57,7 @@ def test_row_12_a_nul_or_control_byte_is_quarantined_with_file_row_and_column(la
     ("T01", "-E0001", "employee_id", "-E0001"),
     ("T/01", "E0001", "team_id", "T/01"),
     ("..", "E0001", "team_id", ".."),
+    ("T01", "销" * 65, "employee_id", "销" * 65),  # 65 characters: one over the limit (counted in characters)
 ])
 def test_row_05_an_id_that_would_name_a_file_badly_is_quarantined(
     landing: Path, con, team_id: str, employee_id: str, column: str, value: str
@@ -71,7 +72,8 @@ def test_row_05_an_id_that_would_name_a_file_badly_is_quarantined(
 
 def test_row_05_ordinary_ids_pass(landing: Path, con) -> None:
     land(landing, "hr/employee/employee_20250131.csv",
-         "\n".join([HR_HEADER, _hr_row("E0003", "T02"), _hr_row("emp_7.b-2", "华东-north_1", "销售0001")]) + "\n")
+         "\n".join([HR_HEADER, _hr_row("E0003", "T02"), _hr_row("emp_7.b-2", "华东-north_1", "销售0001"),
+                    _hr_row("销" * 64, "T02")]) + "\n")  # 64 characters (192 bytes): at the limit
     assert ingest_extract(con, HR, landing, "L1", AT).rows_quarantined == 0
 
 
