@@ -7,6 +7,29 @@
     )
 {%- endmacro %}
 
+{#- Every row of `relation` (a source() or a CTE name) with `_version_rank`, current_version_rank of its record: 1 for
+    the current version. Only the records delivered more than once go through the window; a record delivered once is
+    its own current version. Why: the window sorts every raw row with all its columns, and most records arrive once:
+    at scale 10 it was 46 of stg_crm__task's 58 s (10M rows); counting rows per key and ranking only the keys with
+    several rows gives the same rows in 10 s. Keys match with `is not distinct from`, as the window's partition does. -#}
+{% macro current_versions(relation, key_columns, change_stamp) -%}
+    {%- set matches = [] -%}
+    {%- for key in key_columns -%}
+        {%- do matches.append('k.' ~ key ~ ' is not distinct from s.' ~ key) -%}
+    {%- endfor -%}
+    with _versioned_keys as (
+        select {{ key_columns | join(', ') }} from {{ relation }} group by {{ key_columns | join(', ') }}
+        having count(*) > 1
+    )
+    select s.*, 1 as _version_rank
+    from {{ relation }} s
+    where not exists (select 1 from _versioned_keys k where {{ matches | join(' and ') }})
+    union all
+    select s.*, {{ current_version_rank(key_columns, change_stamp) }} as _version_rank
+    from {{ relation }} s
+    where exists (select 1 from _versioned_keys k where {{ matches | join(' and ') }})
+{%- endmacro %}
+
 {#- Lineage kept on every staged row so facts and the payout audit can point back at landing files. -#}
 {% macro lineage_columns() -%}
     _source_file as source_file,

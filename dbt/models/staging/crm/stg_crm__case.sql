@@ -1,7 +1,7 @@
 {#- Service cases (Salesforce Case), current state; the categories are the source configuration's case_types and
     case_reasons maps (null when unmapped), the priority its case_priorities map (unmapped rows are quarantined). -#}
 with source as (
-    select * from {{ source('crm', 'case') }}
+    {{ current_versions(source('crm', 'case'), ['Id'], to_utc_timestamp('SystemModstamp')) }}
 ),
 
 renamed as (
@@ -24,7 +24,7 @@ renamed as (
         coalesce({{ to_bool('IsDeleted') }}, false) as is_deleted,
         {{ to_utc_timestamp('SystemModstamp') }} as system_modstamp,
         {{ lineage_columns() }},
-        {{ current_version_rank(['Id'], to_utc_timestamp('SystemModstamp')) }} as version_rank
+        _version_rank as version_rank
     from source
 )
 

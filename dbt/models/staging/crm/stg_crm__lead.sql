@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('crm', 'lead') }}
+    {{ current_versions(source('crm', 'lead'), ['Id'], to_utc_timestamp('SystemModstamp')) }}
 ),
 
 renamed as (
@@ -19,7 +19,7 @@ renamed as (
         coalesce({{ to_bool('IsDeleted') }}, false) as is_deleted,
         {{ to_utc_timestamp('SystemModstamp') }} as system_modstamp,
         {{ lineage_columns() }},
-        {{ current_version_rank(['Id'], to_utc_timestamp('SystemModstamp')) }} as version_rank
+        _version_rank as version_rank
     from source
 )
 

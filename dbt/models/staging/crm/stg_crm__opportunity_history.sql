@@ -9,13 +9,15 @@
     post_hook="{{ drop_month_placeholders('history_id') }}",
 ) }}
 
-with source as (
-    select * from {{ source('crm', 'opportunity_history') }}
-),
+with
 
 {% if is_incremental() -%}
 {{ large_fact_scope(source('crm', 'opportunity_history'), 'Id', "cast(date_trunc('month', " ~ business_date(to_utc_timestamp('CreatedDate')) ~ ") as date)", 'entered_month') }}
 {%- endif %}
+
+source as (
+    {{ current_versions('scoped_source' if is_incremental() else source('crm', 'opportunity_history'), ['Id'], to_utc_timestamp('CreatedDate')) }}
+),
 
 renamed as (
     select
@@ -29,8 +31,8 @@ renamed as (
         coalesce({{ to_bool('IsDeleted') }}, false) as is_deleted,
         {{ lineage_columns() }},
         _loaded_at as loaded_at,
-        {{ current_version_rank(['Id'], to_utc_timestamp('CreatedDate')) }} as version_rank
-    from {{ 'scoped_source' if is_incremental() else 'source' }}
+        _version_rank as version_rank
+    from source
 ),
 
 current_rows as (

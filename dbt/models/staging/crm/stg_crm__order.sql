@@ -1,7 +1,7 @@
 {#- Orders (Salesforce Order, or an ERP shipment export mapped onto crm/order), current state; status is the source
     configuration's order_statuses map (draft | activated). -#}
 with source as (
-    select * from {{ source('crm', 'order') }}
+    {{ current_versions(source('crm', 'order'), ['Id'], to_utc_timestamp('SystemModstamp')) }}
 ),
 
 renamed as (
@@ -19,7 +19,7 @@ renamed as (
         coalesce({{ to_bool('IsDeleted') }}, false) as is_deleted,
         {{ to_utc_timestamp('SystemModstamp') }} as system_modstamp,
         {{ lineage_columns() }},
-        {{ current_version_rank(['Id'], to_utc_timestamp('SystemModstamp')) }} as version_rank
+        _version_rank as version_rank
     from source
 )
 

@@ -8,13 +8,15 @@
     post_hook="{{ drop_month_placeholders('task_id') }}",
 ) }}
 
-with source as (
-    select * from {{ source('crm', 'task') }}
-),
+with
 
 {% if is_incremental() -%}
 {{ large_fact_scope(source('crm', 'task'), 'Id', "cast(date_trunc('month', cast(ActivityDate as date)) as date)", 'activity_month') }}
 {%- endif %}
+
+source as (
+    {{ current_versions('scoped_source' if is_incremental() else source('crm', 'task'), ['Id'], to_utc_timestamp('SystemModstamp')) }}
+),
 
 renamed as (
     select
@@ -32,8 +34,8 @@ renamed as (
         {{ to_utc_timestamp('SystemModstamp') }} as system_modstamp,
         {{ lineage_columns() }},
         _loaded_at as loaded_at,
-        {{ current_version_rank(['Id'], to_utc_timestamp('SystemModstamp')) }} as version_rank
-    from {{ 'scoped_source' if is_incremental() else 'source' }}
+        _version_rank as version_rank
+    from source
 ),
 
 current_rows as (

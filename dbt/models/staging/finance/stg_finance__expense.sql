@@ -1,6 +1,6 @@
 {#- Sales expense lines (Concur / ERP expense reports): the current version of each line, deletes dropped. -#}
 with source as (
-    select * from {{ source('finance', 'expense') }}
+    {{ current_versions(source('finance', 'expense'), ['expense_id'], to_utc_timestamp('updated_at')) }}
 ),
 
 renamed as (
@@ -23,7 +23,7 @@ renamed as (
         coalesce({{ to_bool('is_deleted') }}, false) as is_deleted,
         {{ to_utc_timestamp('updated_at') }} as updated_at,
         {{ lineage_columns() }},
-        {{ current_version_rank(['expense_id'], to_utc_timestamp('updated_at')) }} as version_rank
+        _version_rank as version_rank
     from source
 )
 

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('finance', 'fx_rate') }}
+    {{ current_versions(source('finance', 'fx_rate'), ['rate_month', 'currency'], to_utc_timestamp('updated_at')) }}
 ),
 
 renamed as (
@@ -9,7 +9,7 @@ renamed as (
         cast(rate_to_reporting as decimal(18, 8)) as rate_to_reporting,
         {{ to_utc_timestamp('updated_at') }} as updated_at,
         {{ lineage_columns() }},
-        {{ current_version_rank(['rate_month', 'currency'], to_utc_timestamp('updated_at')) }} as version_rank
+        _version_rank as version_rank
     from source
 )
 

@@ -8,13 +8,15 @@
     post_hook="{{ drop_month_placeholders('invoice_id') }}",
 ) }}
 
-with source as (
-    select * from {{ source('finance', 'invoice') }}
-),
+with
 
 {% if is_incremental() -%}
 {{ large_fact_scope(source('finance', 'invoice'), 'invoice_id', "cast(date_trunc('month', cast(invoice_date as date)) as date)", 'invoice_month') }}
 {%- endif %}
+
+source as (
+    {{ current_versions('scoped_source' if is_incremental() else source('finance', 'invoice'), ['invoice_id'], to_utc_timestamp('updated_at')) }}
+),
 
 renamed as (
     select
@@ -38,8 +40,8 @@ renamed as (
         {{ to_utc_timestamp('updated_at') }} as updated_at,
         {{ lineage_columns() }},
         _loaded_at as loaded_at,
-        {{ current_version_rank(['invoice_id'], to_utc_timestamp('updated_at')) }} as version_rank
-    from {{ 'scoped_source' if is_incremental() else 'source' }}
+        _version_rank as version_rank
+    from source
 ),
 
 current_rows as (

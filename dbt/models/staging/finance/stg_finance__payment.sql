@@ -7,13 +7,15 @@
     post_hook="{{ drop_month_placeholders('payment_id') }}",
 ) }}
 
-with source as (
-    select * from {{ source('finance', 'payment') }}
-),
+with
 
 {% if is_incremental() -%}
 {{ large_fact_scope(source('finance', 'payment'), 'payment_id', "cast(date_trunc('month', cast(payment_date as date)) as date)", 'payment_month') }}
 {%- endif %}
+
+source as (
+    {{ current_versions('scoped_source' if is_incremental() else source('finance', 'payment'), ['payment_id'], to_utc_timestamp('updated_at')) }}
+),
 
 renamed as (
     select
@@ -29,8 +31,8 @@ renamed as (
         {{ to_utc_timestamp('updated_at') }} as updated_at,
         {{ lineage_columns() }},
         _loaded_at as loaded_at,
-        {{ current_version_rank(['payment_id'], to_utc_timestamp('updated_at')) }} as version_rank
-    from {{ 'scoped_source' if is_incremental() else 'source' }}
+        _version_rank as version_rank
+    from source
 ),
 
 current_rows as (

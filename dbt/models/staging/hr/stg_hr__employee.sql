@@ -1,7 +1,7 @@
 {#- Every version is kept (type-2 history is built in int_employee_versions). Only exact re-deliveries of a
     version (same employee and updated_at) are collapsed, the later file winning. -#}
 with source as (
-    select * from {{ source('hr', 'employee') }}
+    {{ current_versions(source('hr', 'employee'), ['employee_id', 'updated_at'], to_utc_timestamp('updated_at')) }}
 ),
 
 renamed as (
@@ -22,7 +22,7 @@ renamed as (
         coalesce({{ to_bool('is_deleted') }}, false) as is_deleted,
         {{ to_utc_timestamp('updated_at') }} as updated_at,
         {{ lineage_columns() }},
-        {{ current_version_rank(['employee_id', 'updated_at'], to_utc_timestamp('updated_at')) }} as version_rank
+        _version_rank as version_rank
     from source
 )
 

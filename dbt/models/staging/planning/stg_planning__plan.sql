@@ -1,7 +1,9 @@
 {#- The annual plan (docs/planning.md): current version of each target, typed. A revised plan for the same year is a
     new file; a row with a later effective_from is a new version in force from that date, the earlier one kept. -#}
 with source as (
-    select * from {{ source('planning', 'plan') }}
+    {{ current_versions(source('planning', 'plan'),
+                        ['plan_year', 'scope', 'scope_value', 'metric', 'period', 'effective_from'],
+                        to_utc_timestamp('updated_at')) }}
 ),
 
 renamed as (
@@ -18,8 +20,7 @@ renamed as (
         coalesce({{ to_bool('is_deleted') }}, false) as is_deleted,
         {{ to_utc_timestamp('updated_at') }} as updated_at,
         {{ lineage_columns() }},
-        {{ current_version_rank(['plan_year', 'scope', 'scope_value', 'metric', 'period', 'effective_from'],
-                                to_utc_timestamp('updated_at')) }} as version_rank
+        _version_rank as version_rank
     from source
 )
 

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('product', 'usage') }}
+    {{ current_versions(source('product', 'usage'), ['account_id', 'usage_month'], to_utc_timestamp('updated_at')) }}
 ),
 
 renamed as (
@@ -11,7 +11,7 @@ renamed as (
         coalesce({{ to_bool('is_deleted') }}, false) as is_deleted,
         {{ to_utc_timestamp('updated_at') }} as updated_at,
         {{ lineage_columns() }},
-        {{ current_version_rank(['account_id', 'usage_month'], to_utc_timestamp('updated_at')) }} as version_rank
+        _version_rank as version_rank
     from source
 )
 

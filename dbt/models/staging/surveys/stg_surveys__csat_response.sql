@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('surveys', 'csat_response') }}
+    {{ current_versions(source('surveys', 'csat_response'), ['response_id'], to_utc_timestamp('updated_at')) }}
 ),
 
 renamed as (
@@ -17,7 +17,7 @@ renamed as (
         coalesce({{ to_bool('is_deleted') }}, false) as is_deleted,
         {{ to_utc_timestamp('updated_at') }} as updated_at,
         {{ lineage_columns() }},
-        {{ current_version_rank(['response_id'], to_utc_timestamp('updated_at')) }} as version_rank
+        _version_rank as version_rank
     from source
 )
 

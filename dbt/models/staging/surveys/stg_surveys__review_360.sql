@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('surveys', 'review_360') }}
+    {{ current_versions(source('surveys', 'review_360'), ['review_id'], to_utc_timestamp('updated_at')) }}
 ),
 
 renamed as (
@@ -15,7 +15,7 @@ renamed as (
         coalesce({{ to_bool('is_deleted') }}, false) as is_deleted,
         {{ to_utc_timestamp('updated_at') }} as updated_at,
         {{ lineage_columns() }},
-        {{ current_version_rank(['review_id'], to_utc_timestamp('updated_at')) }} as version_rank
+        _version_rank as version_rank
     from source
 )
 

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('surveys', 'service_survey') }}
+    {{ current_versions(source('surveys', 'service_survey'), ['response_id'], to_utc_timestamp('updated_at')) }}
 ),
 
 renamed as (
@@ -14,7 +14,7 @@ renamed as (
         coalesce({{ to_bool('is_deleted') }}, false) as is_deleted,
         {{ to_utc_timestamp('updated_at') }} as updated_at,
         {{ lineage_columns() }},
-        {{ current_version_rank(['response_id'], to_utc_timestamp('updated_at')) }} as version_rank
+        _version_rank as version_rank
     from source
 )
 
