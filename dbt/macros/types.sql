@@ -18,19 +18,3 @@
 {% macro default__type_text() -%}varchar{%- endmacro %}
 
 {% macro spark__type_text() -%}string{%- endmacro %}
-
-{#- The distinct non-null values of a text column in a group, sorted and joined by commas (the audit's input_roles, a
-    statement's rule_ids). DuckDB plans an ordered DISTINCT aggregate as three aggregations joined back together;
-    collecting, deduplicating and sorting the group's list in one aggregation took audit_payout_lineage's final step
-    (4M rows at scale 10) from 16.4 s to 9.2 s, with the same text. -#}
-{% macro distinct_sorted_text(column) -%}
-    {{ return(adapter.dispatch('distinct_sorted_text')(column)) }}
-{%- endmacro %}
-
-{% macro default__distinct_sorted_text(column) -%}
-    {{ dbt.listagg('distinct ' ~ column, "','", 'order by ' ~ column) }}
-{%- endmacro %}
-
-{% macro duckdb__distinct_sorted_text(column) -%}
-    array_to_string(list_sort(list_distinct(list({{ column }}))), ',')
-{%- endmacro %}

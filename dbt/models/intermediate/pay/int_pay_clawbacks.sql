@@ -38,7 +38,7 @@ per_month as (
         close_month as original_month,
         cast(sum(removed_bookings) as decimal(38, 10)) as removed_bookings,
         cast(count(distinct event_id) as integer) as clawback_events,
-        {{ distinct_sorted_text('event_id') }} as event_ids
+        {{ dbt.listagg('distinct event_id', "','", 'order by event_id') }} as event_ids
     from events
     group by employee_id, event_month, close_month
 ),

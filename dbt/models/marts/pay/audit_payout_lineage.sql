@@ -366,7 +366,7 @@ final as (
         max(source_file) as source_file,
         max(source_sha256) as source_sha256,
         cast(max(source_row) as bigint) as source_row,
-        {{ distinct_sorted_text('input_role') }} as input_roles
+        {{ dbt.listagg('distinct input_role', "','", 'order by input_role') }} as input_roles
     from line_sources
     group by employee_id, month, line, source_table, source_id
 )

@@ -25,7 +25,7 @@ incentives as (
         programme as line,
         max(line_order) as line_order,
         sum(amount) as amount,
-        {{ distinct_sorted_text('rule_id') }} as rule_ids
+        {{ dbt.listagg('distinct rule_id', "','", 'order by rule_id') }} as rule_ids
     from {{ ref('mart_pay_incentive_lines') }}
     where has_statement and amount > 0
     group by employee_id, paid_month, programme
