@@ -7,10 +7,10 @@ as the kernel reports for children) is measured apart. The bound is bench/bound.
 splits and new/existing, attainment, activities, stage entries, collection, quarter-start coverage) written by hand
 as one DuckDB script over the landing CSVs, the time no pipeline over these files can beat by much; its totals are
 compared with the warehouse's, so a bound that computes less than the marts shows up. Then dbt's floor on a copy of
-the warehouse: its start-up, and `dbt build --empty`, the same seeds, models and data tests with every input read
-as zero rows, which no build that walks these nodes with dbt can beat. Then: the ten slowest dbt
-nodes of the first build (dbt/target/run_results.json, kept by `spm run`) and, in a separate pass on a scratch
-warehouse, the ingest time of each landing file. Then the monthly run: a second warehouse built from the landing
+the warehouse: its start-up, and `dbt build --empty --full-refresh`, the same seeds, models and data tests as a first
+build with every input read as zero rows, which no build that walks these nodes with dbt can beat. Then: the ten
+slowest dbt nodes of the first build (dbt/target/run_results.json, kept by `spm run`) and, in a separate pass on a
+scratch warehouse, the ingest time of each landing file. Then the monthly run: a second warehouse built from the landing
 folder without each extract's last delivery, then fed the whole folder (`spm run`, timed); its staging,
 intermediate and mart tables must equal the first build's, loaded_at aside. Ends with the row of the table in
 docs/benchmarks.md ("Speed and size"). Exits non-zero if a step fails, the nothing-new run rebuilds, or the monthly
@@ -197,8 +197,9 @@ def dbt_floor(warehouse: Path, workdir: Path, env: dict[str, str]) -> tuple[floa
     """(start-up seconds, seconds of `dbt build --empty`, nodes): what dbt alone costs on this project's nodes.
 
     On a copy of the built warehouse, in a target folder of its own that is parsed first (untimed; `spm run` keeps
-    its parse state the same way): `dbt build` selecting nothing is dbt's start-up, and `dbt build --empty` runs
-    every seed, model and data test `spm run` runs, with each ref and source read as zero rows. No pipeline that
+    its parse state the same way): `dbt build` selecting nothing is dbt's start-up, and `dbt build --empty
+    --full-refresh` runs every seed, model and data test a first `spm run` runs, with each ref and source read as
+    zero rows. No pipeline that
     walks these nodes with dbt can be faster than the second figure, whatever its SQL does.
     """
     floor, target = workdir / "dbt-floor.duckdb", workdir / "dbt-floor-target"
@@ -211,7 +212,11 @@ def dbt_floor(warehouse: Path, workdir: Path, env: dict[str, str]) -> tuple[floa
     build = [dbt, "build", "--exclude-resource-type", "unit_test", *common]
     startup, _, _ = measure("dbt start-up (selects nothing)", [*build, "--select", "tag:__none__"], floor_env,
                             cwd=REPO / "dbt")
-    empty, _, _ = measure("dbt build --empty (no rows)", [*build, "--empty"], floor_env, cwd=REPO / "dbt")
+    # --full-refresh: the first build it is compared with builds every model whole. Without it the month-incremental
+    # models of the copy ran their incremental branch against their full tables (delete+insert of the last months,
+    # the placeholder hook): data-sized work, not dbt's own, which grew with the scale (docs/benchmarks.md).
+    empty, _, _ = measure("dbt build --empty (no rows)", [*build, "--empty", "--full-refresh"], floor_env,
+                          cwd=REPO / "dbt")
     nodes = len(run_results(target / "run_results.json").get("results", []))
     shutil.rmtree(target)
     _remove_warehouse(floor)
@@ -323,7 +328,7 @@ def main() -> int:
     if not args.no_monthly:
         print()
         monthly_s, differ = monthly_run(landing, workdir, warehouse, env)
-        print(f"{'monthly / first build':<32} {monthly_s / run_s:8.0%}   (goal ≤ 25 %, {run_s / 4:.1f} s; "
+        print(f"{'monthly / first build':<32} {monthly_s / run_s:8.0%}   (goal ≤ 20 %, {run_s / 5:.1f} s; "
               f"dbt's floor alone is {floor_s / run_s:.0%} of the first build)")
     print("\n| scale | CSV | `spm generate` | `spm run` first | `spm run` nothing new | `spm run` monthly | bound "
           "| first / bound | dbt floor (no rows) |")
