@@ -32,8 +32,9 @@ spine as (
 ),
 
 {#- The facts are aggregated per account and quarter on their own, a fact finding its quarter by its month (an
-    equality join), and left-joined to the spine once aggregated (a fact outside the spine is never read): matching
-    every fact to every quarter of its account by date range cost most of the model's time at scale 10. -#}
+    equality join), and the aggregates are left-joined to the spine (those of an account and quarter outside it are
+    not read): matching every fact to every quarter of its account by date range cost most of the model's time at
+    scale 10. -#}
 usage as (
     select
         u.account_id, m.quarter,
