@@ -83,18 +83,31 @@ with_policy as (
     left join sla s on s.priority = k.priority and {{ policy_in_force('s', 'k.created_date') }}
 ),
 
+{#- the working days a response spans: its first day by an equality join, the later days (one case in seven spans
+    more than a day) by a range join of those cases only. A range join of every case to the calendar compared each
+    case with every later calendar day (PIECEWISE_MERGE_JOIN in DuckDB): most of the model's time at scale 10. -#}
+response_days as (
+    select w.case_id, w.created_local, w.responded_local, w.business_open_hour, w.business_close_hour, d.calendar_date
+    from with_policy w
+    inner join days d on d.is_working_day and d.calendar_date = cast(w.created_local as date)
+    where w.responded_local is not null and cast(w.responded_local as date) >= cast(w.created_local as date)
+    union all
+    select w.case_id, w.created_local, w.responded_local, w.business_open_hour, w.business_close_hour, d.calendar_date
+    from with_policy w
+    inner join days d
+        on d.is_working_day
+        and d.calendar_date > cast(w.created_local as date) and d.calendar_date <= cast(w.responded_local as date)
+    where w.responded_local is not null and cast(w.responded_local as date) > cast(w.created_local as date)
+),
+
 business as (
     select
         w.case_id,
         sum(greatest(0, {{ dbt.datediff(
-            "greatest(w.created_local, " ~ dbt.dateadd('second', 'cast(w.business_open_hour * 3600 as integer)', 'cast(d.calendar_date as timestamp)') ~ ")",
-            "least(w.responded_local, " ~ dbt.dateadd('second', 'cast(w.business_close_hour * 3600 as integer)', 'cast(d.calendar_date as timestamp)') ~ ")",
+            "greatest(w.created_local, " ~ dbt.dateadd('second', 'cast(w.business_open_hour * 3600 as integer)', 'cast(w.calendar_date as timestamp)') ~ ")",
+            "least(w.responded_local, " ~ dbt.dateadd('second', 'cast(w.business_close_hour * 3600 as integer)', 'cast(w.calendar_date as timestamp)') ~ ")",
             'second') }})) / 3600.0 as business_response_hours
-    from with_policy w
-    inner join days d
-        on d.is_working_day
-        and d.calendar_date between cast(w.created_local as date) and cast(w.responded_local as date)
-    where w.responded_local is not null
+    from response_days w
     group by w.case_id
 ),
 

@@ -8,9 +8,13 @@ with as_of as (
     select as_of_date from {{ ref('int_run_as_of') }}
 ),
 
+months as (
+    select month, month_end, quarter from {{ ref('int_calendar_months') }}
+),
+
 quarters as (
     select quarter, min(month) as quarter_start, max(month_end) as quarter_end
-    from {{ ref('int_calendar_months') }}
+    from months
     group by quarter
 ),
 
@@ -27,30 +31,32 @@ spine as (
     where {{ business_date('a.created_at') }} <= q.quarter_end and q.quarter_start <= as_of.as_of_date
 ),
 
+{#- The facts are aggregated per account and quarter on their own, a fact finding its quarter by its month (an
+    equality join), and the aggregates are left-joined to the spine (those of an account and quarter outside it are
+    not read): matching every fact to every quarter of its account by date range cost most of the model's time at
+    scale 10. -#}
 usage as (
     select
-        s.account_id, s.quarter,
+        u.account_id, m.quarter,
         cast(avg(u.active_users) as {{ type_double() }}) as active_users,
         cast(sum(u.sessions) as integer) as sessions,
         cast(count(u.usage_month) as integer) as usage_months
-    from spine s
-    inner join {{ ref('stg_product__usage') }} u
-        on u.account_id = s.account_id and u.usage_month between s.quarter_start and s.quarter_end
-    group by s.account_id, s.quarter
+    from {{ ref('stg_product__usage') }} u
+    inner join months m on m.month = cast(date_trunc('month', u.usage_month) as date)
+    group by u.account_id, m.quarter
 ),
 
 cases as (
     select
-        s.account_id, s.quarter,
+        c.account_id, m.quarter,
         cast(count(*) as integer) as cases,
         cast(sum(case when c.is_complaint then 1 else 0 end) as integer) as complaints,
         cast(count(c.resolved_within_sla) as integer) as complaints_decided,
         cast(sum(case when c.resolved_within_sla then 1 else 0 end) as integer) as complaints_resolved_within_sla,
         cast(avg(cast(c.resolution_hours as decimal(18, 6))) as {{ type_double() }}) as avg_resolution_hours
-    from spine s
-    inner join {{ ref('int_service_cases') }} c
-        on c.account_id = s.account_id and c.created_date between s.quarter_start and s.quarter_end
-    group by s.account_id, s.quarter
+    from {{ ref('int_service_cases') }} c
+    inner join months m on m.month = cast(date_trunc('month', c.created_date) as date)
+    group by c.account_id, m.quarter
 ),
 
 case_data as (
@@ -59,35 +65,33 @@ case_data as (
 
 csat as (
     select
-        s.account_id, s.quarter,
+        r.account_id, m.quarter,
         cast(avg(r.overall_score) as {{ type_double() }}) as csat_score
-    from spine s
+    from {{ ref('stg_surveys__csat_response') }} r
     cross join as_of
-    inner join {{ ref('stg_surveys__csat_response') }} r
-        on r.account_id = s.account_id and r.survey_date between s.quarter_start and s.quarter_end
+    inner join months m on m.month = cast(date_trunc('month', r.survey_date) as date)
     where r.survey_date <= as_of.as_of_date
-    group by s.account_id, s.quarter
+    group by r.account_id, m.quarter
 ),
 
 nps as (
     select
-        s.account_id, s.quarter,
+        n.account_id, m.quarter,
         cast(count(*) as integer) as nps_responses,
         {{ safe_ratio('100.0 * (sum(case when n.is_promoter then 1 else 0 end) - sum(case when n.is_detractor then 1 else 0 end))', 'count(*)') }} as nps
-    from spine s
-    inner join {{ ref('int_service_survey_answers') }} n
-        on n.account_id = s.account_id and n.survey_date between s.quarter_start and s.quarter_end
-    group by s.account_id, s.quarter
+    from {{ ref('int_service_survey_answers') }} n
+    inner join months m on m.month = cast(date_trunc('month', n.survey_date) as date)
+    group by n.account_id, m.quarter
 ),
 
 followups as (
     select
-        s.account_id, s.quarter, cast(count(*) as integer) as followups
-    from spine s
+        f.account_id, m.quarter, cast(count(*) as integer) as followups
+    from {{ ref('int_account_followups') }} f
     cross join as_of
-    inner join {{ ref('int_account_followups') }} f on f.account_id = s.account_id and f.activity_date between s.quarter_start and s.quarter_end
+    inner join months m on m.month = cast(date_trunc('month', f.activity_date) as date)
     where f.activity_date <= as_of.as_of_date
-    group by s.account_id, s.quarter
+    group by f.account_id, m.quarter
 ),
 
 opportunities as (
