@@ -7,6 +7,7 @@ records, validating, numbering and inserting — so a million-row file costs sec
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,12 +33,13 @@ from dagster_project.ingest.landing import (
     DeliveryFile,
     FileScan,
     IngestError,
+    blank_lines,
     extract_files,
     read_csv_header,
     scan_file,
     unknown_entries,
 )
-from dagster_project.ingest.sql import csv_line_expr
+from dagster_project.ingest.sql import CONTROL_PATTERN, csv_line_expr
 from dagster_project.ingest.values import settle_date_orders
 from dagster_project.settings import company_timezone
 from dagster_project.source_config import FileFormat, SourceConfig, load_source_config
@@ -192,12 +194,13 @@ def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
 
 
-def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, n_cols: int, blanks: tuple[int, ...]) -> int:
+def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, n_cols: int) -> int:
     """Parse the UTF-8 file into `_ingest_stage` (c0..cN, header order) and `_ingest_rej`; return rejected count.
 
     Columns get positional names so nothing from the delivered header is ever spliced into SQL. DuckDB's
     reject `line` counts the header and blank lines; the record number is line - 1 - blank lines before it.
-    `blanks` are byte offsets in `path` (the UTF-8 copy of a file in another encoding has its own).
+    The blank lines (byte offsets in `path`: the UTF-8 copy of a file in another encoding has its own) are looked
+    for only when the parser rejected a record: a clean file's records are numbered by their order alone.
     """
     spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_cols))
     con.execute(
@@ -207,6 +210,8 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, n_cols: int, blanks: 
             rejects_table='_ingest_rejects', rejects_scan='_ingest_rejects_scan')""",
         [str(path)],
     )
+    parse_rejects = con.execute("SELECT count(*) FROM _ingest_rejects").fetchone()[0]  # type: ignore[index]
+    blanks = blank_lines(path) if parse_rejects else ()
     con.execute(
         f"""CREATE TEMP TABLE _ingest_rej AS
             WITH r AS (
@@ -278,18 +283,19 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, f: DeliveryFile) -> list[str]
 def _stage_text_csv(
     con: duckdb.DuckDBPyConnection, extract: Extract, f: DeliveryFile, scan: FileScan, fmt: FileFormat,
     config: SourceConfig, timezone: str,
-) -> tuple[list[str], HeaderMap, str]:
-    """Stage a CSV in whatever encoding it came (ingest/encoding.py); (header, header map, what the log says)."""
+) -> tuple[list[str], HeaderMap, str, bool]:
+    """Stage a CSV in whatever encoding it came (ingest/encoding.py); (header, header map, what the log says, whether
+    the staged text has a control byte: the UTF-8 copy of a file in another encoding is looked at itself)."""
     try:
         enc = encoding.choose(f.path, scan.utf8_error, fmt.encoding, extract.name)
         with encoding.utf8_copy(f.path, enc, extract.name, scan.utf8_error) as path:
-            blanks = scan.blank_lines if path == f.path else scan_file(path, text=True).blank_lines
+            control = scan.control_bytes if path == f.path else scan_file(path, text=True).control_bytes
             header = read_csv_header(path)
             hm = _resolve(extract, header, config, f, timezone)
-            _stage_csv(con, path, len(header), blanks)
+            _stage_csv(con, path, len(header))
     except ValueError as exc:  # EncodingProblem, or an empty file
         raise _FileProblem(str(exc)) from None
-    return header, hm, f"read as {enc.label}"
+    return header, hm, f"read as {enc.label}", control
 
 
 def _stage_xlsx(con: duckdb.DuckDBPyConnection, f: DeliveryFile, fmt: FileFormat, extract: Extract) -> tuple[
@@ -375,8 +381,20 @@ def _csv_line(cells: list[str | None]) -> str:
     return buf.getvalue()
 
 
+def _control_free(extract: Extract, hm: HeaderMap, control: bool) -> frozenset[str]:
+    """The contract columns that cannot hold a control character: with none in the staged file (`control` False),
+    every column whose SQL over the cells has none in its own text either (a configured constant could)."""
+    if control:
+        return frozenset()
+    return frozenset(c for c in extract.column_names if not _CONTROL.search(hm.source.get(c, "")))
+
+
+_CONTROL = re.compile(CONTROL_PATTERN)
+
+
 def _validate(
-    con: duckdb.DuckDBPyConnection, extract: Extract, hm: HeaderMap, fmt: FileFormat, timezone: str
+    con: duckdb.DuckDBPyConnection, extract: Extract, hm: HeaderMap, fmt: FileFormat, timezone: str,
+    control_free: frozenset[str] = frozenset(),
 ) -> tuple[Extract, str]:
     """Check every row of `_ingest_named` into `_ingest_bad` (rows to quarantine, with every reason); return the
     extract with its date orders settled and the select list that normalizes the rows over `_ingest_checked`.
@@ -389,7 +407,7 @@ def _validate(
     value_of = {c: ident(c) for c in extract.column_names}
     con.execute(
         f"""CREATE TEMP TABLE _ingest_odd AS SELECT _k, _src, reason FROM (
-                SELECT _k, _src, {row_reasons(extract, value_of, full=False)} AS reason
+                SELECT _k, _src, {row_reasons(extract, value_of, False, control_free)} AS reason
                 FROM _ingest_named WHERE _active)
             WHERE reason IS NOT NULL"""
     )
@@ -403,7 +421,7 @@ def _validate(
     extract = settle_date_orders(con, extract, rows, fmt.date_order)
     con.execute(
         f"""CREATE TEMP TABLE _ingest_bad AS SELECT _k, _src, reason FROM (
-                SELECT _k, _src, {row_reasons(extract, value_of)} AS reason FROM {rows})
+                SELECT _k, _src, {row_reasons(extract, value_of, True, control_free)} AS reason FROM {rows})
             WHERE reason IS NOT NULL"""
     )
     con.execute(
@@ -440,9 +458,10 @@ def _load_file(
     _drop_temp(con)
     fmt = config.file_format(extract.name)
     read_as = ""
+    control = True  # a workbook's, a plan's or a Parquet file's cells may hold any character
     try:
         if f.format == "csv":
-            header, hm, read_as = _stage_text_csv(con, extract, f, scan, fmt, config, timezone)
+            header, hm, read_as, control = _stage_text_csv(con, extract, f, scan, fmt, config, timezone)
         elif f.format in ("xlsx", "xls"):
             header, read_as = _stage_xlsx(con, f, fmt, extract)
             hm = _resolve(extract, header, config, f, timezone)
@@ -460,7 +479,7 @@ def _load_file(
             f"""CREATE OR REPLACE TEMP VIEW _ingest_named AS
                 SELECT _k, _src, {active} AS _active, {delivered}, {hm.extra_expr} AS _extra FROM _ingest_rows"""
         )
-        extract, normalized = _validate(con, extract, hm, fmt, timezone)
+        extract, normalized = _validate(con, extract, hm, fmt, timezone, _control_free(extract, hm, control))
         accepted, bad, rejected, inactive = con.execute(
             """SELECT (SELECT count(*) FROM _ingest_stage), (SELECT count(*) FROM _ingest_bad),
                       (SELECT count(*) FROM _ingest_rej), (SELECT count(*) FROM _ingest_named WHERE NOT _active)"""
