@@ -602,6 +602,8 @@ _DEFERRED_CHECKPOINT = "'64 GiB'"
 default most commits of a first load also checkpointed, rewriting and compressing the table's last row groups again
 (21 of 94 CPU seconds of the ingest at scale 10); the WAL keeps each commit durable, and one checkpoint after the
 extract writes everything once."""
+_DEFERRED_SHOWN = "64.0 GiB"
+"""How current_setting shows _DEFERRED_CHECKPOINT."""
 
 
 def ingest_extract(
@@ -683,7 +685,9 @@ def ingest_extract(
             log(f"{f.name}: {rows} rows loaded, {quarantined} quarantined")
         hashes.flush()
     finally:
-        con.execute(f"SET checkpoint_threshold = {lit(threshold)}")
+        # another load on the same database that raised it meanwhile would hand back the raised value: the default
+        con.execute("RESET checkpoint_threshold" if threshold == _DEFERRED_SHOWN else
+                    f"SET checkpoint_threshold = {lit(threshold)}")
     if result.files_loaded:
         con.execute("CHECKPOINT")
     if extract.name == "crm__opportunity" and result.files_loaded:
