@@ -229,7 +229,8 @@ def ingest_ratio(landing: Path, workdir: Path, env: dict[str, str]) -> None:
     the ingest is the ingest_per_file total, the read `duckdb_read` in its own process."""
     timings = ingest_per_file(landing, workdir / "ingest-profile.duckdb")
     ingest_s = sum(t for t, _, _ in timings)
-    print(f"\ningest per file (separate pass, {len(timings)} files, {ingest_s:.1f} s); slowest 10:")
+    files = sum(1 for _, name, _ in timings if not name.endswith("/"))
+    print(f"\ningest per file (separate pass, {files} files, {ingest_s:.1f} s); slowest 10:")
     for seconds, name, what in sorted(timings, reverse=True)[:10]:
         print(f"  {seconds:7.2f} s  {name}  ({what})")
     read_s, _, _ = measure("DuckDB read (same files)", [sys.executable, __file__, "--duckdb-read", str(landing),
