@@ -1,6 +1,7 @@
 """Time and peak memory of `spm generate`, `spm run` (first load, then nothing new) and the hand-written bound.
 
     python bench/benchmark.py --scale 1 [--workdir DIR] [--keep] [--no-ingest-profile] [--no-monthly]
+    python bench/benchmark.py --ingest-only LANDING   (the ingest pass and DuckDB's plain read of LANDING alone)
 
 Each step runs as its own process so its peak resident memory (max RSS of the process tree's largest member,
 as the kernel reports for children) is measured apart. The bound is bench/bound.sql: the core marts (bookings with
@@ -10,8 +11,11 @@ compared with the warehouse's, so a bound that computes less than the marts show
 the warehouse: its start-up, and `dbt build --empty --full-refresh`, the same seeds, models and data tests as a first
 build with every input read as zero rows, which no build that walks these nodes with dbt can beat. Then: the ten
 slowest dbt nodes of the first build (dbt/target/run_results.json, kept by `spm run`) and, in a separate pass on a
-scratch warehouse, the ingest time of each landing file. Then the monthly run: a second warehouse built from the landing
-folder without each extract's last delivery, then fed the whole folder (`spm run`, timed); its staging,
+scratch warehouse, the ingest time of each landing file, compared with DuckDB simply reading the same files into a
+scratch DuckDB file (one `CREATE TABLE ... AS SELECT * FROM read_csv(...)` per extract, every column text, in its
+own process): `ingest / DuckDB read` is what validation, lineage, quarantine and encoding handling cost on top.
+Then the monthly run: a second warehouse built from the landing folder without each extract's last delivery, then
+fed the whole folder (`spm run`, timed); its staging,
 intermediate and mart tables must equal the first build's, loaded_at aside. Ends with the row of the table in
 docs/benchmarks.md ("Speed and size"). Exits non-zero if a step fails, the nothing-new run rebuilds, or the monthly
 run differs from the full build.
@@ -163,7 +167,8 @@ def dbt_time_by_kind(results: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def ingest_per_file(landing: Path, scratch: Path) -> list[tuple[float, str, str]]:
-    """(seconds, file, what happened) per landing file: the real ingest code on a scratch warehouse, timed per file."""
+    """(seconds, file, what happened) per landing file: the real ingest code on a scratch warehouse, timed per file;
+    what an extract does after its last file (its checkpoint) is a row of its own, named by the extract's folder."""
     from datetime import UTC, datetime
 
     import duckdb
@@ -187,10 +192,51 @@ def ingest_per_file(landing: Path, scratch: Path) -> list[tuple[float, str, str]
                 last = now
 
             ingest_extract(con, extract, landing, "bench", datetime.now(UTC), log=log)
+            if timings and time.perf_counter() - last > 0.05:  # after the last file: the checkpoint, the hash cache
+                timings.append((time.perf_counter() - last, f"{extract.system}/{extract.entity}/", "end of extract"))
     finally:
         con.close()
         scratch.unlink(missing_ok=True)
     return timings
+
+
+def duckdb_read(landing: Path, database: Path) -> None:
+    """DuckDB reading the landing CSVs plainly (run in its own process by `--duckdb-read`): one table per extract,
+    `CREATE TABLE ... AS SELECT * FROM read_csv(<the extract's files>, all_varchar = true, header = true, <dialect>)`
+    into a fresh DuckDB file, which is removed after. The floor the ingest, which reads the same files into the same
+    kind of file, is measured against."""
+    import duckdb
+
+    from dagster_project.db import SAFE_CONFIG, ident
+    from dagster_project.extracts import EXTRACTS
+    from dagster_project.ingest.landing import extract_files
+
+    database.unlink(missing_ok=True)
+    con = duckdb.connect(str(database), config=dict(SAFE_CONFIG))
+    try:
+        for extract in EXTRACTS:
+            files = [str(f.path) for f in extract_files(landing, extract) if f.format == "csv"]
+            if files:
+                con.execute(f"CREATE TABLE {ident(extract.name)} AS SELECT * FROM read_csv(?, all_varchar = true, "
+                            f"header = true, {CSV_DIALECT})", [files])
+    finally:
+        con.close()
+        database.unlink(missing_ok=True)
+
+
+def ingest_ratio(landing: Path, workdir: Path, env: dict[str, str]) -> None:
+    """The ingest pass per file (slowest ten printed), then DuckDB's plain read of the same files, and their ratio:
+    the ingest is the ingest_per_file total, the read `duckdb_read` in its own process."""
+    timings = ingest_per_file(landing, workdir / "ingest-profile.duckdb")
+    ingest_s = sum(t for t, _, _ in timings)
+    files = sum(1 for _, name, _ in timings if not name.endswith("/"))
+    print(f"\ningest per file (separate pass, {files} files, {ingest_s:.1f} s); slowest 10:")
+    for seconds, name, what in sorted(timings, reverse=True)[:10]:
+        print(f"  {seconds:7.2f} s  {name}  ({what})")
+    read_s, _, _ = measure("DuckDB read (same files)", [sys.executable, __file__, "--duckdb-read", str(landing),
+                                                         str(workdir / "duckdb-read.duckdb")], env)
+    print(f"{'ingest / DuckDB read':<32} {ingest_s / read_s:8.1f}×   (ingest {ingest_s:.1f} s, DuckDB reading the "
+          f"same files into a DuckDB file {read_s:.1f} s; the goal is ≤ 2×)")
 
 
 def dbt_floor(warehouse: Path, workdir: Path, env: dict[str, str]) -> tuple[float, float, int]:
@@ -271,10 +317,23 @@ def main() -> int:
     parser.add_argument("--reuse-landing", action="store_true", help="keep an existing landing folder in --workdir")
     parser.add_argument("--no-ingest-profile", action="store_true", help="skip the per-file ingest pass")
     parser.add_argument("--no-monthly", action="store_true", help="skip the monthly-run step (two more builds)")
+    parser.add_argument("--ingest-only", type=Path, metavar="LANDING",
+                        help="only the ingest pass and DuckDB's plain read of LANDING, and their ratio")
     parser.add_argument("--bound", nargs=2, type=Path, metavar=("LANDING", "DB"), help=argparse.SUPPRESS)
+    parser.add_argument("--duckdb-read", nargs=2, type=Path, metavar=("LANDING", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bound:
         run_bound(*args.bound)
+        return 0
+    if args.duckdb_read:
+        duckdb_read(*args.duckdb_read)
+        return 0
+    if args.ingest_only:
+        workdir = Path(tempfile.mkdtemp(prefix="spm-bench-"))
+        try:
+            ingest_ratio(args.ingest_only, workdir, {**os.environ, "GX_ANALYTICS_ENABLED": "false"})
+        finally:
+            shutil.rmtree(workdir)
         return 0
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="spm-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -319,11 +378,7 @@ def main() -> int:
         for seconds, status, node in nodes:
             print(f"  {seconds:7.2f} s  {status:<7} {node}")
     if not args.no_ingest_profile:
-        timings = ingest_per_file(landing, workdir / "ingest-profile.duckdb")
-        print(f"\ningest per file (separate pass, {len(timings)} files, {sum(t for t, _, _ in timings):.1f} s); "
-              "slowest 10:")
-        for seconds, name, what in sorted(timings, reverse=True)[:10]:
-            print(f"  {seconds:7.2f} s  {name}  ({what})")
+        ingest_ratio(landing, workdir, env)
     monthly_s, differ = float("nan"), []
     if not args.no_monthly:
         print()

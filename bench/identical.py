@@ -5,13 +5,15 @@ unchanged" is a claim a reviewer should be able to rerun. Build a warehouse from
 and one after (same landing folder, same as-of), then
 
     python bench/identical.py /tmp/before/warehouse.duckdb /tmp/after/warehouse.duckdb [--schema marts]
-        [--files /tmp/before/dashboard /tmp/after/dashboard]
+        [--files /tmp/before/dashboard /tmp/after/dashboard] [--skip-column _loaded_at --skip-column _load_id]
 
 Each table of the schema present on both sides is compared on the columns both sides have (a column added on one
 side is listed, not a failure: a new KPI column leaves the old ones unchanged), as a sorted multiset of rows read
 exactly (DECIMAL as Decimal, DOUBLE bit for bit through repr), after checking the column types. A table only on one
 side is listed as new or gone, not a failure. `--files` compares two folders file by file, byte for byte (the
-dashboard HTML, exported statements). The exit code is 1 when any common table or file differs, else 0.
+dashboard HTML, exported statements). `--skip-column NAME` leaves a column out of every table's comparison (the raw
+tables' `_loaded_at` and `_load_id` differ between any two loads). The exit code is 1 when any common table or file
+differs, else 0.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def _digest(con: duckdb.DuckDBPyConnection, schema: str, table: str, columns: li
     return len(lines), hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
-def compare_warehouses(before: Path, after: Path, schema: str) -> bool:
+def compare_warehouses(before: Path, after: Path, schema: str, skip: frozenset[str] = frozenset()) -> bool:
     with duckdb.connect(str(before), read_only=True) as old, duckdb.connect(str(after), read_only=True) as new:
         old_tables, new_tables = _tables(old, schema), _tables(new, schema)
         same = True
@@ -54,10 +56,10 @@ def compare_warehouses(before: Path, after: Path, schema: str) -> bool:
             if table not in old_tables:
                 print(f"{table:45} new ({len(new_tables[table])} columns)")
                 continue
-            common = [c for c in old_tables[table] if c in new_tables[table]]
+            common = [c for c in old_tables[table] if c in new_tables[table] and c not in skip]
             notes = []
-            added = [c for c in new_tables[table] if c not in old_tables[table]]
-            removed = [c for c in old_tables[table] if c not in new_tables[table]]
+            added = [c for c in new_tables[table] if c not in old_tables[table] and c not in skip]
+            removed = [c for c in old_tables[table] if c not in new_tables[table] and c not in skip]
             if added:
                 notes.append(f"new columns {', '.join(added)}")
             if removed:
@@ -94,8 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--schema", default="marts", help="schema to compare (default marts)")
     parser.add_argument("--files", nargs=2, type=Path, action="append", default=[], metavar=("BEFORE", "AFTER"),
                         help="also compare two folders byte for byte (repeatable)")
+    parser.add_argument("--skip-column", action="append", default=[], metavar="NAME",
+                        help="a column not compared in any table (repeatable), e.g. _loaded_at")
     args = parser.parse_args(argv)
-    same = compare_warehouses(args.before, args.after, args.schema)
+    same = compare_warehouses(args.before, args.after, args.schema, frozenset(args.skip_column))
     for before, after in args.files:
         same &= compare_folders(before, after)
     print("identical" if same else "DIFFERENCES found")

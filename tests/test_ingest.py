@@ -587,3 +587,17 @@ def test_a_crash_mid_file_leaves_nothing_half_loaded(landing: Path, con, monkeyp
     monkeypatch.setattr(load_module, "_log_row", real_log_row)
     result = ingest_extract(con, OPP, landing, "L2", AT)
     assert (result.rows_loaded, result.rows_quarantined) == (4, 8)
+
+
+def test_the_checkpoint_threshold_is_raised_only_while_an_extract_loads(landing: Path, con) -> None:
+    """Each file commits on its own; the checkpoint waits for the end of the extract (load._DEFERRED_CHECKPOINT), and
+    the database's own threshold is back afterwards, also when a concurrent load left the raised one in place."""
+    setting = "SELECT current_setting('checkpoint_threshold')"
+    before = con.execute(setting).fetchone()
+    land(landing, "crm/opportunity/opportunity_20250131.csv", OPP_FILE + "\n")
+    ingest_extract(con, OPP, landing, "L1", AT)
+    assert con.execute(setting).fetchone() == before
+    con.execute("SET checkpoint_threshold = '64 GiB'")
+    land(landing, "crm/opportunity/opportunity_20250228.csv", f"{OPP_HEADER}\n{OPP_GOOD.replace('006A', '006B')}\n")
+    assert ingest_extract(con, OPP, landing, "L2", AT).files_loaded == 1
+    assert con.execute(setting).fetchone() == ("16.0 MiB",)

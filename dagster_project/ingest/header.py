@@ -265,10 +265,13 @@ def normalized_expr(extract: Extract, name: str, v: str, timezone: str, full: bo
     return v
 
 
-def row_reasons(extract: Extract, value_of: dict[str, str], full: bool = True) -> str:
+def row_reasons(
+    extract: Extract, value_of: dict[str, str], full: bool = True, control_free: frozenset[str] = frozenset()
+) -> str:
     """All of a row's problems (ingest.sql.reason_expr) plus the checks that depend on another column: CloseDate and
-    CreatedDate are required on a closed deal only, so an open deal without them yet still counts as pipeline."""
-    base = reason_expr(extract, value_of, full)
+    CreatedDate are required on a closed deal only, so an open deal without them yet still counts as pipeline.
+    `control_free`: the columns known to hold no control character (ingest.sql.column_checks)."""
+    base = reason_expr(extract, value_of, full, control_free)
     extra = []
     if "IsClosed" in value_of:
         closed = f"lower({value_of['IsClosed']}) IN {_TRUE}"

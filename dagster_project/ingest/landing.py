@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -182,25 +183,70 @@ def copy_without_last_delivery(landing_dir: Path, dest: Path) -> list[str]:
 
 @dataclass(frozen=True)
 class FileScan:
-    """What one streaming pass over a file's bytes tells: identity, encoding, and blank-line positions."""
+    """What one streaming pass over a file's bytes tells: identity, encoding, and whether a control byte occurs."""
 
     sha256: str
     utf8_error: str | None
-    blank_lines: tuple[int, ...]
-    """Byte offsets of empty lines outside quoted fields. DuckDB counts them in a reject's `line` but yields
-    no row for them, so they must be subtracted to turn `line` into a record number."""
+    control_bytes: bool = True
+    """A byte of CONTROL_BYTES occurs somewhere in the file (True when not looked for: a workbook, a Parquet file).
+    In UTF-8 such a byte is never part of another character, so a UTF-8 file without one has no value with a control
+    character, and the load skips that check of every value (per value it cost more than all other checks)."""
+
+
+CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+"""The bytes of ingest.sql.CONTROL_PATTERN (NUL and the other controls, tab, LF and CR excepted)."""
 
 
 def scan_file(path: Path, text: bool) -> FileScan:
-    """Hash the file and, for CSV, check UTF-8 and find blank lines, reading the bytes exactly once.
+    """Hash the file and, for CSV, check UTF-8 and look for control bytes, reading the bytes exactly once.
 
-    Blank lines are found with `bytes.find` (C speed, only candidates are visited) and kept only when the
-    number of quote characters before them is even: inside a quoted field an empty line is data. The last two
-    bytes of each chunk are carried over so that a `\\n\\r\\n` split across chunks is still seen.
+    The hash runs in a second thread (hashlib releases the GIL), beside the checks: an ASCII block (`isascii`, at
+    memory speed) needs no UTF-8 decoding unless a character is split across the block boundary; `translate` with
+    deletion finds a control byte in one C pass. Blank lines, needed only to number the records of a file the parser
+    rejected some of, are found then (`blank_lines`), not for every file.
     """
     sha = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     utf8_error: str | None = None
+    control = not text
+    base = 0  # absolute offset of block[0]
+    carried = 0  # what the offset in the UTF-8 message is relative to: as when blank lines were found here, the
+    # offset of block[0] less the 2 bytes that pass carried over from the block before
+    with path.open("rb") as fh, ThreadPoolExecutor(1) as pool:
+        hashing = None
+        while True:
+            block = fh.read(_CHUNK)
+            if hashing is not None:
+                hashing.result()
+            final = not block
+            hashing = pool.submit(sha.update, block) if block else None
+            if not text:
+                if final:
+                    break
+                continue
+            if utf8_error is None and not (block.isascii() and not decoder.getstate()[0]):
+                try:
+                    decoder.decode(block, final)
+                except UnicodeDecodeError as exc:
+                    bad = exc.object[exc.start]
+                    utf8_error = f"not valid UTF-8 (byte 0x{bad:02x} near offset {base - carried + exc.start})"
+            if not control and len(block.translate(None, CONTROL_BYTES)) != len(block):
+                control = True
+            if final:
+                break
+            carried = min(2, carried + len(block))
+            base += len(block)
+    return FileScan(sha.hexdigest(), utf8_error, control)
+
+
+def blank_lines(path: Path) -> tuple[int, ...]:
+    """Byte offsets of the empty lines of a UTF-8 CSV outside quoted fields. DuckDB counts them in a reject's `line`
+    but yields no row for them, so they are subtracted to turn `line` into a record number.
+
+    Blank lines are found with `bytes.find` (C speed, only candidates are visited) and kept only when the number of
+    quote characters before them is even: inside a quoted field an empty line is data. The last two bytes of each
+    chunk are carried over so that a `\\n\\r\\n` split across chunks is still seen.
+    """
     blanks: list[int] = []
     carry = b""
     base = 0  # absolute offset of buf[0]
@@ -209,17 +255,6 @@ def scan_file(path: Path, text: bool) -> FileScan:
         while True:
             block = fh.read(_CHUNK)
             final = not block
-            sha.update(block)
-            if not text:
-                if final:
-                    break
-                continue
-            if utf8_error is None:
-                try:
-                    decoder.decode(block, final)
-                except UnicodeDecodeError as exc:
-                    bad = exc.object[exc.start]
-                    utf8_error = f"not valid UTF-8 (byte 0x{bad:02x} near offset {base + exc.start})"
             buf = carry + block
             limit = len(buf) if final else max(len(buf) - 2, 0)
             found = sorted(_find_all(buf, b"\n\n", limit) + _find_all(buf, b"\n\r\n", limit))
@@ -234,7 +269,7 @@ def scan_file(path: Path, text: bool) -> FileScan:
                 break
             carry = buf[limit:]
             base += limit
-    return FileScan(sha.hexdigest(), utf8_error, tuple(blanks))
+    return tuple(blanks)
 
 
 def _find_all(buf: bytes, needle: bytes, limit: int) -> list[int]:

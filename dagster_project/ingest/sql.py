@@ -95,18 +95,28 @@ def _fmt_num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def column_checks(extract: Extract, col: Column, v: str, full: bool = True) -> list[str]:
-    """CASE expressions that yield one reason text for `col` (read from SQL expression `v`) or NULL."""
+def column_checks(
+    extract: Extract, col: Column, v: str, full: bool = True, control_free: frozenset[str] = frozenset()
+) -> list[str]:
+    """CASE expressions that yield one reason text for `col` (read from SQL expression `v`) or NULL.
+
+    A column in `control_free` is known to hold no control character (its values are cells of a UTF-8 file with no
+    control byte: ingest.landing.scan_file), so the control-character check, which is always false there, is left
+    out: run per value it cost more than every other check together (6.6 of 9.6 CPU seconds over crm/task's 6.5M
+    rows at scale 10)."""
     name = col.name
     checks: list[str] = []
     if col.required:
         missing = f"missing key {name}" if name in extract.key else f"missing {name}"
         checks.append(f"CASE WHEN {v} IS NULL THEN {lit(missing)} END")
-    checks.append(f"CASE WHEN regexp_matches({v}, {lit(CONTROL_PATTERN)}) THEN "
-                  f"{lit(f'control character in {name} (NUL or a byte below 0x20): remove it from the export')} END")
+    controls = name not in control_free
+    if controls:
+        why = f"control character in {name} (NUL or a byte below 0x20): remove it from the export"
+        checks.append(f"CASE WHEN regexp_matches({v}, {lit(CONTROL_PATTERN)}) THEN {lit(why)} END")
     if file_name_id(name):
         safe = f"(regexp_matches({v}, {lit(ID_PATTERN)}) AND length({v}) <= {ID_MAX_LENGTH})"
-        checks.append(f"CASE WHEN {v} IS NOT NULL AND NOT regexp_matches({v}, {lit(CONTROL_PATTERN)}) AND NOT "
+        no_control = f"NOT regexp_matches({v}, {lit(CONTROL_PATTERN)}) AND " if controls else ""
+        checks.append(f"CASE WHEN {v} IS NOT NULL AND {no_control}NOT "
                       f"{safe} THEN {lit(f'unsafe id in {name}: ')} || {v} || "
                       f"{lit(f' (ids name files: letters, digits, _ . - only, at most {ID_MAX_LENGTH})')} END")
     fmt = _format_check(col, v, full)
@@ -134,14 +144,18 @@ def column_checks(extract: Extract, col: Column, v: str, full: bool = True) -> l
     return checks
 
 
-def reason_expr(extract: Extract, value_of: dict[str, str], full: bool = True) -> str:
+def reason_expr(
+    extract: Extract, value_of: dict[str, str], full: bool = True, control_free: frozenset[str] = frozenset()
+) -> str:
     """All of a row's problems joined by '; ', NULL for a valid row.
 
     `value_of` maps a contract column to the SQL expression holding its value ('' already made NULL). `full`: the
     checks accept every form real exports write (ingest/values.py); without, only the contract's own forms.
-    concat_ws skips NULLs, so each passing check simply contributes nothing.
+    concat_ws skips NULLs, so each passing check simply contributes nothing. `control_free`: column_checks.
     """
-    parts = [c for col in extract.columns for c in column_checks(extract, col, value_of[col.name], full)]
+    parts = [
+        c for col in extract.columns for c in column_checks(extract, col, value_of[col.name], full, control_free)
+    ]
     if not parts:
         return "NULL"
     return "NULLIF(concat_ws('; ', " + ", ".join(parts) + "), '')"

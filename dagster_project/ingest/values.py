@@ -195,14 +195,20 @@ def contract_check(col: Column, v: str) -> str | None:
 
 def contract_text(col: Column, v: str, timezone: str) -> str | None:
     """The contract text of a value `contract_check` passed (the normalization ingest made before): a date keeps
-    its date (in company time when it has a zone), a timestamp without zone gets `Z`; None: taken as delivered."""
+    its date (in company time when it has a zone), a timestamp without zone gets `Z`; None: taken as delivered.
+
+    Whether the value has a zone is read without a regular expression where the contract form makes it certain, as
+    this runs on every value of every file: a contract date of 10 characters (`YYYY-MM-DD`) has none, and a contract
+    timestamp has one exactly when it ends in `Z` or has its sign 5 (`+0800`) or 6 (`+08:00`) characters from the
+    end, where a time of day has only digits, `:` and `.`."""
     if col.kind == "date":
         return (
-            f"CASE WHEN regexp_matches({v}, {lit(_ZONE)}) THEN strftime(timezone({lit(timezone)}, "
+            f"CASE WHEN length({v}) > 10 AND regexp_matches({v}, {lit(_ZONE)}) THEN strftime(timezone({lit(timezone)}, "
             f"CAST({v} AS TIMESTAMPTZ)), '%Y-%m-%d') ELSE left({v}, 10) END"
         )
     if col.kind == "timestamp":
-        return f"CASE WHEN {v} IS NULL OR regexp_matches({v}, {lit(_ZONE)}) THEN {v} ELSE {v} || 'Z' END"
+        zoned = f"suffix({v}, 'Z') OR substr({v}, -5, 1) IN ('+', '-') OR substr({v}, -6, 1) IN ('+', '-')"
+        return f"CASE WHEN {v} IS NULL OR {zoned} THEN {v} ELSE {v} || 'Z' END"
     return None
 
 

@@ -121,3 +121,22 @@ def test_row_16_an_allowed_or_inside_link_loads_and_lineage_names_the_real_file(
     assert result.rows_loaded == 2
     lineage = {r[0] for r in con.execute("select distinct _source_file from raw.crm__opportunity").fetchall()}
     assert lineage == {"archive/opp_copy.csv", real.resolve().as_posix()}  # the files read, not the links
+
+
+def test_the_control_check_is_left_out_only_where_no_value_can_hold_a_control_character(tmp_path: Path) -> None:
+    """The per-value control check is skipped for a file the hashing pass found no control byte in, except for a
+    column the configuration fills with a constant: its text is not in the file."""
+    from dagster_project.ingest.header import HeaderMap
+    from dagster_project.ingest.landing import scan_file
+    from dagster_project.ingest.load import _control_free
+
+    clean, dirty = tmp_path / "clean.csv", tmp_path / "dirty.csv"
+    clean.write_bytes("Id,Name\r\n006A,\"Deal\tA 销售\"\r\n".encode())
+    dirty.write_bytes(b"Id,Name\n006A,Deal\x1bA\n")
+    assert scan_file(clean, text=True).control_bytes is False
+    assert scan_file(dirty, text=True).control_bytes is True
+    assert scan_file(clean, text=False).control_bytes is True  # not looked for: a workbook's cells are not bytes
+    hm = HeaderMap(source={"Id": "NULLIF(c0, '')", "Name": "NULLIF(c1, '')", "StageName": "'Won\x07'"})
+    free = _control_free(OPP, hm, control=False)
+    assert {"Id", "Name"} <= free and "StageName" not in free
+    assert _control_free(OPP, hm, control=True) == frozenset()
