@@ -245,8 +245,8 @@ def dbt_floor(warehouse: Path, workdir: Path, env: dict[str, str]) -> tuple[floa
     On a copy of the built warehouse, in a target folder of its own that is parsed first (untimed; `spm run` keeps
     its parse state the same way): `dbt build` selecting nothing is dbt's start-up, and `dbt build --empty
     --full-refresh` runs every seed, model and data test a first `spm run` runs, with each ref and source read as
-    zero rows. No pipeline that
-    walks these nodes with dbt can be faster than the second figure, whatever its SQL does.
+    zero rows. No pipeline that walks these nodes with dbt can be faster than the second figure, whatever its SQL
+    does.
     """
     floor, target = workdir / "dbt-floor.duckdb", workdir / "dbt-floor-target"
     _remove_warehouse(floor)
