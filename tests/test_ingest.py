@@ -601,3 +601,17 @@ def test_the_checkpoint_threshold_is_raised_only_while_an_extract_loads(landing:
     land(landing, "crm/opportunity/opportunity_20250228.csv", f"{OPP_HEADER}\n{OPP_GOOD.replace('006A', '006B')}\n")
     assert ingest_extract(con, OPP, landing, "L2", AT).files_loaded == 1
     assert con.execute(setting).fetchone() == ("16.0 MiB",)
+
+
+@pytest.mark.unit
+def test_the_scan_looks_for_exactly_the_bytes_the_control_check_rejects() -> None:
+    """landing.CONTROL_BYTES (the file scan; standard library only, for the nothing-new check's imports) and
+    sql.CONTROL_PATTERN (the per-value check it lets the load skip) are written twice: a byte in one and not the
+    other would skip a check that should run."""
+    import re
+
+    from dagster_project.ingest.landing import CONTROL_BYTES
+    from dagster_project.ingest.sql import CONTROL_PATTERN
+
+    pattern = re.compile(CONTROL_PATTERN.encode())
+    assert set(CONTROL_BYTES) == {b for b in range(256) if pattern.fullmatch(bytes([b]))}
