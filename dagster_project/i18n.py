@@ -19,6 +19,7 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from markupsafe import Markup, escape
@@ -89,6 +90,12 @@ def translations(locale: str) -> gettext.NullTranslations:
     return gettext.translation(DOMAIN, LOCALE_DIR, languages=[babel_name(locale)])
 
 
+@cache
+def _pattern(pattern: str) -> babel_numbers.NumberPattern:
+    """A number pattern parsed once; babel re-parses a pattern string at every call (a tenth of a dashboard's time)."""
+    return babel_numbers.parse_pattern(pattern)
+
+
 def _decimal(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
@@ -105,9 +112,11 @@ class Texts:
     def _catalogue(self) -> gettext.NullTranslations:
         return translations(self.locale)
 
-    @property
-    def cldr(self) -> str:
-        return babel_name(self.locale)
+    @cached_property
+    def cldr(self) -> Locale:
+        """The parsed CLDR locale. Parsed once: babel parses a locale name on every call it is given one, which was
+        the largest single cost of writing a dashboard (≈ 300 figures on each of 1,061 pages at scale 10)."""
+        return Locale.parse(babel_name(self.locale))
 
     @property
     def html_lang(self) -> str:
@@ -137,14 +146,14 @@ class Texts:
         number = _decimal(value)
         if self.locale == "zh-CN" and abs(number) >= 10_000:
             return babel_numbers.format_compact_currency(number, self.currency, locale=self.cldr, fraction_digits=2)
-        return babel_numbers.format_currency(number, self.currency, format="¤#,##0", locale=self.cldr,
+        return babel_numbers.format_currency(number, self.currency, format=_pattern("¤#,##0"), locale=self.cldr,
                                              currency_digits=False)
 
     def money_exact(self, value: Any) -> str:
         """An amount to the cent without the currency sign (statements: the column header names the currency)."""
         if value is None:
             return "–"
-        return babel_numbers.format_decimal(_decimal(value), "#,##0.00", locale=self.cldr)
+        return babel_numbers.format_decimal(_decimal(value), _pattern("#,##0.00"), locale=self.cldr)
 
     def compact(self, value: Any) -> str:
         """A plain number in the locale's compact form (`1234.57万`, `12.35M`)."""
@@ -156,17 +165,17 @@ class Texts:
         if value is None:
             return "–"
         pattern = "#,##0." + "0" * places + "%" if places else "#,##0%"
-        return babel_numbers.format_percent(_decimal(value), pattern, locale=self.cldr)
+        return babel_numbers.format_percent(_decimal(value), _pattern(pattern), locale=self.cldr)
 
     def int(self, value: Any) -> str:
         if value is None:
             return "–"
-        return babel_numbers.format_decimal(round(_decimal(value)), "#,##0", locale=self.cldr)
+        return babel_numbers.format_decimal(round(_decimal(value)), _pattern("#,##0"), locale=self.cldr)
 
     def num(self, value: Any, places: int = 1) -> str:
         if value is None:
             return "–"
-        return babel_numbers.format_decimal(_decimal(value), "#,##0." + "0" * places, locale=self.cldr)
+        return babel_numbers.format_decimal(_decimal(value), _pattern("#,##0." + "0" * places), locale=self.cldr)
 
     def days(self, value: Any) -> str:
         if value is None:
