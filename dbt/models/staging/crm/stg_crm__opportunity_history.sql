@@ -6,6 +6,7 @@
     incremental_strategy='delete+insert',
     unique_key='entered_month',
     on_schema_change='fail',
+    pre_hook="{{ record_build_scope() }}",
     post_hook="{{ drop_month_placeholders('history_id') }}",
 ) }}
 

@@ -5,6 +5,7 @@
     incremental_strategy='delete+insert',
     unique_key='activity_month',
     on_schema_change='fail',
+    pre_hook="{{ record_build_scope() }}",
     post_hook="{{ drop_month_placeholders('task_id') }}",
 ) }}
 

@@ -4,6 +4,7 @@
     incremental_strategy='delete+insert',
     unique_key='payment_month',
     on_schema_change='fail',
+    pre_hook="{{ record_build_scope() }}",
     post_hook="{{ drop_month_placeholders('payment_id') }}",
 ) }}
 
