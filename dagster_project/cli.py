@@ -359,6 +359,11 @@ def _run_job(job: dg.UnresolvedAssetJobDefinition, args: argparse.Namespace, for
     failures = [f for f in failed_steps(result) if f not in publication_failed]  # the build's; serve-bi's below
     if settings.warehouse.exists():
         print(summarize(settings.warehouse, result.run_id).render(checks))
+        if job is not ingest_job:
+            from dagster_project.instance import step_seconds
+            from dagster_project.summary import time_line
+
+            print(time_line(elapsed, step_seconds(settings.warehouse, result.run_id)))
         unavailable = render_unavailable(unavailable_metrics(settings.warehouse))
         if unavailable:
             print(unavailable)

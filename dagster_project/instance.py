@@ -97,3 +97,21 @@ if __name__ == "__main__":
     from dagster_project.settings import Settings
 
     print(prepare_home(Settings.from_env().warehouse))
+
+
+def step_seconds(warehouse: Path, run_id: str) -> dict[str, float]:
+    """Wall seconds of each step of a finished run, from its start and end events (the summary's time line)."""
+    import dagster as dg
+
+    ends = {dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE}
+    started: dict[str, float] = {}
+    seconds: dict[str, float] = {}
+    with open_instance(warehouse) as instance:
+        for entry in instance.all_logs(run_id, of_type={dg.DagsterEventType.STEP_START, *ends}):
+            if entry.step_key is None:
+                continue
+            if entry.dagster_event_type == dg.DagsterEventType.STEP_START:
+                started[entry.step_key] = entry.timestamp
+            elif entry.step_key in started:
+                seconds[entry.step_key] = entry.timestamp - started[entry.step_key]
+    return seconds

@@ -53,6 +53,25 @@ class WarehouseSummary:
         return "\n".join(lines)
 
 
+#: The run's steps by what they do, as the summary's time line names them (first match wins: a step key's prefix).
+PHASES = (("ingest", "raw__"), ("dbt", "warehouse_dbt_assets"), ("dashboard", "dashboard__"))
+
+
+def time_line(elapsed: float, steps: dict[str, float]) -> str:
+    """Where the run's wall time went: ingest, dbt, the quality gates, the dashboard, and the rest (starting Dagster
+    and the dbt project, the nothing-new check, recording the run). `steps` is seconds per Dagster step key."""
+    spent = dict.fromkeys([name for name, _ in PHASES] + ["quality gates"], 0.0)
+    for key, seconds in steps.items():
+        phase = next((name for name, prefix in PHASES if key.startswith(prefix)), None)
+        if phase is None and "_gx_" in key:
+            phase = "quality gates"
+        if phase is not None:
+            spent[phase] += seconds
+    rest = max(elapsed - sum(spent.values()), 0.0)
+    parts = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in spent.items())
+    return f"  time         {elapsed:.1f} s: {parts}, the rest {rest:.1f} s (start-up, nothing-new check, record)"
+
+
 def summarize(warehouse: Path, load_id: str | None = None) -> WarehouseSummary:
     """Read the summary of a built (or half-built) warehouse.
 

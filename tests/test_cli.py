@@ -75,3 +75,15 @@ def test_a_run_removes_only_its_own_dbt_target_folders(tmp_path: Path) -> None:
     assert (other / "run_results.json").read_text() == '{"other": 1}'
     assert (tmp_path / "run_results.json").read_text() == '{"mine": 1}'
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([other.name, "run_results.json"])  # no temporary
+
+
+def test_the_time_line_sums_the_steps_by_phase_and_names_the_rest() -> None:
+    from dagster_project.summary import time_line
+
+    steps = {"run__nothing_new": 0.3, "raw__crm__task": 4.0, "raw__finance__invoice": 1.5,
+             "warehouse_dbt_assets": 60.25, "marts__mart_rep_monthly_kpis_gx_mart_rep_monthly_kpis": 0.5,
+             "dashboard__monthly": 9.0, "dashboard__notify": 0.05, "run__record": 0.1}
+    assert time_line(80.0, steps) == (
+        "  time         80.0 s: ingest 5.5 s, dbt 60.2 s, dashboard 9.1 s, quality gates 0.5 s, "
+        "the rest 4.7 s (start-up, nothing-new check, record)"
+    )

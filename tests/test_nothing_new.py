@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -123,6 +124,12 @@ def test_force_rebuilds(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = _spm_run(site, capsys, "--force")
     assert status == 0, err[-2000:]
     assert SKIPPED not in out and "building: forced (--force)" in err and "OK in" in out
+    timed = re.search(r"^  time +([0-9.]+) s: ingest ([0-9.]+) s, dbt ([0-9.]+) s, dashboard ([0-9.]+) s, "
+                      r"quality gates ([0-9.]+) s, the rest ([0-9.]+) s", out, re.MULTILINE)
+    assert timed, out[-2000:]
+    total, ingest, dbt, dashboard, gates, rest = (float(x) for x in timed.groups())
+    assert ingest > 0 and dbt > ingest and dashboard > 0 and gates > 0, timed.group(0)
+    assert abs(ingest + dbt + dashboard + gates + rest - total) < 0.5, timed.group(0)
     month = _as_of_month(site.warehouse)
     index = site.warehouse.parent / "dashboard" / month / "index.html"
     assert out.splitlines()[-1] == f"Dashboard for {month}: {index.resolve()}", "printed from the dashboard asset"
