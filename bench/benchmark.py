@@ -277,6 +277,13 @@ def _remove_warehouse(warehouse: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def print_time_line(stdout: str) -> None:
+    """The run summary's own account of where its time went (summary.time_line), indented under the run."""
+    for line in stdout.splitlines():
+        if line.startswith("  time "):
+            print(f"  of it, {line.strip().removeprefix('time').strip()}")
+
+
 def monthly_run(landing: Path, workdir: Path, full_warehouse: Path, env: dict[str, str]) -> tuple[float, list[str]]:
     """(wall seconds of the monthly `spm run`, tables that differ from the full build). The warehouse is first
     built, untimed for the ratio, from `landing` without each extract's last delivery."""
@@ -290,7 +297,8 @@ def monthly_run(landing: Path, workdir: Path, full_warehouse: Path, env: dict[st
     print(f"{'monthly: held back':<32} {len(held):8d} files (each extract's last delivery)")
     monthly_env = {**env, "SPM_WAREHOUSE": str(warehouse)}
     measure("spm run (all but last month)", [SPM, "run"], {**monthly_env, "SPM_LANDING_DIR": str(part)})
-    seconds, _, _ = measure("spm run (monthly: month added)", [SPM, "run"], monthly_env)
+    seconds, _, out = measure("spm run (monthly: month added)", [SPM, "run"], monthly_env)
+    print_time_line(out)
     results = run_results()
     if results:
         kinds = ", ".join(f"{k} {v:.1f} s" for k, v in sorted(dbt_time_by_kind(results["results"]).items()))
@@ -354,7 +362,8 @@ def main() -> int:
     size = sum(p.stat().st_size for p in landing.rglob("*") if p.is_file()) / 2**20
     files = sum(1 for p in landing.rglob("*") if p.is_file())
     print(f"{'landing folder':<32} {size:8.0f} MiB in {files} files")
-    run_s, run_peak, _ = measure("spm run (first load)", [SPM, "run"], env)
+    run_s, run_peak, first_out = measure("spm run (first load)", [SPM, "run"], env)
+    print_time_line(first_out)
     first_build = run_results().get("results", [])
     nodes, kinds = slowest_dbt_nodes(first_build), dbt_time_by_kind(first_build)
     again_s, _, out = measure("spm run (nothing new)", [SPM, "run"], env)
