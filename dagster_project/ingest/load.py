@@ -70,6 +70,10 @@ _TEMP = (
 )
 
 
+_REJ_DDL = "(ord BIGINT, raw_text VARCHAR, reason VARCHAR)"
+"""`_ingest_rej`: the records the parser (or a sheet's width) rejected, numbered, with their text and reason."""
+
+
 @dataclass
 class IngestResult:
     """What one `ingest_extract` call did; `warnings` are worth showing but did not stop anything."""
@@ -211,7 +215,13 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, n_cols: int) -> int:
         [str(path)],
     )
     parse_rejects = con.execute("SELECT count(*) FROM _ingest_rejects").fetchone()[0]  # type: ignore[index]
-    blanks = blank_lines(path) if parse_rejects else ()
+    if not parse_rejects:  # the common case: no reject to number, every record is a row in file order
+        con.execute(f"CREATE TEMP TABLE _ingest_rej {_REJ_DDL}")
+        con.execute(
+            "CREATE TEMP VIEW _ingest_rows AS SELECT rowid + 1 AS _k, rowid + 1 AS _src, * FROM _ingest_stage"
+        )
+        return 0
+    blanks = blank_lines(path)
     con.execute(
         f"""CREATE TEMP TABLE _ingest_rej AS
             WITH r AS (
@@ -275,7 +285,7 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, f: DeliveryFile) -> list[str]
         f"CREATE TEMP TABLE _ingest_stage AS SELECT {select} FROM read_parquet(?, file_row_number=true)",
         [str(f.path)],
     )
-    con.execute("CREATE TEMP TABLE _ingest_rej (ord BIGINT, raw_text VARCHAR, reason VARCHAR)")
+    con.execute(f"CREATE TEMP TABLE _ingest_rej {_REJ_DDL}")
     con.execute("CREATE TEMP VIEW _ingest_rows AS SELECT rowid + 1 AS _k, * FROM _ingest_stage")
     return [n for n, _ in cols]
 
@@ -344,7 +354,7 @@ def _stage_sheet(con: duckdb.DuckDBPyConnection, sheet: workbook.Sheet) -> None:
         con.execute(f"CREATE TEMP TABLE _ingest_stage AS SELECT {cols}, _src FROM _ingest_sheet ORDER BY _src")
     finally:
         con.unregister("_ingest_sheet")
-    con.execute("CREATE TEMP TABLE _ingest_rej (ord BIGINT, raw_text VARCHAR, reason VARCHAR)")
+    con.execute(f"CREATE TEMP TABLE _ingest_rej {_REJ_DDL}")
     if sheet.overflow:
         con.executemany(
             "INSERT INTO _ingest_rej VALUES (?, ?, ?)",
@@ -504,15 +514,15 @@ def _load_file(
                     FROM (SELECT _k, _src, _active, {normalized}, _extra FROM _ingest_checked) r{where}""",
                 lineage,
             )
-            quarantine_params = [extract.name, f.name, sha, load_id, loaded_at]
-            con.execute(
-                f"""INSERT INTO raw._quarantine
-                    SELECT $1, $2, $3, src, raw_text, reason, $4, $5 FROM (
-                        SELECT b._src AS src, {raw_text} AS raw_text, b.reason
-                        FROM _ingest_bad b JOIN _ingest_rows r ON r._k = b._k
-                        UNION ALL SELECT ord, raw_text, reason FROM _ingest_rej) ORDER BY src""",
-                quarantine_params,
-            )
+            if bad or rejected:  # planning the join costs milliseconds per file even with nothing to join
+                con.execute(
+                    f"""INSERT INTO raw._quarantine
+                        SELECT $1, $2, $3, src, raw_text, reason, $4, $5 FROM (
+                            SELECT b._src AS src, {raw_text} AS raw_text, b.reason
+                            FROM _ingest_bad b JOIN _ingest_rows r ON r._k = b._k
+                            UNION ALL SELECT ord, raw_text, reason FROM _ingest_rej) ORDER BY src""",
+                    [extract.name, f.name, sha, load_id, loaded_at],
+                )
             message = f"{loaded} rows loaded, {bad + rejected} quarantined"
             if inactive:
                 message += f"; {inactive} history row(s) not current (_fivetran_active = false) not loaded"
