@@ -31,9 +31,10 @@ TEST_SEED = 7
 #: done; started last, a long file leaves the other worker idle until it ends. So these go first and the short
 #: files fill in behind them (longest-first scheduling); the order of the tests inside a file is kept.
 SLOWEST_FIRST = (
+    "tests/test_engines_spark.py",  # the Spark lane: the longest single test
     "tests/test_nothing_new.py",  # five builds of its own
     "tests/test_incremental.py",  # four
-    "tests/test_engines.py",  # the Spark and PostgreSQL lanes: about two
+    "tests/test_engines.py",  # the PostgreSQL lane (`dbt build` with every test)
     "tests/test_bi_serve.py",
     "tests/test_pipeline.py",
     "tests/test_as_of.py",
@@ -46,6 +47,35 @@ SLOWEST_FIRST = (
     "tests/test_run_failures.py",
     "tests/security/test_publication.py",
 )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):  # type: ignore[no-untyped-def]
+    """`--dist loadfile` that hands a worker its next file only when the worker is down to its last test.
+
+    xdist's own threshold is two pending tests, and a worker holds the next test before it runs the current one: a
+    worker given the Spark lane (two tests, the first one ≈ 10 minutes) at once took the next file of the queue too,
+    and that file then waited behind the lane while the other worker went idle at the end. One pending test is the
+    least a worker needs to keep running (it cannot start its last test before it knows what comes next), so no file
+    waits behind a long test on one worker while the other could take it. A one-test file still brings one more file
+    along, hence SLOWEST_FIRST puts a file of several tests after each of those.
+    """
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class NextFileOnlyWhenNeeded(LoadFileScheduling):
+        def _reschedule(self, node) -> None:  # type: ignore[no-untyped-def]
+            if node.shutting_down:
+                return
+            if not self.workqueue:
+                node.shutdown()
+                return
+            if self._pending_of(self.assigned_work[node]) > 1:
+                return
+            self._assign_work_unit(node)
+
+    return NextFileOnlyWhenNeeded(config, log)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
