@@ -33,19 +33,20 @@ TEST_SEED = 7
 SLOWEST_FIRST = (
     "tests/test_engines_spark.py",  # the Spark lane: the longest single test
     "tests/test_nothing_new.py",  # five builds of its own
-    "tests/test_incremental.py",  # four
-    "tests/test_engines.py",  # the PostgreSQL lane (`dbt build` with every test)
-    "tests/test_bi_serve.py",
-    "tests/test_pipeline.py",
-    "tests/test_as_of.py",
-    "tests/test_foreign_data.py",
+    "tests/test_incremental.py",  # four (one test: it brings the next file along, so a file of several follows)
+    "tests/test_bi_serve.py",  # two builds (`spm serve-bi` on a good and a broken landing)
+    "tests/test_pipeline.py",  # building twice, dbt unit tests, a build to failure
+    "tests/test_foreign_data.py",  # two builds of other landings
+    "tests/test_engines.py",  # the PostgreSQL lane (`dbt build` with every test; one test, see above)
+    "tests/test_byod.py",  # a build of a Fivetran-landed org
+    "tests/test_as_of.py",  # one more build
+    "tests/security/test_publication.py",
     "tests/test_evaluation.py",
-    "tests/test_byod.py",
     "tests/test_chinese_export.py",
     "tests/test_source_supply.py",
     "tests/test_history_edges.py",
     "tests/test_run_failures.py",
-    "tests/security/test_publication.py",
+    "tests/test_pay_gx_suites.py",
 )
 
 
