@@ -65,6 +65,11 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):  # type: ignore[no-
         return None
     from xdist.scheduler import LoadFileScheduling
 
+    # xdist's default (`--loadscope-reorder`) queues the files by their number of tests, most first, whatever the
+    # collection order: SLOWEST_FIRST had no effect, and the two longest items (test_incremental, one test; the
+    # Spark lane, then in the three-test test_engines.py) were handed out last. The collection order it is.
+    config.option.loadscopereorder = False
+
     class NextFileOnlyWhenNeeded(LoadFileScheduling):
         def _reschedule(self, node) -> None:  # type: ignore[no-untyped-def]
             if node.shutting_down:
