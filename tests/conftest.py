@@ -31,21 +31,57 @@ TEST_SEED = 7
 #: done; started last, a long file leaves the other worker idle until it ends. So these go first and the short
 #: files fill in behind them (longest-first scheduling); the order of the tests inside a file is kept.
 SLOWEST_FIRST = (
+    "tests/test_engines_spark.py",  # the Spark lane: the longest single test
     "tests/test_nothing_new.py",  # five builds of its own
-    "tests/test_incremental.py",  # four
-    "tests/test_engines.py",  # the Spark and PostgreSQL lanes: about two
-    "tests/test_bi_serve.py",
-    "tests/test_pipeline.py",
-    "tests/test_as_of.py",
-    "tests/test_foreign_data.py",
+    "tests/test_incremental.py",  # four (one test: it brings the next file along, so a file of several follows)
+    "tests/test_bi_serve.py",  # two builds (`spm serve-bi` on a good and a broken landing)
+    "tests/test_pipeline.py",  # building twice, dbt unit tests, a build to failure
+    "tests/test_foreign_data.py",  # two builds of other landings
+    "tests/test_engines.py",  # the PostgreSQL lane (`dbt build` with every test; one test, see above)
+    "tests/test_byod.py",  # a build of a Fivetran-landed org
+    "tests/test_as_of.py",  # one more build
+    "tests/security/test_publication.py",
     "tests/test_evaluation.py",
-    "tests/test_byod.py",
     "tests/test_chinese_export.py",
     "tests/test_source_supply.py",
     "tests/test_history_edges.py",
     "tests/test_run_failures.py",
-    "tests/security/test_publication.py",
+    "tests/test_pay_gx_suites.py",
 )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):  # type: ignore[no-untyped-def]
+    """`--dist loadfile` that hands a worker its next file only when the worker is down to its last test.
+
+    xdist's own threshold is two pending tests, and a worker holds the next test before it runs the current one: a
+    worker given the Spark lane (two tests, the first one ≈ 10 minutes) at once took the next file of the queue too,
+    and that file then waited behind the lane while the other worker went idle at the end. One pending test is the
+    least a worker needs to keep running (it cannot start its last test before it knows what comes next), so no file
+    waits behind a long test on one worker while the other could take it. A one-test file still brings one more file
+    along, hence SLOWEST_FIRST puts a file of several tests after each of those.
+    """
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    # xdist's default (`--loadscope-reorder`) queues the files by their number of tests, most first, whatever the
+    # collection order: SLOWEST_FIRST had no effect, and the two longest items (test_incremental, one test; the
+    # Spark lane, then in the three-test test_engines.py) were handed out last. The collection order it is.
+    config.option.loadscopereorder = False
+
+    class NextFileOnlyWhenNeeded(LoadFileScheduling):
+        def _reschedule(self, node) -> None:  # type: ignore[no-untyped-def]
+            if node.shutting_down:
+                return
+            if not self.workqueue:
+                node.shutdown()
+                return
+            if self._pending_of(self.assigned_work[node]) > 1:
+                return
+            self._assign_work_unit(node)
+
+    return NextFileOnlyWhenNeeded(config, log)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
