@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -280,7 +281,7 @@ def _remove_warehouse(warehouse: Path) -> None:
 def print_time_line(stdout: str) -> None:
     """The run summary's own account of where its time went (summary.time_line), indented under the run."""
     for line in stdout.splitlines():
-        if line.startswith("  time "):
+        if re.match(r"  time +[0-9]", line):  # not "  time zone"
             print(f"  of it, {line.strip().removeprefix('time').strip()}")
 
 
