@@ -245,23 +245,19 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, n_cols: int) -> int:
         """SELECT (SELECT count(*) FROM _ingest_stage), count(*), min(ord), max(ord), count(DISTINCT ord)
            FROM _ingest_rej"""
     ).fetchone()  # type: ignore[misc]
-    if rejected and (lo < 1 or hi > accepted + rejected or distinct != rejected):
+    # Here the parser rejected something, so `rejected` (its records, grouped by line) is at least 1.
+    if lo < 1 or hi > accepted + rejected or distinct != rejected:
         raise _FileProblem("could not number the records of this file (parser line numbers inconsistent)")
-    if rejected:
-        con.execute(
-            """CREATE TEMP TABLE _ingest_ord AS
-               SELECT row_number() OVER (ORDER BY t.o) AS k, t.o AS ord
-               FROM range(1, ? + 1) AS t(o) WHERE t.o NOT IN (SELECT ord FROM _ingest_rej)""",
-            [accepted + rejected],
-        )
-        con.execute(
-            """CREATE TEMP VIEW _ingest_rows AS SELECT s.rowid + 1 AS _k, o.ord AS _src, s.*
-               FROM _ingest_stage s JOIN _ingest_ord o ON o.k = s.rowid + 1"""
-        )
-    else:
-        con.execute(
-            "CREATE TEMP VIEW _ingest_rows AS SELECT rowid + 1 AS _k, rowid + 1 AS _src, * FROM _ingest_stage"
-        )
+    con.execute(
+        """CREATE TEMP TABLE _ingest_ord AS
+           SELECT row_number() OVER (ORDER BY t.o) AS k, t.o AS ord
+           FROM range(1, ? + 1) AS t(o) WHERE t.o NOT IN (SELECT ord FROM _ingest_rej)""",
+        [accepted + rejected],
+    )
+    con.execute(
+        """CREATE TEMP VIEW _ingest_rows AS SELECT s.rowid + 1 AS _k, o.ord AS _src, s.*
+           FROM _ingest_stage s JOIN _ingest_ord o ON o.k = s.rowid + 1"""
+    )
     return rejected
 
 
