@@ -93,12 +93,6 @@ def open_instance(warehouse: Path) -> Iterator[dg.DagsterInstance]:
         prune_runs(instance, keep)
 
 
-if __name__ == "__main__":
-    from dagster_project.settings import Settings
-
-    print(prepare_home(Settings.from_env().warehouse))
-
-
 def step_seconds(warehouse: Path, run_id: str) -> dict[str, float]:
     """Wall seconds of each step of a finished run, from its start and end events (the summary's time line)."""
     import dagster as dg
@@ -115,3 +109,10 @@ def step_seconds(warehouse: Path, run_id: str) -> dict[str, float]:
             elif entry.step_key in started:
                 seconds[entry.step_key] = entry.timestamp - started[entry.step_key]
     return seconds
+
+
+if __name__ == "__main__":
+    from dagster_project.settings import Settings
+
+    print(prepare_home(Settings.from_env().warehouse))
+
