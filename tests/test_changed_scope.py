@@ -8,31 +8,23 @@ watermark: each assertion fails if the scope lets a changed row's fault through 
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from tests.conftest import BuiltWarehouse
+from tests.test_pipeline import run_dbt
 
-REPO = Path(__file__).resolve().parent.parent
 MODEL = "staging.stg_crm__task"
 
 
 def compiled_tests(warehouse: Path, scratch: Path) -> tuple[str, str, str]:
     """(invocation id, unique test SQL, not_null test SQL) of stg_crm__task.task_id, compiled by dbt."""
-    target = scratch / "target"
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "compile", "--select", "stg_crm__task,test_type:data",
-         "--profiles-dir", ".", "--target-path", str(target), "--quiet"],
-        cwd=REPO / "dbt", env={**os.environ, "SPM_WAREHOUSE": str(warehouse)}, capture_output=True, text=True,
-        check=False,
-    )
+    result = run_dbt(warehouse, scratch, "compile", "--select", "stg_crm__task,test_type:data", "--quiet")
     assert result.returncode == 0, result.stdout + result.stderr
+    target = scratch / "t"  # run_dbt's target folder
     compiled = {path.name: path.read_text() for path in target.rglob("*.sql") if "stg_crm__task_task_id" in path.name}
     unique = next(sql for name, sql in compiled.items() if name.startswith("unique_"))
     not_null = next(sql for name, sql in compiled.items() if name.startswith("not_null_"))
