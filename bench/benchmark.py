@@ -256,7 +256,7 @@ def dbt_floor(warehouse: Path, workdir: Path, env: dict[str, str]) -> tuple[floa
     common = ["--profiles-dir", ".", "--target-path", str(target), "--quiet"]
     floor_env = {**env, "SPM_WAREHOUSE": str(floor)}
     subprocess.run([dbt, "parse", *common], env=floor_env, cwd=REPO / "dbt", check=True)
-    build = [dbt, "build", "--exclude-resource-type", "unit_test", *common]
+    build = [dbt, "build", "--exclude-resource-type", "unit_test", "--log-level-file", "none", *common]  # as a run's
     startup, _, _ = measure("dbt start-up (selects nothing)", [*build, "--select", "tag:__none__"], floor_env,
                             cwd=REPO / "dbt")
     # --full-refresh: the first build it is compared with builds every model whole. Without it the month-incremental

@@ -30,9 +30,10 @@ def test_evaluate_rejects_a_malformed_quarter(tmp_path: Path) -> None:
 
 
 def test_dbt_build_arguments() -> None:
-    assert dbt_build_args() == ["build", "--exclude-resource-type", "unit_test"]
+    assert dbt_build_args() == ["build", "--exclude-resource-type", "unit_test", "--log-level-file", "none"]
     assert dbt_build_args("tag:pay", {"b": "2", "a": "1"}) == [
-        "build", "--exclude-resource-type", "unit_test", "--select", "tag:pay", "--vars", '{"a": "1", "b": "2"}'
+        "build", "--exclude-resource-type", "unit_test", "--log-level-file", "none",
+        "--select", "tag:pay", "--vars", '{"a": "1", "b": "2"}',
     ]
 
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from dagster_project.db import ident
 from dagster_project.extracts import Extract
-from dagster_project.ingest.sql import lit, reason_expr
+from dagster_project.ingest.sql import Check, extract_checks, lit
 from dagster_project.ingest.values import TRUE_WORDS, contract_text, is_checkbox, value_text
 from dagster_project.source_config import SourceConfig
 
@@ -265,24 +265,22 @@ def normalized_expr(extract: Extract, name: str, v: str, timezone: str, full: bo
     return v
 
 
-def row_reasons(
+def row_checks(
     extract: Extract, value_of: dict[str, str], full: bool = True, control_free: frozenset[str] = frozenset()
-) -> str:
-    """All of a row's problems (ingest.sql.reason_expr) plus the checks that depend on another column: CloseDate and
+) -> list[Check]:
+    """All of a row's checks (ingest.sql.extract_checks) plus those that depend on another column: CloseDate and
     CreatedDate are required on a closed deal only, so an open deal without them yet still counts as pipeline.
-    `control_free`: the columns known to hold no control character (ingest.sql.column_checks)."""
-    base = reason_expr(extract, value_of, full, control_free)
-    extra = []
+    `control_free`: the columns known to hold no control character (ingest.sql.column_checks). A row's reasons are
+    ingest.sql.reasons_expr of these; whether it has any, ingest.sql.any_problem."""
+    checks = extract_checks(extract, value_of, full, control_free)
     if "IsClosed" in value_of:
         closed = f"lower({value_of['IsClosed']}) IN {_TRUE}"
-        extra = [
-            f"CASE WHEN {value_of[c.name]} IS NULL AND {closed} THEN {lit(f'missing {c.name}')} END"
+        checks += [
+            (f"{value_of[c.name]} IS NULL AND {closed}", lit(f"missing {c.name}"))
             for c in extract.columns
             if c.required_when_closed
         ]
-    if not extra:
-        return base
-    return f"NULLIF(concat_ws('; ', {base}, {', '.join(extra)}), '')"
+    return checks
 
 
 def projections(extract: Extract, hm: HeaderMap, timezone: str, full: bool = True) -> tuple[str, str]:

@@ -26,7 +26,7 @@ from dagster_project.ingest.header import (
     normalized_expr,
     projections,
     resolve_header,
-    row_reasons,
+    row_checks,
     stage_conflicts_sql,
 )
 from dagster_project.ingest.landing import (
@@ -39,7 +39,7 @@ from dagster_project.ingest.landing import (
     scan_file,
     unknown_entries,
 )
-from dagster_project.ingest.sql import CONTROL_PATTERN, csv_line_expr, lit
+from dagster_project.ingest.sql import CONTROL_PATTERN, any_problem, csv_line_expr, lit, reasons_expr
 from dagster_project.ingest.values import settle_date_orders
 from dagster_project.settings import company_timezone
 from dagster_project.source_config import FileFormat, SourceConfig, load_source_config
@@ -412,22 +412,21 @@ def _validate(
     rows too: a `D-M-YYYY` value is never in the contract form, so they hold all of them."""
     value_of = {c: ident(c) for c in extract.column_names}
     con.execute(
-        f"""CREATE TEMP TABLE _ingest_odd AS SELECT _k, _src, reason FROM (
-                SELECT _k, _src, {row_reasons(extract, value_of, False, control_free)} AS reason
-                FROM _ingest_named WHERE _active)
-            WHERE reason IS NOT NULL"""
+        f"""CREATE TEMP TABLE _ingest_odd AS SELECT _k FROM _ingest_named
+            WHERE _active AND ({any_problem(row_checks(extract, value_of, False, control_free))})"""
     )
     odd = con.execute("SELECT count(*) FROM _ingest_odd").fetchone()[0]  # type: ignore[index]
     _, plain = projections(extract, hm, timezone, full=False)
     if not odd:
-        con.execute("CREATE TEMP TABLE _ingest_bad AS SELECT * FROM _ingest_odd")
+        con.execute("CREATE TEMP TABLE _ingest_bad (_k BIGINT, _src BIGINT, reason VARCHAR)")
         con.execute("CREATE TEMP VIEW _ingest_checked AS SELECT * FROM _ingest_named")
         return extract, plain
     rows = "(SELECT n.* FROM _ingest_named n WHERE n._k IN (SELECT _k FROM _ingest_odd))"
     extract = settle_date_orders(con, extract, rows, fmt.date_order)
     con.execute(
         f"""CREATE TEMP TABLE _ingest_bad AS SELECT _k, _src, reason FROM (
-                SELECT _k, _src, {row_reasons(extract, value_of, True, control_free)} AS reason FROM {rows})
+                SELECT _k, _src, {reasons_expr(row_checks(extract, value_of, True, control_free))} AS reason
+                FROM {rows})
             WHERE reason IS NOT NULL"""
     )
     con.execute(

@@ -25,6 +25,11 @@ def _in_list(values: tuple[str, ...]) -> str:
     return ", ".join(lit(v) for v in values)
 
 
+Check = tuple[str, str]
+"""(condition, reason): the condition holds (is TRUE) for a row with this problem; the reason is the SQL text
+expression that names it. NULL is no problem, as a CASE without ELSE yields for it."""
+
+
 DATE_INPUT_PATTERN = values.DATE_INPUT_PATTERN
 MONTH_INPUT_PATTERN = MONTH_PATTERN[:-1] + r"(-01([T ]00:00(:00(\.0+)?)?)?)?$"
 """`YYYY-MM` or the first of the month as a date (`2025-03-01`, `2025-03-01 00:00:00`)."""
@@ -76,18 +81,18 @@ def file_name_id(name: str) -> bool:
     return name == "team_id" or name.endswith("employee_id")
 
 
-def _date_reason(extract: Extract, col: Column, v: str, ok: str, bad: str, hint: str) -> str | None:
-    """For a date or timestamp column whose day/month order is not settled: one CASE yielding `ambiguous date in
-    <col>: <value> (<setting>)` for a `D-M-YYYY` value and the usual unparsable reason otherwise. One CASE so the
-    day-month test runs only for the rare values that fail to parse, not for every row."""
+def _date_reason(extract: Extract, col: Column, v: str, ok: str, bad: str, hint: str) -> Check | None:
+    """For a date or timestamp column whose day/month order is not settled: the check whose reason is `ambiguous
+    date in <col>: <value> (<setting>)` for a `D-M-YYYY` value and the usual unparsable reason otherwise. The
+    day-month test is in the reason, so it runs only for the rare values that fail to parse, not for every row."""
     ambiguous = values.ambiguous_date(col, v)
     if ambiguous is None:
         return None
     reason = lit(f"ambiguous date in {col.name}: ")
     why = lit(f" ({values.ambiguity_hint(extract, col)})")
     return (
-        f"CASE WHEN {v} IS NULL OR {ok} THEN NULL WHEN {ambiguous} THEN {reason} || {v} || {why} "
-        f"ELSE {bad} || {v} || {hint} END"
+        f"{v} IS NOT NULL AND NOT {ok}",
+        f"CASE WHEN {ambiguous} THEN {reason} || {v} || {why} ELSE {bad} || {v} || {hint} END",
     )
 
 
@@ -97,68 +102,73 @@ def _fmt_num(x: float) -> str:
 
 def column_checks(
     extract: Extract, col: Column, v: str, full: bool = True, control_free: frozenset[str] = frozenset()
-) -> list[str]:
-    """CASE expressions that yield one reason text for `col` (read from SQL expression `v`) or NULL.
+) -> list[Check]:
+    """The checks of `col` (read from SQL expression `v`).
 
     A column in `control_free` is known to hold no control character (its values are cells of a UTF-8 file with no
     control byte: ingest.landing.scan_file), so the control-character check, which is always false there, is left
     out: run per value it cost more than every other check together (6.6 of 9.6 CPU seconds over crm/task's 6.5M
     rows at scale 10)."""
     name = col.name
-    checks: list[str] = []
+    checks: list[Check] = []
     if col.required:
         missing = f"missing key {name}" if name in extract.key else f"missing {name}"
-        checks.append(f"CASE WHEN {v} IS NULL THEN {lit(missing)} END")
+        checks.append((f"{v} IS NULL", lit(missing)))
     controls = name not in control_free
     if controls:
         why = f"control character in {name} (NUL or a byte below 0x20): remove it from the export"
-        checks.append(f"CASE WHEN regexp_matches({v}, {lit(CONTROL_PATTERN)}) THEN {lit(why)} END")
+        checks.append((f"regexp_matches({v}, {lit(CONTROL_PATTERN)})", lit(why)))
     if file_name_id(name):
         safe = f"(regexp_matches({v}, {lit(ID_PATTERN)}) AND length({v}) <= {ID_MAX_LENGTH})"
         no_control = f"NOT regexp_matches({v}, {lit(CONTROL_PATTERN)}) AND " if controls else ""
-        checks.append(f"CASE WHEN {v} IS NOT NULL AND {no_control}NOT "
-                      f"{safe} THEN {lit(f'unsafe id in {name}: ')} || {v} || "
-                      f"{lit(f' (ids name files: letters, digits, _ . - only, at most {ID_MAX_LENGTH})')} END")
+        checks.append((f"{v} IS NOT NULL AND {no_control}NOT {safe}",
+                       f"{lit(f'unsafe id in {name}: ')} || {v} || "
+                       f"{lit(f' (ids name files: letters, digits, _ . - only, at most {ID_MAX_LENGTH})')}"))
     fmt = _format_check(col, v, full)
     if fmt is not None:
         ok, prefix = fmt
         bad = lit(f"{prefix} in {name}: ")
         hint = lit(f" ({col.hint})") if col.hint else "''"
         dated = _date_reason(extract, col, v, ok, bad, hint) if full else None
-        checks.append(dated or f"CASE WHEN {v} IS NOT NULL AND NOT {ok} THEN {bad} || {v} || {hint} END")
+        checks.append(dated or (f"{v} IS NOT NULL AND NOT {ok}", f"{bad} || {v} || {hint}"))
         if col.kind in ("decimal", "int"):
             num = f"try_cast({v} AS DOUBLE)"
             if full:  # the second cast runs only where the plain one fails (a separator, a sign, full-width digits)
                 num = f"coalesce({num}, try_cast({values.number_text(v, col.kind == 'int')} AS DOUBLE))"
             if col.minimum is not None:
                 prefix = "negative amount" if col.minimum == 0 else "out of range"
-                checks.append(
-                    f"CASE WHEN {ok} AND {num} < {_fmt_num(col.minimum)} "
-                    f"THEN {lit(f'{prefix} in {name}: ')} || {v} END"
-                )
+                checks.append((f"{ok} AND {num} < {_fmt_num(col.minimum)}", f"{lit(f'{prefix} in {name}: ')} || {v}"))
             if col.maximum is not None:
                 checks.append(
-                    f"CASE WHEN {ok} AND {num} > {_fmt_num(col.maximum)} "
-                    f"THEN {lit(f'out of range in {name}: ')} || {v} END"
+                    (f"{ok} AND {num} > {_fmt_num(col.maximum)}", f"{lit(f'out of range in {name}: ')} || {v}")
                 )
     return checks
 
 
-def reason_expr(
+def extract_checks(
     extract: Extract, value_of: dict[str, str], full: bool = True, control_free: frozenset[str] = frozenset()
-) -> str:
-    """All of a row's problems joined by '; ', NULL for a valid row.
+) -> list[Check]:
+    """Every column's checks. `value_of` maps a contract column to the SQL expression holding its value ('' already
+    made NULL). `full`: the checks accept every form real exports write (ingest/values.py); without, only the
+    contract's own forms. `control_free`: column_checks."""
+    return [c for col in extract.columns for c in column_checks(extract, col, value_of[col.name], full, control_free)]
 
-    `value_of` maps a contract column to the SQL expression holding its value ('' already made NULL). `full`: the
-    checks accept every form real exports write (ingest/values.py); without, only the contract's own forms.
-    concat_ws skips NULLs, so each passing check simply contributes nothing. `control_free`: column_checks.
-    """
-    parts = [
-        c for col in extract.columns for c in column_checks(extract, col, value_of[col.name], full, control_free)
-    ]
-    if not parts:
+
+def reasons_expr(checks: list[Check]) -> str:
+    """All of a row's problems joined by '; ', NULL for a valid row. concat_ws skips NULLs, so each passing check
+    simply contributes nothing."""
+    if not checks:
         return "NULL"
-    return "NULLIF(concat_ws('; ', " + ", ".join(parts) + "), '')"
+    return "NULLIF(concat_ws('; ', " + ", ".join(f"CASE WHEN {cond} THEN {why} END" for cond, why in checks) + "), '')"
+
+
+def any_problem(checks: list[Check]) -> str:
+    """TRUE for a row with at least one problem (a row reasons_expr gives a text for), else FALSE or NULL.
+
+    The first pass over every row asks only this: the CASE and text expressions of reasons_expr made DuckDB bind and
+    plan each file's check in ~20 ms against ~5 for this OR of the same conditions, a fixed cost on each of the
+    ~260 files of a first load however small (docs/benchmarks.md)."""
+    return " OR ".join(f"({cond})" for cond, _ in checks) if checks else "false"
 
 
 def csv_line_expr(values: list[str]) -> str:
