@@ -104,11 +104,11 @@ def _model(name: str, folder: str, depends_on: list[str], raw_code: str = "selec
     }
 
 
-# Generic tests a table's enforced contract can replace (see tests_a_constraint_would_enforce).
+# Generic tests a table's enforced contract can replace (see constrainable_tests_on_contracts).
 CONSTRAINABLE_TESTS = {"not_null", "unique", "accepted_range", "accepted_values"}
 
 
-def tests_a_constraint_would_enforce(manifest: Mapping[str, Any]) -> list[str]:
+def constrainable_tests_on_contracts(manifest: Mapping[str, Any]) -> list[str]:
     """Data tests of kind CONSTRAINABLE_TESTS, at error severity and on all rows, attached to a table or incremental
     model whose contract is enforced: each should be a `constraints:` entry of the model or column instead. Views
     keep their tests (constraints are not applied to views), and so do warn-only or filtered (`where`) tests, tests
@@ -189,12 +189,12 @@ def test_the_checks_catch_each_kind_of_violation() -> None:
 
 @pytest.mark.unit
 def test_the_constraint_check_reports_only_tests_a_contract_can_replace() -> None:
-    assert tests_a_constraint_would_enforce(CONSTRAINT_MANIFEST) == ["mart_t: not_null x", "mart_t: accepted_range x"]
+    assert constrainable_tests_on_contracts(CONSTRAINT_MANIFEST) == ["mart_t: not_null x", "mart_t: accepted_range x"]
 
 
 @pytest.mark.unit
 def test_contracted_tables_enforce_constraints_instead_of_data_tests(manifest: dict[str, Any]) -> None:
-    assert tests_a_constraint_would_enforce(manifest) == []
+    assert constrainable_tests_on_contracts(manifest) == []
     constrained = [
         n["name"] for n in manifest["nodes"].values()
         if n["resource_type"] == "model" and any(c["type"] == "unique" for c in n.get("constraints", []))
