@@ -256,7 +256,8 @@ def dbt_floor(warehouse: Path, workdir: Path, env: dict[str, str]) -> tuple[floa
     common = ["--profiles-dir", ".", "--target-path", str(target), "--quiet"]
     floor_env = {**env, "SPM_WAREHOUSE": str(floor)}
     subprocess.run([dbt, "parse", *common], env=floor_env, cwd=REPO / "dbt", check=True)
-    build = [dbt, "build", "--exclude-resource-type", "unit_test", "--log-level-file", "none", *common]  # as a run's
+    # the arguments of a run's build (dagster_project.assets.dbt.dbt_build_args: no unit tests, no dbt.log)
+    build = [dbt, "build", "--exclude-resource-type", "unit_test", "--log-level-file", "none", *common]
     startup, _, _ = measure("dbt start-up (selects nothing)", [*build, "--select", "tag:__none__"], floor_env,
                             cwd=REPO / "dbt")
     # --full-refresh: the first build it is compared with builds every model whole. Without it the month-incremental

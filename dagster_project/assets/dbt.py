@@ -62,8 +62,8 @@ def dbt_build_args(
     run in CI (`make test`), not in every production build, where they would cost ~40% of the dbt time.
     No dbt.log is written (`--log-level-file none`): dagster-dbt gives each run a target folder of its own, removed
     when the run ends (clean_run_targets), so the file was never read, and writing it at dbt's default debug level
-    cost ~8 % of the build's dbt time (docs/benchmarks.md). dbt's info-level output is still in the run log
-    (logs/<job>.log, every line on screen with -v).
+    cost ~11 % of dbt's time on an empty build (docs/development.md, third round). dbt's info-level output is still
+    in the run log (logs/<job>.log, every line on screen with -v).
     `full_refresh` is dbt's --full-refresh: the month-incremental large facts are rebuilt from every raw row.
     """
     args = ["build", "--exclude-resource-type", "unit_test", "--log-level-file", "none"]
