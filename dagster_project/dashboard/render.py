@@ -132,14 +132,20 @@ def _page_json(data: DashboardData, page: PageData) -> str:
 
 #: Characters that could end or bend the script element (`</script>`, `<!--` starts the script-data escape state in
 #: which a later `<script` swallows the page's own script) written as JSON escapes; JSON.parse reads them back.
-_SCRIPT_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
-                                 "\u2029": "\\u2029"})
+_SCRIPT_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 
 def script_safe_json(payload: object) -> str:
     """JSON for a `<script type="application/json">` element: no `<`, `>` or `&` appears raw in it, whatever the
-    names and titles in the data hold (they are inside JSON strings, so the escapes are always valid JSON)."""
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).translate(_SCRIPT_ESCAPES)
+    names and titles in the data hold (they are inside JSON strings, so the escapes are always valid JSON).
+
+    One `str.replace` per character (no escape contains another's character, so the order is free): `str.translate`
+    with a table looks up every character of the page's JSON in Python, 10x slower on a 70 KB page (1.3 of the
+    ≈8 s that 1,061 pages take at scale 10)."""
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
+    for char, escape in _SCRIPT_ESCAPES:
+        text = text.replace(char, escape)
+    return text
 
 
 class UnsafePathError(DashboardError):
