@@ -249,6 +249,8 @@ def dbt_floor(warehouse: Path, workdir: Path, env: dict[str, str]) -> tuple[floa
     zero rows. No pipeline that walks these nodes with dbt can be faster than the second figure, whatever its SQL
     does.
     """
+    from dagster_project.assets.dbt import dbt_build_args
+
     floor, target = workdir / "dbt-floor.duckdb", workdir / "dbt-floor-target"
     _remove_warehouse(floor)
     shutil.copyfile(warehouse, floor)
@@ -256,8 +258,7 @@ def dbt_floor(warehouse: Path, workdir: Path, env: dict[str, str]) -> tuple[floa
     common = ["--profiles-dir", ".", "--target-path", str(target), "--quiet"]
     floor_env = {**env, "SPM_WAREHOUSE": str(floor)}
     subprocess.run([dbt, "parse", *common], env=floor_env, cwd=REPO / "dbt", check=True)
-    # the arguments of a run's build (dagster_project.assets.dbt.dbt_build_args: no unit tests, no dbt.log)
-    build = [dbt, "build", "--exclude-resource-type", "unit_test", "--log-level-file", "none", *common]
+    build = [dbt, *dbt_build_args(), *common]  # a run's own arguments: no unit tests, no dbt.log
     startup, _, _ = measure("dbt start-up (selects nothing)", [*build, "--select", "tag:__none__"], floor_env,
                             cwd=REPO / "dbt")
     # --full-refresh: the first build it is compared with builds every model whole. Without it the month-incremental

@@ -115,4 +115,3 @@ if __name__ == "__main__":
     from dagster_project.settings import Settings
 
     print(prepare_home(Settings.from_env().warehouse))
-
