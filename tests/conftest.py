@@ -2,10 +2,19 @@
 
 The build is the real thing: the generator writes extracts, the Dagster job ingests them and runs dbt build and
 the Great Expectations checks in-process on a DuckDB file. Tests that change a warehouse work on a copy.
+
+Once per session, not once per worker: under `make test`'s workers (pytest-xdist) the first worker that needs the
+landing folder or the warehouse makes it in the session's shared temporary folder, holding a file lock; the others
+wait for it and take it from there (`_made_once`). Each worker then works on a copy of the built folder of its own
+(warehouse file, dashboard, run log and Dagster instance), so no two workers ever open one DuckDB file or one
+instance. A build is about 45 s of both cores; the second worker's build of the same files was pure repetition.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -32,7 +41,7 @@ TEST_SEED = 7
 #: files fill in behind them (longest-first scheduling); the order of the tests inside a file is kept.
 SLOWEST_FIRST = (
     "tests/test_engines_spark.py",  # the Spark lane: the longest single test
-    "tests/test_nothing_new.py",  # five builds of its own
+    "tests/test_nothing_new.py",  # four builds of its own
     "tests/test_incremental.py",  # four (one test: it brings the next file along, so a file of several follows)
     "tests/test_bi_serve.py",  # two builds (`spm serve-bi` on a good and a broken landing)
     "tests/test_pipeline.py",  # building twice, dbt unit tests, a build to failure
@@ -132,27 +141,62 @@ def build(  # type: ignore[no-untyped-def]
     return execute_job(job or build_warehouse_job, settings_for(landing, warehouse, as_of), **kwargs)
 
 
+@contextlib.contextmanager
+def _made_once(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[tuple[Path, bool]]:
+    """(folder, made): the session's shared folder `name`, and whether it is already made. The caller makes it when
+    it is not, inside this block: the block holds an exclusive lock, so the workers of one session wait for the
+    first one instead of making the same thing again; it is marked made only when the block ends without an error
+    (a failed build is retried by the next worker, and fails there too, in its own test)."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # the session's folder under xdist
+    folder, done = root / f"shared-{name}", root / f"shared-{name}.done"
+    with open(root / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not done.exists():
+                shutil.rmtree(folder, ignore_errors=True)  # what a failed attempt left
+                folder.mkdir()
+            yield folder, done.exists()
+            done.touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The generated landing folder, one per session (shared by the workers: no test writes into it)."""
     from dagster_project.generator import generate
 
-    folder = tmp_path_factory.mktemp("landing")
-    generate(folder, scale=TEST_SCALE, seed=TEST_SEED)
+    with _made_once(tmp_path_factory, "landing") as (folder, made):
+        if not made:
+            generate(folder, scale=TEST_SCALE, seed=TEST_SEED)
     return folder
 
 
 @pytest.fixture(scope="session")
 def built_warehouse(landing: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
-    warehouse = tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb"
-    result = build(landing, warehouse)
-    assert result.success, "the session warehouse build failed"
-    materialized = frozenset(
-        event.asset_key.to_user_string() for event in result.get_asset_materialization_events()
+    """The session warehouse: built once per session, and copied into a folder of this worker's own."""
+    with _made_once(tmp_path_factory, "warehouse") as (folder, made):
+        if not made:
+            result = build(landing, folder / "warehouse.duckdb")
+            assert result.success, "the session warehouse build failed"
+            (folder / "build.json").write_text(json.dumps({
+                "run_id": result.run_id,
+                "materialized": sorted(
+                    event.asset_key.to_user_string() for event in result.get_asset_materialization_events()
+                ),
+                "checks": [
+                    [f"{e.asset_key.to_user_string()}:{e.check_name}", e.passed]
+                    for e in result.get_asset_check_evaluations()
+                ],
+            }))
+        own = tmp_path_factory.mktemp("warehouse")
+        shutil.copytree(folder, own, dirs_exist_ok=True)  # copy2: the run record's stat of the file still holds
+    built = json.loads((own / "build.json").read_text())
+    return BuiltWarehouse(
+        landing, own / "warehouse.duckdb", built["run_id"], frozenset(built["materialized"]),
+        tuple((name, passed) for name, passed in built["checks"]),
     )
-    checks = tuple(
-        (f"{e.asset_key.to_user_string()}:{e.check_name}", e.passed) for e in result.get_asset_check_evaluations()
-    )
-    return BuiltWarehouse(landing, warehouse, result.run_id, materialized, checks)
 
 
 @pytest.fixture
