@@ -256,13 +256,20 @@ def test_spm_serve_bi_is_a_run_of_its_job_and_publishes_after_a_good_build_and_n
     kept = [p for p in good.warehouse.parent.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
     assert kept == []
 
-    broken = tmp_path / "landing"  # a missing FX rate fails dbt build (test_pipeline proves the message)
+    # A missing FX rate fails the build, by the name of the check (never a silent rate of 1.0). This build is the
+    # suite's test of that rule too: test_pipeline used to build the same broken landing once more for it.
+    broken = tmp_path / "landing"
     shutil.copytree(built_warehouse.landing, broken)
     fx = next((broken / "finance" / "fx_rate").glob("*.csv"))
-    fx.write_text("\n".join(line for line in fx.read_text().splitlines() if not line.startswith("2025-03,USD")) + "\n")
+    lines = fx.read_text().splitlines()
+    kept = [line for line in lines if not line.startswith("2025-03,USD")]
+    assert len(kept) == len(lines) - 1
+    fx.write_text("\n".join(kept) + "\n")
     bad = tmp_path / "broken" / "warehouse.duckdb"
     assert cli.main(["serve-bi", "--landing", str(broken), "--warehouse", str(bad)]) == 1
-    assert "the warehouse build failed: nothing published, BI keeps the previous marts" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "the warehouse build failed: nothing published, BI keeps the previous marts" in err
+    assert "fx_rate_exists_for_every" in err, err[-3000:]
     assert _runs(bad) == [("serve_bi", "FAILURE", False)]
     assert publication_id(url) == published
 

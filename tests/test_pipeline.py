@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -121,21 +120,6 @@ def test_dbt_unit_tests_pass(built_warehouse: BuiltWarehouse, tmp_path: Path) ->
     tail = "\n".join(result.stdout.splitlines()[-40:])
     assert result.returncode == 0, tail
     assert "ERROR=0" in result.stdout and "FAIL" not in result.stdout.split("Done.")[-1]
-
-
-@pytest.mark.slow
-def test_a_missing_fx_rate_fails_the_build_by_name(landing: Path, tmp_path: Path) -> None:
-    broken = tmp_path / "landing"
-    shutil.copytree(landing, broken)
-    fx = next((broken / "finance" / "fx_rate").glob("*.csv"))
-    lines = fx.read_text().splitlines()
-    kept = [line for line in lines if not line.startswith("2025-03,USD")]
-    assert len(kept) == len(lines) - 1
-    fx.write_text("\n".join(kept) + "\n")
-    result = build(broken, tmp_path / "warehouse.duckdb")
-    assert not result.success
-    failure = next(e for e in result.all_events if e.is_step_failure).event_specific_data.error.message
-    assert "fx_rate_exists_for_every" in failure
 
 
 @pytest.mark.slow
