@@ -44,10 +44,10 @@ SLOWEST_FIRST = (
     "tests/test_nothing_new.py",  # four builds of its own
     "tests/test_incremental.py",  # four (one test: it brings the next file along, so a file of several follows)
     "tests/test_bi_serve.py",  # two builds (`spm serve-bi` on a good and a broken landing)
-    "tests/test_pipeline.py",  # building twice, dbt unit tests
     "tests/test_foreign_data.py",  # two builds of other landings
     "tests/test_engines.py",  # the PostgreSQL lane (`dbt build` with every test; one test, see above)
     "tests/test_byod.py",  # a build of a Fivetran-landed org
+    "tests/test_pipeline.py",  # dbt unit tests and a constraint run, no build of its own
     "tests/test_as_of.py",  # one more build
     "tests/security/test_publication.py",
     "tests/test_evaluation.py",
